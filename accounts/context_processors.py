@@ -1,0 +1,25 @@
+"""Navigation entries by role, for the base template."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from networks.selectors import user_roles
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    items: list[tuple[str, str]] = []
+    if user is not None and user.is_authenticated:
+        roles = user_roles(user=user)
+        items.append((reverse("accounts:home"), _("Dashboard")))
+        if roles.is_admin or roles.coordinates or roles.steering_of or roles.officer_of_zones:
+            items.append((reverse("networks:mine"), _("My networks")))
+        if roles.staff_of_municipalities:
+            items.append((reverse("networks:mine"), _("Reports")))
+        if roles.is_admin or roles.is_federal_viewer:
+            items.append((reverse("networks:national"), _("National overview")))
+        if roles.is_admin or roles.coordinator_of or roles.officer_of_zones:
+            items.append((reverse("accounts:invitations"), _("Invitations")))
+    return {"nav_items": items}

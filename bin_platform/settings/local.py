@@ -1,0 +1,10 @@
+"""Development settings: `make run`. DEBUG on unless the environment says otherwise."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+
+VAR_DIR.mkdir(exist_ok=True)
+for sub in ("cache", "celery/queue", "celery/processed"):
+    (VAR_DIR / sub).mkdir(parents=True, exist_ok=True)

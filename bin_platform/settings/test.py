@@ -1,0 +1,26 @@
+"""Settings for the test suite.
+
+SQLite and in-memory cache by default; under CI (or whenever DATABASE_URL and
+REDIS_URL are set) the same suite runs on PostgreSQL and Redis.
+"""
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, VAR_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+if not REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tasks run inline unless a test starts a real worker (tests/integration).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+
+VAR_DIR.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

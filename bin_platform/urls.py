@@ -1,0 +1,20 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from bin_platform import views
+
+# The admin login goes through allauth, so MFA and rate limits apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "BIN Platform"
+
+urlpatterns = [
+    path("", include("networks.public_urls")),
+    path("healthz/", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("manage/networks/<slug:slug>/members/", include("members.urls")),
+    path("manage/", include("networks.urls")),
+    path("admin/", admin.site.urls),
+]

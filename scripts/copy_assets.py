@@ -1,0 +1,42 @@
+"""Copy front-end assets installed by npm into static/vendor.
+
+Run by `make assets` after `npm ci`; the app serves them itself, so it works on
+a closed network with no CDN.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules"
+VENDOR = ROOT / "static" / "vendor"
+
+FILES = {
+    "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
+    "bootstrap/dist/css/bootstrap.min.css.map": "bootstrap/bootstrap.min.css.map",
+    "bootstrap/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
+    "bootstrap/dist/js/bootstrap.bundle.min.js.map": "bootstrap/bootstrap.bundle.min.js.map",
+    "bootstrap/LICENSE": "bootstrap/LICENSE",
+    "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+    "htmx.org/LICENSE": "htmx/LICENSE",
+}
+
+
+def main() -> int:
+    missing = [src for src in FILES if not (NODE / src).exists()]
+    if missing:
+        print("Missing in node_modules (run `npm ci` first):", *missing, sep="\n  ", file=sys.stderr)
+        return 1
+    for src, dest in FILES.items():
+        target = VENDOR / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NODE / src, target)
+    print(f"copied {len(FILES)} asset files into {VENDOR.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
