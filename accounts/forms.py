@@ -77,7 +77,8 @@ class InvitationForm(forms.Form):
             networks = Network.objects.filter(police_zone_id__in=roles.officer_of_zones)
             if roles.officer_of_zones:
                 role_choices += [
-                    (r.value, r.label) for r in (Role.COORDINATOR, Role.CO_COORDINATOR, Role.STEERING)
+                    (r.value, r.label)
+                    for r in (Role.COORDINATOR, Role.CO_COORDINATOR, Role.STEERING)
                 ]
             if roles.coordinator_of:
                 networks = networks | Network.objects.filter(id__in=roles.coordinator_of)

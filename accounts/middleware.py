@@ -42,7 +42,9 @@ class RequireMFAMiddleware:
                 return response
             messages.warning(
                 request,
-                _("Your role gives access to personal data: set up two-factor authentication first."),
+                _(
+                    "Your role gives access to personal data: set up two-factor authentication first."
+                ),
             )
             return redirect("accounts:mfa_required")
         return self.get_response(request)

@@ -24,7 +24,10 @@ from networks.services import role_grant, role_scope_validate
 
 logger = logging.getLogger(__name__)
 
-MAX_SEND_ATTEMPTS = 5
+# The task retries a few times within a minute; the periodic sweep keeps trying
+# after that (e.g. an SMTP outage of an hour) until this many attempts in all.
+TASK_RETRIES = 4
+MAX_SEND_ATTEMPTS = 20
 
 
 def invitation_create(
@@ -132,20 +135,25 @@ def invitation_send(*, invitation_id: int) -> Invitation:
             subject=subject, body=body, to=[invitation.email], from_email=None
         )
         message.attach_alternative(html, "text/html")
+        failure: Exception | None = None
         try:
             message.send()
         except Exception as exc:
+            # Recorded inside the transaction and raised after it, so the
+            # failure is kept and the task can retry.
+            failure = exc
             invitation.status = Invitation.Status.FAILED
             invitation.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            invitation.save(update_fields=["status", "last_error", "send_attempts", "token_hash"])
             logger.warning("invitation %s could not be sent: %s", invitation.pk, exc)
-            raise
-        invitation.status = Invitation.Status.SENT
-        invitation.sent_at = timezone.now()
-        invitation.last_error = ""
+        else:
+            invitation.status = Invitation.Status.SENT
+            invitation.sent_at = timezone.now()
+            invitation.last_error = ""
         invitation.save(
             update_fields=["status", "sent_at", "last_error", "send_attempts", "token_hash"]
         )
+    if failure is not None:
+        raise failure
     return invitation
 
 
@@ -154,13 +162,12 @@ def invitation_send_pending(*, older_than: timedelta = timedelta(minutes=2)) -> 
     failed for a passing reason. Run periodically; returns the ids queued."""
     cutoff = timezone.now() - older_than
     ids = list(
-        Invitation.objects.open()
-        .filter(
+        Invitation.objects.filter(
             status__in=[Invitation.Status.QUEUED, Invitation.Status.FAILED],
+            expires_at__gt=timezone.now(),
             created_at__lt=cutoff,
             send_attempts__lt=MAX_SEND_ATTEMPTS,
-        )
-        .values_list("pk", flat=True)
+        ).values_list("pk", flat=True)
     )
     for invitation_id in ids:
         _queue_invitation_send(invitation_id)

@@ -10,7 +10,7 @@ from accounts import services
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_backoff_max=600,
-    max_retries=services.MAX_SEND_ATTEMPTS,
+    max_retries=services.TASK_RETRIES,
 )
 def invitation_send_task(self, invitation_id: int) -> None:
     services.invitation_send(invitation_id=invitation_id)

@@ -34,9 +34,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "zones": list(zone_list_for_user(user=request.user)) if roles.officer_of_zones else [],
         "zone_networks": [n for n in networks if n.police_zone_id in roles.officer_of_zones],
         "municipalities": (
-            list(municipality_list_for_user(user=request.user).filter(
-                id__in=roles.staff_of_municipalities
-            ))
+            list(
+                municipality_list_for_user(user=request.user).filter(
+                    id__in=roles.staff_of_municipalities
+                )
+            )
             if roles.staff_of_municipalities
             else []
         ),
@@ -63,7 +65,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     if user is not None and user.email.lower() != invitation.email.lower():
         return render(
-            request, "accounts/invitation_wrong_account.html", {"invitation": invitation}, status=403
+            request,
+            "accounts/invitation_wrong_account.html",
+            {"invitation": invitation},
+            status=403,
         )
     form = None if user else InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and (form is None or form.is_valid()):
@@ -91,7 +96,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(
                 request,
                 _("Welcome! You are now %(role)s for %(scope)s.")
-                % {"role": invitation.get_role_display(), "scope": invitation.scope or _("the platform")},
+                % {
+                    "role": invitation.get_role_display(),
+                    "scope": invitation.scope or _("the platform"),
+                },
             )
             return redirect("accounts:home")
     return render(

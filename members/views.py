@@ -13,7 +13,7 @@ from networks.models import Network
 PAGE_SIZE = 50
 
 
-def _network(request: HttpRequest, slug: str) -> Network:
+def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
     return get_object_or_404(Network.objects.select_related("municipality", "police_zone"), slug=slug)
 
 

@@ -60,8 +60,10 @@ def is_municipal_staff(user, network) -> bool:
 
 
 @rules.predicate
-def has_any_role(user) -> bool:
-    return user_roles(user=user).any
+def can_grant_some_role(user) -> bool:
+    """Admins, mandated officers and coordinators invite people to roles."""
+    roles = user_roles(user=user)
+    return roles.is_admin or bool(roles.officer_of_zones) or bool(roles.coordinator_of)
 
 
 runs_network = is_network_coordinator | is_network_co_coordinator
@@ -80,7 +82,7 @@ rules.add_perm("networks.change_network", can_change_network)
 rules.add_perm("networks.manage_roles", can_manage_network_roles)
 rules.add_perm("networks.view_aggregates", can_view_network)
 rules.add_perm("networks.view_national", is_platform_admin | is_federal_viewer)
-rules.add_perm("networks.invite_staff", has_any_role)
+rules.add_perm("networks.invite_staff", can_grant_some_role)
 
 
 def role_can_grant(*, granter, role: str, network=None, police_zone=None, municipality=None) -> bool:

@@ -25,7 +25,7 @@ from networks.selectors import (
 )
 
 
-def _network(request: HttpRequest, slug: str) -> Network:
+def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
     return get_object_or_404(
         Network.objects.select_related("municipality", "police_zone"), slug=slug
     )

@@ -5,32 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('networks', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("networks", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='municipality',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='networks.municipality', verbose_name='municipality'),
+            model_name="invitation",
+            name="municipality",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="networks.municipality",
+                verbose_name="municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='network',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='networks.network', verbose_name='network'),
+            model_name="invitation",
+            name="network",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="networks.network",
+                verbose_name="network",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='police_zone',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='networks.policezone', verbose_name='police zone'),
+            model_name="invitation",
+            name="police_zone",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="networks.policezone",
+                verbose_name="police zone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['co_coordinator', 'coordinator', 'steering']), ('municipality__isnull', True), ('network__isnull', False), ('police_zone__isnull', True)), models.Q(('role__in', ['officer']), ('municipality__isnull', True), ('network__isnull', True), ('police_zone__isnull', False)), models.Q(('role__in', ['municipal_staff']), ('municipality__isnull', False), ('network__isnull', True), ('police_zone__isnull', True)), models.Q(('role__in', ['admin', 'federal_viewer']), ('municipality__isnull', True), ('network__isnull', True), ('police_zone__isnull', True)), _connector='OR'), name='invitation_scope_matches_role'),
+            model_name="invitation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("role__in", ["co_coordinator", "coordinator", "steering"]),
+                        ("municipality__isnull", True),
+                        ("network__isnull", False),
+                        ("police_zone__isnull", True),
+                    ),
+                    models.Q(
+                        ("role__in", ["officer"]),
+                        ("municipality__isnull", True),
+                        ("network__isnull", True),
+                        ("police_zone__isnull", False),
+                    ),
+                    models.Q(
+                        ("role__in", ["municipal_staff"]),
+                        ("municipality__isnull", False),
+                        ("network__isnull", True),
+                        ("police_zone__isnull", True),
+                    ),
+                    models.Q(
+                        ("role__in", ["admin", "federal_viewer"]),
+                        ("municipality__isnull", True),
+                        ("network__isnull", True),
+                        ("police_zone__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="invitation_scope_matches_role",
+            ),
         ),
     ]

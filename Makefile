@@ -1,0 +1,66 @@
+# BIN Platform — set-up and everyday commands. `make run` and `make test` are
+# all a new machine needs (Python 3.11+, make, and npm for the front-end assets).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+N ?= 10000
+export PORT
+
+.PHONY: run test lint format assets messages migrate seed check-tools clean bench makemessages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+check-tools:
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (Debian: apt-get install nodejs npm)"; exit 1; }
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (Debian: apt-get install gettext)"; exit 1; }
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end assets come from npm at set-up and are served by the app itself.
+assets: check-tools node_modules/.package-lock.json | $(BIN)/python
+	$(BIN)/python scripts/copy_assets.py
+
+messages: $(VENV)/.installed check-tools
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+makemessages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l nl -l fr -l de -l en --ignore=.venv --ignore=node_modules --ignore=tests --no-obsolete
+
+migrate: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: $(VENV)/.installed assets messages seed
+	$(BIN)/python scripts/run_dev.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The whole suite. Without DATABASE_URL it runs on SQLite; under CI=true
+# (.ci/run) on PostgreSQL and Redis, where tests needing them fail, not skip.
+test: $(VENV)/.installed-dev assets messages lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var staticfiles static/vendor node_modules .pytest_cache .ruff_cache

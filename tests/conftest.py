@@ -1,0 +1,112 @@
+"""Shared fixtures. Under CI=true a test that needs PostgreSQL, Redis or a
+worker fails when the service is missing instead of being skipped."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def missing(reason: str) -> None:
+    """Skip locally, fail under CI: CI must never pass by skipping."""
+    if IN_CI:
+        pytest.fail(f"required under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and allauth state live in the cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        missing("PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        missing("Redis (set REDIS_URL=redis://...)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        missing(f"Redis at {url} is not reachable: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ci_uses_real_services(django_db_setup, django_db_blocker):
+    """Under CI the whole suite must run on PostgreSQL and Redis."""
+    if IN_CI:
+        with django_db_blocker.unblock():
+            assert connection.vendor == "postgresql", "CI=true but the database is not PostgreSQL"
+        assert settings.REDIS_URL, "CI=true but REDIS_URL is not set"
+        assert "redis" in settings.CACHES["default"]["BACKEND"].lower()
+
+
+class World:
+    """Two zones, each with a municipality and a network, and one user per role.
+
+    ``network`` is "this" network; ``other_network`` lies in another zone and
+    municipality. Staff users have TOTP enabled so the MFA gate lets them in.
+    """
+
+    def __init__(self) -> None:
+        from members.models import Member
+        from networks.models import Role
+        from tests.factories import (
+            MemberFactory,
+            MunicipalityFactory,
+            NetworkFactory,
+            PoliceZoneFactory,
+            UserFactory,
+            user_with_role,
+        )
+
+        self.zone = PoliceZoneFactory(name="Erpe-Mere/Lede", number="5416")
+        self.other_zone = PoliceZoneFactory(name="Aalst", number="5417")
+        self.municipality = MunicipalityFactory(name="Lede", police_zone=self.zone)
+        self.other_municipality = MunicipalityFactory(name="Aalst", police_zone=self.other_zone)
+        self.network = NetworkFactory(
+            name="Oordegem", slug="oordegem", municipality=self.municipality
+        )
+        self.other_network = NetworkFactory(
+            name="Nieuwerkerken", slug="nieuwerkerken", municipality=self.other_municipality
+        )
+        self.member = MemberFactory(network=self.network, status=Member.Status.ACTIVE)
+        self.other_member = MemberFactory(network=self.other_network)
+        self.users = {
+            "anonymous": None,
+            "member": UserFactory(email="member@example.org"),
+            "coordinator": user_with_role(Role.COORDINATOR, scope=self.network),
+            "co_coordinator": user_with_role(Role.CO_COORDINATOR, scope=self.network),
+            "steering": user_with_role(Role.STEERING, scope=self.network),
+            "coordinator_other": user_with_role(Role.COORDINATOR, scope=self.other_network),
+            "officer": user_with_role(Role.OFFICER, scope=self.zone),
+            "officer_other": user_with_role(Role.OFFICER, scope=self.other_zone),
+            "municipal": user_with_role(Role.MUNICIPAL_STAFF, scope=self.municipality),
+            "municipal_other": user_with_role(
+                Role.MUNICIPAL_STAFF, scope=self.other_municipality
+            ),
+            "federal": user_with_role(Role.FEDERAL_VIEWER),
+            "admin": user_with_role(Role.ADMIN),
+        }
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()

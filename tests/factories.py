@@ -1,0 +1,115 @@
+"""All test factories in one place."""
+
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from factory.django import DjangoModelFactory
+
+from accounts.models import User
+from members.models import Member
+from networks.models import Municipality, Network, PoliceZone, Role, RoleAssignment, Street
+
+
+class PoliceZoneFactory(DjangoModelFactory):
+    class Meta:
+        model = PoliceZone
+
+    name = factory.Sequence(lambda n: f"Zone {n}")
+    number = factory.Sequence(lambda n: f"{5400 + n}")
+    country = "BE"
+
+
+class MunicipalityFactory(DjangoModelFactory):
+    class Meta:
+        model = Municipality
+
+    name = factory.Sequence(lambda n: f"Gemeente {n}")
+    official_code = factory.Sequence(lambda n: f"{41000 + n}")
+    police_zone = factory.SubFactory(PoliceZoneFactory)
+    province = "Oost-Vlaanderen"
+
+
+class NetworkFactory(DjangoModelFactory):
+    class Meta:
+        model = Network
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"BIN Wijk {n}")
+    slug = factory.Sequence(lambda n: f"wijk-{n}")
+    municipality = factory.SubFactory(MunicipalityFactory)
+    police_zone = factory.SelfAttribute("municipality.police_zone")
+    country = factory.SelfAttribute("police_zone.country")
+    status = Network.Status.ACTIVE
+    languages = factory.LazyFunction(lambda: ["nl", "fr"])
+    public_description = "Samen voor een veilige buurt."
+
+    @factory.post_generation
+    def streets(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for spec in extracted if extracted is not None else [("Kerkstraat", "9340", None, None)]:
+            name, postcode, low, high = spec
+            Street.objects.create(
+                network=self, name=name, postcode=postcode, number_from=low, number_to=high
+            )
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+def enable_totp(user: User) -> str:
+    """Give the user a TOTP authenticator; returns the secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def user_with_role(role: str, *, scope=None, mfa: bool = True, **user_fields) -> User:
+    """A user holding one role in one scope (network, zone, municipality or none)."""
+    user = UserFactory(**user_fields)
+    scope_field = {
+        Network: "network",
+        PoliceZone: "police_zone",
+        Municipality: "municipality",
+    }.get(type(scope))
+    RoleAssignment.objects.create(
+        user=user, role=role, **({scope_field: scope} if scope_field else {})
+    )
+    if role == Role.ADMIN:
+        user.is_superuser = user.is_staff = True
+        user.save(update_fields=["is_superuser", "is_staff"])
+    if mfa:
+        enable_totp(user)
+    return user
+
+
+class MemberFactory(DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    network = factory.SubFactory(NetworkFactory)
+    first_name = factory.Faker("first_name", locale="nl_BE")
+    last_name = factory.Faker("last_name", locale="nl_BE")
+    street = "Kerkstraat"
+    house_number = factory.Sequence(lambda n: str(n + 1))
+    postcode = "9340"
+    email = factory.Sequence(lambda n: f"member{n}@example.org")
+    mobile_phone = factory.Sequence(lambda n: f"+3247{n:07d}")
+    language = "nl"
+    status = Member.Status.ACTIVE

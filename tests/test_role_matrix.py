@@ -1,0 +1,167 @@
+"""Every URL that shows network data, for every role: allowed or refused.
+
+Each later feature adds its URLs to MATRIX; test_every_url_is_in_the_matrix
+fails when a named URL is neither here nor explicitly exempted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ALL_ROLES = (
+    "anonymous",
+    "member",
+    "coordinator",
+    "co_coordinator",
+    "steering",
+    "coordinator_other",
+    "officer",
+    "officer_other",
+    "municipal",
+    "municipal_other",
+    "federal",
+    "admin",
+)
+EVERYONE = frozenset(ALL_ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+NETWORK_VIEW = frozenset(
+    {"admin", "coordinator", "co_coordinator", "steering", "officer", "municipal"}
+)
+MEMBER_DATA = frozenset({"admin", "coordinator", "co_coordinator", "officer"})
+NETWORK_EDIT = MEMBER_DATA
+HAS_NETWORKS = frozenset(
+    {
+        "admin",
+        "coordinator",
+        "co_coordinator",
+        "steering",
+        "coordinator_other",
+        "officer",
+        "officer_other",
+        "municipal",
+        "municipal_other",
+    }
+)
+NATIONAL = frozenset({"admin", "federal"})
+CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", "officer_other"})
+
+
+def _slug(w):
+    return {"slug": w.network.slug}
+
+
+# (url name, kwargs from the world, roles that get a 200)
+MATRIX: list[tuple[str, Callable, frozenset]] = [
+    ("public:home", lambda w: {}, EVERYONE),
+    ("public:network", _slug, EVERYONE),
+    ("accounts:home", lambda w: {}, SIGNED_IN),
+    ("accounts:invitations", lambda w: {}, CAN_INVITE),
+    ("networks:mine", lambda w: {}, HAS_NETWORKS),
+    ("networks:detail", _slug, NETWORK_VIEW),
+    ("networks:team", _slug, NETWORK_VIEW),
+    ("networks:edit", _slug, NETWORK_EDIT),
+    ("networks:national", lambda w: {}, NATIONAL),
+    ("members:list", _slug, MEMBER_DATA),
+    ("members:detail", lambda w: {"slug": w.network.slug, "pk": w.member.pk}, MEMBER_DATA),
+]
+
+# Named URLs deliberately outside the GET matrix, with the test that covers them.
+EXEMPT = {
+    "accounts:mfa_required": "tests/accounts/test_mfa.py",
+    "accounts:invitation_accept": "token URL, tests/accounts/test_invitations.py",
+    "accounts:invitation_revoke": "POST only, tests/accounts/test_invitations.py",
+    "networks:role_revoke": "POST only, test_role_revoke_post_matrix below",
+}
+NAMESPACES = ("public", "accounts", "networks", "members")
+
+
+def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= _named_urls(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{prefix}{entry.name}")
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    ours = {n for n in _named_urls(get_resolver()) if n.split(":", 1)[0] in NAMESPACES}
+    covered = {name for name, _, _ in MATRIX} | set(EXEMPT)
+    assert ours - covered == set(), "add these URLs to the role matrix"
+
+
+def _client_for(client, world, role):
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize(("name", "kwargs", "allowed"), MATRIX, ids=[m[0] for m in MATRIX])
+def test_role_matrix(client, world, role, name, kwargs, allowed):
+    url = reverse(name, kwargs=kwargs(world))
+    response = _client_for(client, world, role).get(url)
+    if role in allowed:
+        assert response.status_code == 200, f"{role} should open {url}"
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code in (403, 404), f"{role} must not open {url}"
+
+
+def test_other_network_is_refused_to_this_networks_people(client, world):
+    """Same URLs, other network: only its own coordinator and admin get in."""
+    url = reverse("members:list", kwargs={"slug": world.other_network.slug})
+    for role in ALL_ROLES[1:]:
+        client.force_login(world.users[role])
+        expected = 200 if role in ("coordinator_other", "officer_other", "admin") else 403
+        assert client.get(url).status_code == expected, role
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_role_revoke_post_matrix(client, world, role):
+    """Removing the steering member's role: admin, the coordinator and the zone's
+    officer may; everyone else is refused and the role stays."""
+    from networks.models import RoleAssignment
+
+    assignment = RoleAssignment.objects.get(user=world.users["steering"])
+    url = reverse("networks:role_revoke", kwargs={"slug": world.network.slug, "pk": assignment.pk})
+    response = _client_for(client, world, role).post(url)
+    assignment.refresh_from_db()
+    if role in ("admin", "coordinator", "officer", "steering"):
+        assert response.status_code == 302
+        assert assignment.revoked_at is not None
+    else:
+        assert response.status_code in (302, 403, 404)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("account_login"))
+        assert assignment.revoked_at is None
+
+
+@pytest.mark.parametrize("role", ["municipal", "federal", "steering"])
+def test_no_contact_data_for_aggregate_roles(client, world, role):
+    """Roles that see aggregates only never get a member's phone or email."""
+    client.force_login(world.users[role])
+    for name in ("networks:detail", "networks:team", "accounts:home", "networks:mine"):
+        response = client.get(reverse(name, kwargs=_slug(world) if "networks:d" in name or "team" in name else {}))
+        body = response.content.decode()
+        assert world.member.email not in body
+        assert str(world.member.mobile_phone) not in body
+
+
+def test_admin_site_only_for_admins(client, world):
+    for role in ALL_ROLES:
+        client.logout()
+        response = _client_for(client, world, role).get(reverse("admin:index"))
+        if role == "admin":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302, role
+            assert "login" in response["Location"]
