@@ -43,7 +43,8 @@ class RequireMFAMiddleware:
             messages.warning(
                 request,
                 _(
-                    "Your role gives access to personal data: set up two-factor authentication first."
+                    "Your role gives access to personal data: "
+                    "set up two-factor authentication first."
                 ),
             )
             return redirect("accounts:mfa_required")

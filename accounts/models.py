@@ -109,7 +109,10 @@ class Invitation(models.Model):
         _("language"), max_length=2, choices=settings.LANGUAGES, default="nl"
     )
     # Set when the email is sent; only the hash is kept.
-    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    # NULL, not "", before the first send: the column is unique.
+    token_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

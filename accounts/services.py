@@ -43,8 +43,9 @@ def invitation_create(
     """Invite someone to take a role; the email goes out after commit.
 
     The link's token is made when the email is sent (see ``invitation_send``),
-    so it never travels through the broker. Raises PermissionDenied when ``invited_by`` may not grant that role there,
-    and ValidationError for an inconsistent scope or self-invitation.
+    so it never travels through the broker. Raises PermissionDenied when
+    ``invited_by`` may not grant that role there, and ValidationError for an
+    inconsistent scope or a self-invitation.
     """
     email = email.strip().lower()
     role_scope_validate(
@@ -107,8 +108,10 @@ def invitation_send(*, invitation_id: int) -> Invitation:
     stops working and the clear token exists only in the email.
     """
     with transaction.atomic():
+        # Lock only the invitation row: PostgreSQL refuses FOR UPDATE on the
+        # nullable side of the outer joins that select_related adds.
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("invited_by", "network", "police_zone", "municipality")
             .get(pk=invitation_id)
         )

@@ -33,6 +33,6 @@ def member_status_counts(*, network: Network) -> dict[str, int]:
     from django.db.models import Count
 
     rows = Member.objects.filter(network=network).values("status").annotate(n=Count("id"))
-    counts = {status: 0 for status in Member.Status.values}
+    counts = dict.fromkeys(Member.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts

@@ -14,7 +14,9 @@ PAGE_SIZE = 50
 
 
 def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
-    return get_object_or_404(Network.objects.select_related("municipality", "police_zone"), slug=slug)
+    return get_object_or_404(
+        Network.objects.select_related("municipality", "police_zone"), slug=slug
+    )
 
 
 @login_required
@@ -25,9 +27,9 @@ def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     if status not in Member.Status.values:
         status = ""
     search = request.GET.get("q", "")[:100]
-    page = Paginator(member_list(network=network, search=search, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        member_list(network=network, search=search, status=status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context = {
         "network": network,
         "page": page,

@@ -32,7 +32,15 @@ class NetworkAdmin(admin.ModelAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "network", "police_zone", "municipality", "granted_at", "revoked_at"]
+    list_display = [
+        "user",
+        "role",
+        "network",
+        "police_zone",
+        "municipality",
+        "granted_at",
+        "revoked_at",
+    ]
     list_filter = ["role"]
     search_fields = ["user__email"]
     # Roles change through invitations and services (audit trail, checks).

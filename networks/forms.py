@@ -73,7 +73,11 @@ class StreetForm(forms.ModelForm):
         # The formset is drawn as a table, not through crispy: style widgets here.
         for field in self.fields.values():
             widget = field.widget
-            css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm"
+                if isinstance(widget, forms.Select)
+                else "form-control form-control-sm"
+            )
             widget.attrs["class"] = css
 
 

@@ -38,7 +38,8 @@ def validate_languages(value: object) -> None:
     unknown = [code for code in value if code not in LANGUAGE_CODES]
     if unknown:
         raise ValidationError(
-            _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(map(str, unknown))}
+            _("Unknown language code(s): %(codes)s."),
+            params={"codes": ", ".join(map(str, unknown))},
         )
     if len(set(value)) != len(value):
         raise ValidationError(_("A language is listed twice."))
@@ -161,11 +162,14 @@ class Network(models.Model):
     def clean(self) -> None:
         super().clean()
         errors: dict[str, list] = {}
-        if self.municipality_id and self.police_zone_id:
-            if self.municipality.police_zone_id != self.police_zone_id:
-                errors.setdefault("police_zone", []).append(
-                    _("The municipality belongs to another police zone.")
-                )
+        if (
+            self.municipality_id
+            and self.police_zone_id
+            and self.municipality.police_zone_id != self.police_zone_id
+        ):
+            errors.setdefault("police_zone", []).append(
+                _("The municipality belongs to another police zone.")
+            )
         if self.police_zone_id and self.police_zone.country != self.country:
             errors.setdefault("country", []).append(
                 _("The network's country must match its police zone's country.")
@@ -267,13 +271,17 @@ NATIONAL_ROLES = frozenset({Role.FEDERAL_VIEWER, Role.ADMIN})
 
 def role_scope_q() -> Q:
     """The database rule that a role names exactly the scope it needs."""
-    none = Q(network__isnull=True, police_zone__isnull=True, municipality__isnull=True)
+
+    def only(scope: str | None) -> Q:
+        fields = ("network", "police_zone", "municipality")
+        return Q(**{f"{name}__isnull": name != scope for name in fields})
+
     return (
-        (Q(role__in=sorted(NETWORK_ROLES)) & Q(network__isnull=False, police_zone__isnull=True, municipality__isnull=True))
-        | (Q(role__in=sorted(ZONE_ROLES)) & Q(network__isnull=True, police_zone__isnull=False, municipality__isnull=True))
-        | (Q(role__in=sorted(MUNICIPALITY_ROLES)) & Q(network__isnull=True, police_zone__isnull=True, municipality__isnull=False))
-        | (Q(role__in=sorted(NATIONAL_ROLES)) & none)
-    )  # fmt: skip
+        (Q(role__in=sorted(NETWORK_ROLES)) & only("network"))
+        | (Q(role__in=sorted(ZONE_ROLES)) & only("police_zone"))
+        | (Q(role__in=sorted(MUNICIPALITY_ROLES)) & only("municipality"))
+        | (Q(role__in=sorted(NATIONAL_ROLES)) & only(None))
+    )
 
 
 class RoleAssignmentQuerySet(models.QuerySet):

@@ -85,7 +85,9 @@ rules.add_perm("networks.view_national", is_platform_admin | is_federal_viewer)
 rules.add_perm("networks.invite_staff", can_grant_some_role)
 
 
-def role_can_grant(*, granter, role: str, network=None, police_zone=None, municipality=None) -> bool:
+def role_can_grant(
+    *, granter, role: str, network=None, police_zone=None, municipality=None
+) -> bool:
     """Whether ``granter`` may give ``role`` in the given scope.
 
     Admins grant everything; a mandated officer grants the network roles for

@@ -115,9 +115,7 @@ def network_with_member_counts(*, queryset: QuerySet[Network]) -> QuerySet[Netwo
 def network_public_list() -> QuerySet[Network]:
     """Networks shown to the public: those founded or being founded."""
     return (
-        Network.objects.filter(
-            status__in=[Network.Status.ACTIVE, Network.Status.PREPARING]
-        )
+        Network.objects.filter(status__in=[Network.Status.ACTIVE, Network.Status.PREPARING])
         .select_related("municipality")
         .order_by("municipality__name", "name")
     )
@@ -243,7 +241,9 @@ def national_overview() -> dict:
         "by_status": [
             (status_labels[s], suppress_small(by_status.get(s, 0))) for s in Network.Status.values
         ],
-        "by_kind": [(kind_labels[k], suppress_small(by_kind.get(k, 0))) for k in Network.Kind.values],
+        "by_kind": [
+            (kind_labels[k], suppress_small(by_kind.get(k, 0))) for k in Network.Kind.values
+        ],
         "provinces": [
             {
                 "province": row["municipality__province"] or "—",

@@ -129,7 +129,7 @@ def role_grant(
         "role granted: %s to user %s in %s by %s",
         role,
         user.pk,
-        assignment.scope,
+        assignment.scope or "platform",
         getattr(granted_by, "pk", None),
     )
     return assignment
@@ -158,7 +158,9 @@ def role_revoke(*, revoked_by, assignment: RoleAssignment) -> RoleAssignment:
     assignment.revoked_by = revoked_by
     assignment.save(update_fields=["revoked_at", "revoked_by"])
     forget_user_roles(user=assignment.user)
-    logger.info("role revoked: %s of user %s by %s", assignment.role, assignment.user_id, revoked_by.pk)
+    logger.info(
+        "role revoked: %s of user %s by %s", assignment.role, assignment.user_id, revoked_by.pk
+    )
     return assignment
 
 

@@ -67,7 +67,9 @@ def network_mine(request: HttpRequest) -> HttpResponse:
     if not roles.any or roles.role_names == {"federal_viewer"}:
         raise PermissionDenied
     return render(
-        request, "networks/network_list.html", {"networks": network_list_for_user(user=request.user)}
+        request,
+        "networks/network_list.html",
+        {"networks": network_list_for_user(user=request.user)},
     )
 
 
@@ -92,9 +94,7 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     roles = user_roles(user=request.user)
     can_change_status = roles.is_admin or network.police_zone_id in roles.officer_of_zones
-    form = NetworkForm(
-        request.POST or None, instance=network, can_change_status=can_change_status
-    )
+    form = NetworkForm(request.POST or None, instance=network, can_change_status=can_change_status)
     formset = StreetFormSet(request.POST or None, instance=network, prefix="streets")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields}
@@ -110,7 +110,9 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The network was saved."))
             return redirect("networks:detail", slug=network.slug)
     return render(
-        request, "networks/network_edit.html", {"network": network, "form": form, "formset": formset}
+        request,
+        "networks/network_edit.html",
+        {"network": network, "form": form, "formset": formset},
     )
 
 

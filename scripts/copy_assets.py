@@ -28,7 +28,7 @@ FILES = {
 def main() -> int:
     missing = [src for src in FILES if not (NODE / src).exists()]
     if missing:
-        print("Missing in node_modules (run `npm ci` first):", *missing, sep="\n  ", file=sys.stderr)
+        print("Missing (run `npm ci` first):", *missing, sep="\n  ", file=sys.stderr)
         return 1
     for src, dest in FILES.items():
         target = VENDOR / dest

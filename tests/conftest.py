@@ -99,9 +99,7 @@ class World:
             "officer": user_with_role(Role.OFFICER, scope=self.zone),
             "officer_other": user_with_role(Role.OFFICER, scope=self.other_zone),
             "municipal": user_with_role(Role.MUNICIPAL_STAFF, scope=self.municipality),
-            "municipal_other": user_with_role(
-                Role.MUNICIPAL_STAFF, scope=self.other_municipality
-            ),
+            "municipal_other": user_with_role(Role.MUNICIPAL_STAFF, scope=self.other_municipality),
             "federal": user_with_role(Role.FEDERAL_VIEWER),
             "admin": user_with_role(Role.ADMIN),
         }

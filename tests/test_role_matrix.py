@@ -150,7 +150,9 @@ def test_no_contact_data_for_aggregate_roles(client, world, role):
     """Roles that see aggregates only never get a member's phone or email."""
     client.force_login(world.users[role])
     for name in ("networks:detail", "networks:team", "accounts:home", "networks:mine"):
-        response = client.get(reverse(name, kwargs=_slug(world) if "networks:d" in name or "team" in name else {}))
+        response = client.get(
+            reverse(name, kwargs=_slug(world) if "networks:d" in name or "team" in name else {})
+        )
         body = response.content.decode()
         assert world.member.email not in body
         assert str(world.member.mobile_phone) not in body

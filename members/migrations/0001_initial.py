@@ -7,88 +7,218 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('networks', '0001_initial'),
+        ("networks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=80, verbose_name='first name')),
-                ('last_name', models.CharField(max_length=80, verbose_name='last name')),
-                ('street', models.CharField(max_length=120, verbose_name='street')),
-                ('house_number', models.CharField(max_length=12, verbose_name='house number')),
-                ('postcode', models.CharField(max_length=10, verbose_name='postcode')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('mobile_phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None, verbose_name='mobile phone')),
-                ('landline', phonenumber_field.modelfields.PhoneNumberField(blank=True, help_text='Optional, for voice messages.', max_length=128, region=None, verbose_name='landline')),
-                ('language', models.CharField(choices=[('nl', 'Dutch'), ('fr', 'French'), ('de', 'German'), ('en', 'English')], default='nl', max_length=2, verbose_name='preferred language')),
-                ('by_sms', models.BooleanField(default=True, verbose_name='by SMS')),
-                ('by_email', models.BooleanField(default=True, verbose_name='by email')),
-                ('by_voice', models.BooleanField(default=False, verbose_name='by voice call')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('active', 'Active'), ('suspended', 'Suspended'), ('left', 'Left')], db_index=True, default='pending', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('left_at', models.DateTimeField(blank=True, null=True, verbose_name='left at')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='networks.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=80, verbose_name="first name")),
+                ("last_name", models.CharField(max_length=80, verbose_name="last name")),
+                ("street", models.CharField(max_length=120, verbose_name="street")),
+                ("house_number", models.CharField(max_length=12, verbose_name="house number")),
+                ("postcode", models.CharField(max_length=10, verbose_name="postcode")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "mobile_phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True, max_length=128, region=None, verbose_name="mobile phone"
+                    ),
+                ),
+                (
+                    "landline",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True,
+                        help_text="Optional, for voice messages.",
+                        max_length=128,
+                        region=None,
+                        verbose_name="landline",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("nl", "Dutch"),
+                            ("fr", "French"),
+                            ("de", "German"),
+                            ("en", "English"),
+                        ],
+                        default="nl",
+                        max_length=2,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                ("by_sms", models.BooleanField(default=True, verbose_name="by SMS")),
+                ("by_email", models.BooleanField(default=True, verbose_name="by email")),
+                ("by_voice", models.BooleanField(default=False, verbose_name="by voice call")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("left", "Left"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
+                ),
+                ("left_at", models.DateTimeField(blank=True, null=True, verbose_name="left at")),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="networks.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member',
-                'verbose_name_plural': 'members',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name": "member",
+                "verbose_name_plural": "members",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='ConsentRecord',
+            name="ConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(choices=[('house_rules', 'House rules'), ('privacy_notice', 'Privacy notice'), ('sms', 'Messages by SMS'), ('email', 'Messages by email'), ('voice', 'Messages by voice call')], max_length=20, verbose_name='subject')),
-                ('version', models.CharField(max_length=40, verbose_name='version')),
-                ('given_at', models.DateTimeField(verbose_name='given at')),
-                ('method', models.CharField(choices=[('web_form', 'Public sign-up form'), ('self_service', "Member's personal page"), ('paper', 'Paper form, entered by the coordinator'), ('import', 'List import'), ('info_evening', 'Information evening')], max_length=20, verbose_name='how')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='members.member', verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("house_rules", "House rules"),
+                            ("privacy_notice", "Privacy notice"),
+                            ("sms", "Messages by SMS"),
+                            ("email", "Messages by email"),
+                            ("voice", "Messages by voice call"),
+                        ],
+                        max_length=20,
+                        verbose_name="subject",
+                    ),
+                ),
+                ("version", models.CharField(max_length=40, verbose_name="version")),
+                ("given_at", models.DateTimeField(verbose_name="given at")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("web_form", "Public sign-up form"),
+                            ("self_service", "Member's personal page"),
+                            ("paper", "Paper form, entered by the coordinator"),
+                            ("import", "List import"),
+                            ("info_evening", "Information evening"),
+                        ],
+                        max_length=20,
+                        verbose_name="how",
+                    ),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at"),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="members.member",
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent record',
-                'verbose_name_plural': 'consent records',
-                'ordering': ['-given_at'],
+                "verbose_name": "consent record",
+                "verbose_name_plural": "consent records",
+                "ordering": ["-given_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['network', 'status'], name='members_mem_network_b463b7_idx'),
+            model_name="member",
+            index=models.Index(fields=["network", "status"], name="members_mem_network_b463b7_idx"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['network', 'last_name', 'first_name'], name='members_mem_network_c7187d_idx'),
+            model_name="member",
+            index=models.Index(
+                fields=["network", "last_name", "first_name"], name="members_mem_network_c7187d_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['network', 'street'], name='members_mem_network_73b4b4_idx'),
+            model_name="member",
+            index=models.Index(fields=["network", "street"], name="members_mem_network_73b4b4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(condition=models.Q(('email', ''), _negated=True), fields=('network', 'email'), name='member_unique_email_per_network'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("email", ""), _negated=True),
+                fields=("network", "email"),
+                name="member_unique_email_per_network",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(condition=models.Q(('mobile_phone', ''), _negated=True), fields=('network', 'mobile_phone'), name='member_unique_mobile_per_network'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("mobile_phone", ""), _negated=True),
+                fields=("network", "mobile_phone"),
+                name="member_unique_mobile_per_network",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('email', ''), _negated=True), models.Q(('mobile_phone', ''), _negated=True), models.Q(('landline', ''), _negated=True), ('status', 'left'), _connector='OR'), name='member_has_a_contact'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("email", ""), _negated=True),
+                    models.Q(("mobile_phone", ""), _negated=True),
+                    models.Q(("landline", ""), _negated=True),
+                    ("status", "left"),
+                    _connector="OR",
+                ),
+                name="member_has_a_contact",
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentrecord',
-            index=models.Index(fields=['member', 'subject'], name='members_con_member__0115a8_idx'),
+            model_name="consentrecord",
+            index=models.Index(fields=["member", "subject"], name="members_con_member__0115a8_idx"),
         ),
     ]

@@ -2,13 +2,13 @@
 
 import django.core.validators
 import django.db.models.deletion
-import networks.models
 from django.conf import settings
 from django.db import migrations, models
 
+import networks.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,100 +17,417 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('official_code', models.CharField(help_text='NIS code in Belgium (e.g. 41082), CBS code in the Netherlands (e.g. GM0344).', max_length=20, unique=True, verbose_name='official code')),
-                ('province', models.CharField(blank=True, max_length=80, verbose_name='province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "official_code",
+                    models.CharField(
+                        help_text="NIS code in Belgium (e.g. 41082), CBS code in the Netherlands (e.g. GM0344).",
+                        max_length=20,
+                        unique=True,
+                        verbose_name="official code",
+                    ),
+                ),
+                ("province", models.CharField(blank=True, max_length=80, verbose_name="province")),
             ],
             options={
-                'verbose_name': 'municipality',
-                'verbose_name_plural': 'municipalities',
-                'ordering': ['name'],
+                "verbose_name": "municipality",
+                "verbose_name_plural": "municipalities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PoliceZone',
+            name="PoliceZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('number', models.CharField(help_text='The official number, e.g. 5416 for a Belgian zone.', max_length=20, unique=True, verbose_name='zone number')),
-                ('country', models.CharField(choices=[('BE', 'Belgium'), ('NL', 'Netherlands')], default='BE', max_length=2, verbose_name='country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="The official number, e.g. 5416 for a Belgian zone.",
+                        max_length=20,
+                        unique=True,
+                        verbose_name="zone number",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        choices=[("BE", "Belgium"), ("NL", "Netherlands")],
+                        default="BE",
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'police zone',
-                'verbose_name_plural': 'police zones',
-                'ordering': ['name'],
+                "verbose_name": "police zone",
+                "verbose_name_plural": "police zones",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Network',
+            name="Network",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('bin', 'BIN (residents)'), ('binz', 'BIN-Z (self-employed and businesses)')], default='bin', max_length=4, verbose_name='kind')),
-                ('country', models.CharField(choices=[('BE', 'Belgium'), ('NL', 'Netherlands')], default='BE', max_length=2, verbose_name='country')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('preparing', 'Preparing'), ('active', 'Active'), ('suspended', 'Suspended'), ('dissolved', 'Dissolved')], db_index=True, default='proposed', max_length=12, verbose_name='status')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='founded on')),
-                ('public_description', models.TextField(blank=True, verbose_name='public description')),
-                ('languages', models.JSONField(default=list, help_text='Language codes in order of preference; the first is the default.', validators=[networks.models.validate_languages], verbose_name='languages')),
-                ('area_geojson', models.JSONField(blank=True, help_text='Optional GeoJSON Polygon or MultiPolygon of the area.', null=True, verbose_name='area polygon (GeoJSON)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='networks', to='networks.municipality', verbose_name='municipality')),
-                ('police_zone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='networks', to='networks.policezone', verbose_name='police zone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bin", "BIN (residents)"),
+                            ("binz", "BIN-Z (self-employed and businesses)"),
+                        ],
+                        default="bin",
+                        max_length=4,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        choices=[("BE", "Belgium"), ("NL", "Netherlands")],
+                        default="BE",
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("preparing", "Preparing"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("dissolved", "Dissolved"),
+                        ],
+                        db_index=True,
+                        default="proposed",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("founded_on", models.DateField(blank=True, null=True, verbose_name="founded on")),
+                (
+                    "public_description",
+                    models.TextField(blank=True, verbose_name="public description"),
+                ),
+                (
+                    "languages",
+                    models.JSONField(
+                        default=list,
+                        help_text="Language codes in order of preference; the first is the default.",
+                        validators=[networks.models.validate_languages],
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "area_geojson",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Optional GeoJSON Polygon or MultiPolygon of the area.",
+                        null=True,
+                        verbose_name="area polygon (GeoJSON)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="networks",
+                        to="networks.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "police_zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="networks",
+                        to="networks.policezone",
+                        verbose_name="police zone",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'network',
-                'verbose_name_plural': 'networks',
-                'ordering': ['name'],
+                "verbose_name": "network",
+                "verbose_name_plural": "networks",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='municipality',
-            name='police_zone',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='municipalities', to='networks.policezone', verbose_name='police zone'),
+            model_name="municipality",
+            name="police_zone",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="municipalities",
+                to="networks.policezone",
+                verbose_name="police zone",
+            ),
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'Coordinator'), ('co_coordinator', 'Co-coordinator'), ('steering', 'Steering-committee member'), ('officer', 'Mandated police officer'), ('municipal_staff', 'Municipal staff'), ('federal_viewer', 'Federal viewer (BIN knowledge centre)'), ('admin', 'Platform administrator')], max_length=20, verbose_name='role')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='granted at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='granted by')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='networks.municipality', verbose_name='municipality')),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='networks.network', verbose_name='network')),
-                ('police_zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='networks.policezone', verbose_name='police zone')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='revoked by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("coordinator", "Coordinator"),
+                            ("co_coordinator", "Co-coordinator"),
+                            ("steering", "Steering-committee member"),
+                            ("officer", "Mandated police officer"),
+                            ("municipal_staff", "Municipal staff"),
+                            ("federal_viewer", "Federal viewer (BIN knowledge centre)"),
+                            ("admin", "Platform administrator"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="granted at")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="granted by",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="networks.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="networks.network",
+                        verbose_name="network",
+                    ),
+                ),
+                (
+                    "police_zone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="networks.policezone",
+                        verbose_name="police zone",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="revoked by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
-                'ordering': ['role', 'granted_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['co_coordinator', 'coordinator', 'steering']), ('municipality__isnull', True), ('network__isnull', False), ('police_zone__isnull', True)), models.Q(('role__in', ['officer']), ('municipality__isnull', True), ('network__isnull', True), ('police_zone__isnull', False)), models.Q(('role__in', ['municipal_staff']), ('municipality__isnull', False), ('network__isnull', True), ('police_zone__isnull', True)), models.Q(('role__in', ['admin', 'federal_viewer']), ('municipality__isnull', True), ('network__isnull', True), ('police_zone__isnull', True)), _connector='OR'), name='role_scope_matches_role'), models.UniqueConstraint(condition=models.Q(('network__isnull', False), ('revoked_at__isnull', True)), fields=('user', 'role', 'network'), name='one_active_network_role'), models.UniqueConstraint(condition=models.Q(('police_zone__isnull', False), ('revoked_at__isnull', True)), fields=('user', 'role', 'police_zone'), name='one_active_zone_role'), models.UniqueConstraint(condition=models.Q(('municipality__isnull', False), ('revoked_at__isnull', True)), fields=('user', 'role', 'municipality'), name='one_active_municipality_role'), models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True), ('role__in', ['admin', 'federal_viewer'])), fields=('user', 'role'), name='one_active_national_role')],
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
+                "ordering": ["role", "granted_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("role__in", ["co_coordinator", "coordinator", "steering"]),
+                                ("municipality__isnull", True),
+                                ("network__isnull", False),
+                                ("police_zone__isnull", True),
+                            ),
+                            models.Q(
+                                ("role__in", ["officer"]),
+                                ("municipality__isnull", True),
+                                ("network__isnull", True),
+                                ("police_zone__isnull", False),
+                            ),
+                            models.Q(
+                                ("role__in", ["municipal_staff"]),
+                                ("municipality__isnull", False),
+                                ("network__isnull", True),
+                                ("police_zone__isnull", True),
+                            ),
+                            models.Q(
+                                ("role__in", ["admin", "federal_viewer"]),
+                                ("municipality__isnull", True),
+                                ("network__isnull", True),
+                                ("police_zone__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="role_scope_matches_role",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("network__isnull", False), ("revoked_at__isnull", True)
+                        ),
+                        fields=("user", "role", "network"),
+                        name="one_active_network_role",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("police_zone__isnull", False), ("revoked_at__isnull", True)
+                        ),
+                        fields=("user", "role", "police_zone"),
+                        name="one_active_zone_role",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("municipality__isnull", False), ("revoked_at__isnull", True)
+                        ),
+                        fields=("user", "role", "municipality"),
+                        name="one_active_municipality_role",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("revoked_at__isnull", True), ("role__in", ["admin", "federal_viewer"])
+                        ),
+                        fields=("user", "role"),
+                        name="one_active_national_role",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='street')),
-                ('postcode', models.CharField(max_length=10, validators=[django.core.validators.RegexValidator('^[0-9]{4}( ?[A-Z]{2})?$', 'Enter a valid postcode.')], verbose_name='postcode')),
-                ('number_from', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='from number')),
-                ('number_to', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='to number')),
-                ('parity', models.CharField(choices=[('all', 'All numbers'), ('even', 'Even numbers'), ('odd', 'Odd numbers')], default='all', max_length=4, verbose_name='numbers')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='streets', to='networks.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="street")),
+                (
+                    "postcode",
+                    models.CharField(
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9]{4}( ?[A-Z]{2})?$", "Enter a valid postcode."
+                            )
+                        ],
+                        verbose_name="postcode",
+                    ),
+                ),
+                (
+                    "number_from",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="from number",
+                    ),
+                ),
+                (
+                    "number_to",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="to number",
+                    ),
+                ),
+                (
+                    "parity",
+                    models.CharField(
+                        choices=[
+                            ("all", "All numbers"),
+                            ("even", "Even numbers"),
+                            ("odd", "Odd numbers"),
+                        ],
+                        default="all",
+                        max_length=4,
+                        verbose_name="numbers",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="streets",
+                        to="networks.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'street',
-                'verbose_name_plural': 'streets',
-                'ordering': ['name', 'number_from'],
-                'indexes': [models.Index(fields=['network', 'name'], name='networks_st_network_b59485_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('number_from__isnull', True), ('number_to__isnull', True), ('number_from__lte', models.F('number_to')), _connector='OR'), name='street_range_ordered')],
+                "verbose_name": "street",
+                "verbose_name_plural": "streets",
+                "ordering": ["name", "number_from"],
+                "indexes": [
+                    models.Index(fields=["network", "name"], name="networks_st_network_b59485_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("number_from__isnull", True),
+                            ("number_to__isnull", True),
+                            ("number_from__lte", models.F("number_to")),
+                            _connector="OR",
+                        ),
+                        name="street_range_ordered",
+                    )
+                ],
             },
         ),
     ]

@@ -251,6 +251,10 @@ def test_open_signup_is_closed(client, db):
     assert "closed" in response.content.decode().lower()
     response = client.post(
         reverse("account_signup"),
-        {"email": "x@example.org", "password1": "a long passphrase", "password2": "a long passphrase"},
+        {
+            "email": "x@example.org",
+            "password1": "a long passphrase",
+            "password2": "a long passphrase",
+        },
     )
     assert not User.objects.filter(email="x@example.org").exists()

@@ -12,8 +12,9 @@ def test_failed_logins_are_throttled_per_account(client, world):
     email = world.users["officer"].email
     throttled = "Too many failed login attempts"
     bodies = [
-        client.post(reverse("account_login"), {"login": email, "password": "wrong"})
-        .content.decode()
+        client.post(
+            reverse("account_login"), {"login": email, "password": "wrong"}
+        ).content.decode()
         for _ in range(6)
     ]
     assert all(throttled not in body for body in bodies[:5])
