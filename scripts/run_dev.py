@@ -40,9 +40,11 @@ def main() -> int:
     processes = [web, worker]
 
     def stop(*_args) -> None:
+        # SIGTERM, not SIGINT: children started from a non-interactive shell
+        # ignore SIGINT. Celery treats SIGTERM as a warm shutdown.
         for proc in processes:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                proc.terminate()
         deadline = time.monotonic() + 10
         for proc in processes:
             try:
@@ -50,14 +52,20 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
-    try:
-        while all(proc.poll() is None for proc in processes):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    stopping = False
+
+    def request_stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Handled explicitly so Ctrl-C works even where SIGINT was inherited as ignored.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping and all(proc.poll() is None for proc in processes):
+        time.sleep(0.3)
+    print("\n  Stopping web and worker…")
     stop()
-    failed = [proc.returncode for proc in processes if proc.returncode not in (0, None, -2, 130)]
+    failed = [p.returncode for p in processes if p.returncode not in (0, None, -2, -15, 130)]
     return 1 if failed else 0
 
 
