@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, User, hash_token
 from networks.models import Municipality, Network, PoliceZone
-from networks.rules import role_can_grant
+from networks.rules import role_can_grant, role_can_grant_same
 from networks.services import role_grant, role_scope_validate
 
 logger = logging.getLogger(__name__)
@@ -245,12 +245,8 @@ def invitation_accept(
 
 
 def invitation_revoke(*, invitation: Invitation, revoked_by: User) -> Invitation:
-    if invitation.invited_by_id != revoked_by.pk and not role_can_grant(
-        granter=revoked_by,
-        role=invitation.role,
-        network=invitation.network,
-        police_zone=invitation.police_zone,
-        municipality=invitation.municipality,
+    if invitation.invited_by_id != revoked_by.pk and not role_can_grant_same(
+        granter=revoked_by, grant=invitation
     ):
         raise PermissionDenied(_("You may not revoke this invitation."))
     updated = Invitation.objects.filter(

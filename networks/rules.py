@@ -105,3 +105,15 @@ def role_can_grant(
         if network.id in roles.coordinator_of and role in (Role.CO_COORDINATOR, Role.STEERING):
             return True
     return False
+
+
+def role_can_grant_same(*, granter, grant) -> bool:
+    """``role_can_grant`` for an object that carries a role and its scope
+    (a RoleAssignment or an Invitation)."""
+    return role_can_grant(
+        granter=granter,
+        role=grant.role,
+        network=grant.network,
+        police_zone=grant.police_zone,
+        municipality=grant.municipality,
+    )

@@ -19,7 +19,7 @@ from networks.models import (
     PoliceZone,
     RoleAssignment,
 )
-from networks.rules import role_can_grant
+from networks.rules import role_can_grant, role_can_grant_same
 from networks.selectors import forget_user_roles
 
 logger = logging.getLogger(__name__)
@@ -146,13 +146,7 @@ def role_revoke(*, revoked_by, assignment: RoleAssignment) -> RoleAssignment:
     if assignment.revoked_at is not None:
         return assignment
     own = revoked_by.pk == assignment.user_id
-    if not own and not role_can_grant(
-        granter=revoked_by,
-        role=assignment.role,
-        network=assignment.network,
-        police_zone=assignment.police_zone,
-        municipality=assignment.municipality,
-    ):
+    if not own and not role_can_grant_same(granter=revoked_by, grant=assignment):
         raise PermissionDenied(_("You may not revoke this role."))
     assignment.revoked_at = timezone.now()
     assignment.revoked_by = revoked_by

@@ -13,7 +13,7 @@ from rules.contrib.views import permission_required
 from networks import services
 from networks.forms import NetworkForm, StreetFormSet
 from networks.models import EMERGENCY_NUMBERS, Country, Network
-from networks.rules import role_can_grant
+from networks.rules import role_can_grant_same
 from networks.selectors import (
     national_overview,
     network_list_for_user,
@@ -122,12 +122,8 @@ def network_team(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     holders = list(network_role_holders(network=network))
     for holder in holders:
-        holder.can_revoke = holder.user_id == request.user.pk or role_can_grant(
-            granter=request.user,
-            role=holder.role,
-            network=holder.network,
-            police_zone=holder.police_zone,
-            municipality=holder.municipality,
+        holder.can_revoke = holder.user_id == request.user.pk or role_can_grant_same(
+            granter=request.user, grant=holder
         )
     return render(
         request,
