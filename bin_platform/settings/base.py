@@ -169,6 +169,16 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BIN Platform <no-reply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
+# --- SMS and voice gateways --------------------------------------------------
+# Like EMAIL_BACKEND: a class per channel and its options. Development keeps
+# messages in var/outbox (file); tests use locmem. See messaging/gateways/.
+SMS_GATEWAY = env("SMS_GATEWAY", default="messaging.gateways.file.FileSMSGateway")
+VOICE_GATEWAY = env("VOICE_GATEWAY", default="messaging.gateways.file.FileVoiceGateway")
+MESSAGING_GATEWAYS = {
+    "sms": {"BACKEND": SMS_GATEWAY, "OPTIONS": {}},
+    "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {}},
+}
+
 # --- Auth / allauth ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -18,6 +18,11 @@ if not env("EMAIL_URL", default=""):
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+MESSAGING_GATEWAYS = {
+    "sms": {"BACKEND": "messaging.gateways.locmem.LocmemSMSGateway", "OPTIONS": {}},
+    "voice": {"BACKEND": "messaging.gateways.locmem.LocmemVoiceGateway", "OPTIONS": {}},
+}
+
 # Tasks run inline unless a test starts a real worker (tests/integration).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,67 @@
+"""Development gateways that keep every message in a folder, one JSON file
+per message, so a page (DEBUG only) can show what each phone received."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+
+from messaging.gateways.base import (
+    BaseSMSGateway,
+    BaseVoiceGateway,
+    GatewayConfigurationError,
+    OutgoingCall,
+    OutgoingSMS,
+    SendResult,
+)
+
+
+class _FileMixin:
+    kind = ""
+
+    def _store(self, payload: dict) -> SendResult:
+        folder = Path(self.options.get("path") or Path(settings.VAR_DIR) / "outbox")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GatewayConfigurationError(f"cannot create outbox folder {folder}: {exc}") from exc
+        provider_id = f"file-{uuid.uuid4().hex}"
+        record = {
+            "kind": self.kind,
+            "provider_id": provider_id,
+            "sent_at": datetime.now(UTC).isoformat(),
+            **payload,
+        }
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        (folder / f"{stamp}-{provider_id}.json").write_text(
+            json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        return SendResult(provider_id=provider_id)
+
+
+class FileSMSGateway(_FileMixin, BaseSMSGateway):
+    kind = "sms"
+
+    def send_sms(self, message: OutgoingSMS) -> SendResult:
+        return self._store(asdict(message))
+
+
+class FileVoiceGateway(_FileMixin, BaseVoiceGateway):
+    kind = "voice"
+
+    def call(self, message: OutgoingCall) -> SendResult:
+        return self._store(asdict(message))
+
+
+def file_outbox_read(*, path: Path | None = None, limit: int = 500) -> list[dict]:
+    """The newest messages the file gateways stored, newest first."""
+    folder = Path(path or Path(settings.VAR_DIR) / "outbox")
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
+    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
