@@ -31,8 +31,8 @@ class RequireMFAMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and request.path != "/"
-            and not request.path.startswith(_ALLOWED_PREFIXES)
+            and request.path_info != "/"
+            and not request.path_info.startswith(_ALLOWED_PREFIXES)
             and user_requires_mfa(user=user)
             and not user_has_mfa(user=user)
         ):

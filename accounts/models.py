@@ -69,10 +69,15 @@ def hash_token(token: str) -> str:
 
 class InvitationQuerySet(models.QuerySet):
     def open(self) -> InvitationQuerySet:
+        """Invitations whose link works (or will, once sent)."""
         return self.filter(
             status__in=[Invitation.Status.QUEUED, Invitation.Status.SENT],
             expires_at__gt=timezone.now(),
         )
+
+    def withdrawable(self) -> InvitationQuerySet:
+        """Not yet accepted or withdrawn; a failed one is still retried by the sweep."""
+        return self.filter(status__in=Invitation.WITHDRAWABLE)
 
 
 class Invitation(models.Model):
@@ -89,6 +94,8 @@ class Invitation(models.Model):
         FAILED = "failed", _("Sending failed")
         ACCEPTED = "accepted", _("Accepted")
         REVOKED = "revoked", _("Revoked")
+
+    WITHDRAWABLE = (Status.QUEUED, Status.SENT, Status.FAILED)
 
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
@@ -154,6 +161,10 @@ class Invitation(models.Model):
     @property
     def scope(self) -> Network | PoliceZone | Municipality | None:
         return self.network or self.police_zone or self.municipality
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.status in self.WITHDRAWABLE
 
     @property
     def is_expired(self) -> bool:

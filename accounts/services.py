@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -62,8 +62,9 @@ def invitation_create(
     ):
         raise PermissionDenied(_("You may not grant this role here."))
     with transaction.atomic():
-        # A fresh invitation replaces an open one for the same role and scope.
-        Invitation.objects.open().filter(
+        # A fresh invitation replaces any earlier one for the same role and
+        # scope, including a failed one the sweep would otherwise resend.
+        Invitation.objects.withdrawable().filter(
             email=email,
             role=role,
             network=network,
@@ -212,14 +213,24 @@ def invitation_accept(
                 _("An account with this address exists. Sign in first, then open the link again.")
             )
         candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
-        validate_password(password, user=candidate)
-        user = User.objects.create_user(
-            email=invitation.email,
-            password=password,
-            first_name=first_name,
-            last_name=last_name,
-            preferred_language=invitation.language,
-        )
+        try:
+            validate_password(password, user=candidate)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=invitation.email,
+                    password=password,
+                    first_name=first_name,
+                    last_name=last_name,
+                    preferred_language=invitation.language,
+                )
+        except IntegrityError as exc:
+            # Another invitation to the same address was accepted a moment ago.
+            raise ValidationError(
+                _("An account with this address exists. Sign in first, then open the link again.")
+            ) from exc
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     elif user.email.lower() != invitation.email.lower():
         raise PermissionDenied(_("This invitation was sent to another address."))
@@ -244,15 +255,17 @@ def invitation_accept(
     return user
 
 
-def invitation_revoke(*, invitation: Invitation, revoked_by: User) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, revoked_by: User) -> bool:
+    """Withdraw an invitation that was not accepted yet; True if it was withdrawn."""
     if invitation.invited_by_id != revoked_by.pk and not role_can_grant_same(
         granter=revoked_by, grant=invitation
     ):
         raise PermissionDenied(_("You may not revoke this invitation."))
-    updated = Invitation.objects.filter(
-        pk=invitation.pk, status__in=[Invitation.Status.QUEUED, Invitation.Status.SENT]
-    ).update(status=Invitation.Status.REVOKED)
-    invitation.refresh_from_db()
+    updated = (
+        Invitation.objects.withdrawable()
+        .filter(pk=invitation.pk)
+        .update(status=Invitation.Status.REVOKED)
+    )
     if updated:
         logger.info("invitation %s revoked by %s", invitation.pk, revoked_by.pk)
-    return invitation
+    return bool(updated)

@@ -82,12 +82,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 password=data.get("password1", ""),
             )
         except ValidationError as exc:
-            if form is not None and "password" in " ".join(exc.messages).lower():
-                form.add_error("password1", exc)
-            elif form is not None:
-                form.add_error(None, exc)
-            else:
+            if form is None:
                 messages.error(request, " ".join(exc.messages))
+            elif hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error("password1" if field == "password" else None, errors)
+            else:
+                form.add_error(None, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:
@@ -148,9 +149,8 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
-    try:
-        services.invitation_revoke(invitation=invitation, revoked_by=request.user)
-    except PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    messages.success(request, _("Invitation revoked."))
+    if services.invitation_revoke(invitation=invitation, revoked_by=request.user):
+        messages.success(request, _("Invitation withdrawn."))
+    else:
+        messages.info(request, _("This invitation was already accepted or withdrawn."))
     return redirect("accounts:invitations")

@@ -13,4 +13,4 @@ can_see_members = is_platform_admin | runs_network | is_zone_officer
 
 rules.add_perm("members.view_member_list", can_see_members)
 rules.add_perm("members.view_member_contact", can_see_members)
-rules.add_perm("members.change_member", can_see_members)
+rules.add_perm("members.manage_members", can_see_members)

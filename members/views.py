@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.vary import vary_on_headers
 from rules.contrib.views import permission_required
 
 from members.models import Member
@@ -21,12 +22,14 @@ def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
 
 @login_required
 @permission_required("members.view_member_list", fn=_network, raise_exception=True)
+@vary_on_headers("HX-Request")
 def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     status = request.GET.get("status", "")
     if status not in Member.Status.values:
         status = ""
-    search = request.GET.get("q", "")[:100]
+    # PostgreSQL refuses NUL in text; nobody types one on purpose.
+    search = request.GET.get("q", "").replace("\x00", "")[:100]
     page = Paginator(
         member_list(network=network, search=search, status=status), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -39,7 +42,8 @@ def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
         "counts": member_status_counts(network=network),
         "show_contact": request.user.has_perm("members.view_member_contact", network),
     }
-    template = "members/_member_rows.html" if request.htmx else "members/member_list.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "members/_member_rows.html" if partial else "members/member_list.html"
     return render(request, template, context)
 
 

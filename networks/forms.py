@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import inlineformset_factory
@@ -46,7 +44,8 @@ class NetworkForm(forms.ModelForm):
             self.fields["default_language"].initial = languages[0]
             self.fields["other_languages"].initial = languages[1:]
         if not can_change_status:
-            # The lifecycle belongs to the officer and the admin.
+            # Name and lifecycle belong to the officer and the admin.
+            del self.fields["name"]
             del self.fields["status"]
             del self.fields["founded_on"]
         self.helper = FormHelper()
@@ -57,10 +56,15 @@ class NetworkForm(forms.ModelForm):
         main = data.get("default_language")
         if main:
             data["languages"] = [main] + [c for c in data.get("other_languages", []) if c != main]
-        geo = data.get("area_geojson")
-        if isinstance(geo, str) and geo:
-            data["area_geojson"] = json.loads(geo)
         return data
+
+    def clean_area_geojson(self):
+        value = self.cleaned_data.get("area_geojson")
+        if value in (None, "", {}):
+            return None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Give a GeoJSON object of type Polygon or MultiPolygon."))
+        return value
 
 
 class StreetForm(forms.ModelForm):

@@ -226,6 +226,7 @@ class Street(models.Model):
                 | Q(number_to__isnull=True)
                 | Q(number_from__lte=models.F("number_to")),
                 name="street_range_ordered",
+                violation_error_message=_("The first number must not be above the last."),
             )
         ]
 

@@ -77,8 +77,8 @@ can_change_network = is_platform_admin | is_zone_officer | runs_network
 # Who invites people to roles in the network (the service checks which roles).
 can_manage_network_roles = is_platform_admin | is_zone_officer | is_network_coordinator
 
-rules.add_perm("networks.view_network", can_view_network)
-rules.add_perm("networks.change_network", can_change_network)
+rules.add_perm("networks.view_network_page", can_view_network)
+rules.add_perm("networks.edit_network", can_change_network)
 rules.add_perm("networks.manage_roles", can_manage_network_roles)
 rules.add_perm("networks.view_aggregates", can_view_network)
 rules.add_perm("networks.view_national", is_platform_admin | is_federal_viewer)

@@ -17,6 +17,7 @@ from networks.models import (
     Municipality,
     Network,
     PoliceZone,
+    Role,
     RoleAssignment,
 )
 from networks.rules import role_can_grant, role_can_grant_same
@@ -124,6 +125,10 @@ def role_grant(
             police_zone=police_zone,
             municipality=municipality,
         )
+    if role == Role.ADMIN:
+        # The Django admin (zones, municipalities, networks) follows the role.
+        type(user).objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+        user.is_staff = user.is_superuser = True
     forget_user_roles(user=user)
     logger.info(
         "role granted: %s to user %s in %s by %s",
@@ -151,6 +156,10 @@ def role_revoke(*, revoked_by, assignment: RoleAssignment) -> RoleAssignment:
     assignment.revoked_at = timezone.now()
     assignment.revoked_by = revoked_by
     assignment.save(update_fields=["revoked_at", "revoked_by"])
+    if assignment.role == Role.ADMIN:
+        user = assignment.user
+        type(user).objects.filter(pk=user.pk).update(is_staff=False, is_superuser=False)
+        user.is_staff = user.is_superuser = False
     forget_user_roles(user=assignment.user)
     logger.info(
         "role revoked: %s of user %s by %s", assignment.role, assignment.user_id, revoked_by.pk

@@ -45,12 +45,7 @@ def public_home(request: HttpRequest) -> HttpResponse:
 
 
 def public_network(request: HttpRequest, slug: str) -> HttpResponse:
-    network = get_object_or_404(
-        Network.objects.select_related("municipality", "police_zone").exclude(
-            status=Network.Status.PROPOSED
-        ),
-        slug=slug,
-    )
+    network = get_object_or_404(network_public_list(), slug=slug)
     return render(
         request,
         "networks/public_network.html",
@@ -74,7 +69,7 @@ def network_mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("networks.view_network", fn=_network, raise_exception=True)
+@permission_required("networks.view_network_page", fn=_network, raise_exception=True)
 def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
     network = network_with_member_counts(
         queryset=Network.objects.filter(pk=_network(request, slug).pk).select_related(
@@ -89,14 +84,16 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("networks.change_network", fn=_network, raise_exception=True)
+@permission_required("networks.edit_network", fn=_network, raise_exception=True)
 def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     roles = user_roles(user=request.user)
     can_change_status = roles.is_admin or network.police_zone_id in roles.officer_of_zones
     form = NetworkForm(request.POST or None, instance=network, can_change_status=can_change_status)
     formset = StreetFormSet(request.POST or None, instance=network, prefix="streets")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    # Validate both, so errors in the street list show at once with the others.
+    valid = [form.is_valid(), formset.is_valid()] if request.method == "POST" else [False]
+    if all(valid):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields}
         fields["languages"] = form.cleaned_data["languages"]
         try:
@@ -117,7 +114,7 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("networks.view_network", fn=_network, raise_exception=True)
+@permission_required("networks.view_network_page", fn=_network, raise_exception=True)
 def network_team(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     holders = list(network_role_holders(network=network))
@@ -138,7 +135,7 @@ def network_team(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@permission_required("networks.view_network", fn=_network, raise_exception=True)
+@permission_required("networks.view_network_page", fn=_network, raise_exception=True)
 def network_role_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     assignment = get_object_or_404(network_role_holders(network=network), pk=pk)

@@ -258,3 +258,79 @@ def test_open_signup_is_closed(client, db):
         },
     )
     assert not User.objects.filter(email="x@example.org").exists()
+
+
+def _smtp_down(monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def down(self, messages):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", down)
+
+
+def test_failed_invitation_can_be_withdrawn_and_is_not_resent(client, world, monkeypatch):
+    _smtp_down(monkeypatch)
+    invitation = _invite(world)
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.FAILED
+    client.force_login(world.users["officer"])
+    client.post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
+    monkeypatch.undo()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert services.invitation_send_pending() == []
+    assert mail.outbox == []
+
+
+def test_a_new_invitation_replaces_a_failed_one(world, monkeypatch):
+    _smtp_down(monkeypatch)
+    first = _invite(world)
+    monkeypatch.undo()
+    second = _invite(world)
+    first.refresh_from_db()
+    assert first.status == Invitation.Status.REVOKED
+    assert Invitation.objects.get(pk=second.pk).status == Invitation.Status.SENT
+
+
+def test_weak_password_error_sits_under_the_field_in_french(client, world):
+    _invite(world)
+    token = _link_token(mail.outbox[0])
+    client.cookies["django_language"] = "fr"
+    response = client.post(
+        reverse("accounts:invitation_accept", args=[token]),
+        {"first_name": "A", "last_name": "B", "password1": "court", "password2": "court"},
+    )
+    errors = response.context["form"].errors
+    assert "password1" in errors and "__all__" not in errors
+
+
+def test_invited_admin_reaches_the_admin_site_until_revoked(client, world):
+    from networks.services import role_revoke
+    from tests.factories import enable_totp
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.invitation_create(
+            invited_by=world.users["admin"], email="second-admin@example.org", role=Role.ADMIN
+        )
+    token = _link_token(mail.outbox[0])
+    client.post(
+        reverse("accounts:invitation_accept", args=[token]),
+        {
+            "first_name": "Sam",
+            "last_name": "Admin",
+            "password1": "a long passphrase 2026",
+            "password2": "a long passphrase 2026",
+        },
+    )
+    admin = User.objects.get(email="second-admin@example.org")
+    assert admin.is_staff and admin.is_superuser
+    enable_totp(admin)
+    assert client.get(reverse("admin:index")).status_code == 200
+    role_revoke(revoked_by=world.users["admin"], assignment=RoleAssignment.objects.get(user=admin))
+    admin.refresh_from_db()
+    assert not admin.is_staff and not admin.is_superuser
+    assert not user_roles(user=admin).is_admin

@@ -78,3 +78,17 @@ def test_member_search_by_name_street_and_phone(client, world):
     response = client.get(url, {"q": "Vermeulen"}, HTTP_HX_REQUEST="true")
     assert b"<html" not in response.content
     assert b"Vermeulen" in response.content
+
+
+def test_search_with_a_nul_byte_is_harmless(client, world):
+    client.force_login(world.users["coordinator"])
+    response = client.get(reverse("members:list", args=[world.network.slug]), {"q": "a\x00b"})
+    assert response.status_code == 200
+
+
+def test_history_restore_gets_the_whole_page(client, world):
+    client.force_login(world.users["coordinator"])
+    url = reverse("members:list", args=[world.network.slug])
+    response = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert b"<html" in response.content
+    assert "HX-Request" in response["Vary"]

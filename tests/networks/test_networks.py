@@ -182,3 +182,32 @@ def test_coordinator_edits_description_languages_and_streets(client, world):
     assert response.status_code == 200
     world.network.refresh_from_db()
     assert world.network.public_description == "Nieuwe tekst"
+
+
+def test_bad_geojson_is_an_error_next_to_the_field(client, world):
+    client.force_login(world.users["officer"])
+    url = reverse("networks:edit", args=[world.network.slug])
+    data = {
+        "name": "Oordegem",
+        "status": "active",
+        "default_language": "nl",
+        "streets-TOTAL_FORMS": "0",
+        "streets-INITIAL_FORMS": "0",
+        "streets-MIN_NUM_FORMS": "0",
+        "streets-MAX_NUM_FORMS": "1000",
+    }
+    for bad in ('"hello"', "[1, 2]", '{"type": "Point", "coordinates": [4, 51]}', "{nope"):
+        response = client.post(url, {**data, "area_geojson": bad})
+        assert response.status_code == 200, bad
+        assert "area_geojson" in response.context["form"].errors, bad
+    ring = "[[3.9, 50.9], [4.0, 50.9], [4.0, 51.0], [3.9, 50.9]]"
+    polygon = '{"type": "Polygon", "coordinates": [' + ring + "]}"
+    assert client.post(url, {**data, "area_geojson": polygon}).status_code == 302
+    world.network.refresh_from_db()
+    assert world.network.area_geojson["type"] == "Polygon"
+
+
+def test_suspended_and_dissolved_networks_are_not_public(client, db):
+    for status in (Network.Status.SUSPENDED, Network.Status.DISSOLVED):
+        network = NetworkFactory(status=status)
+        assert client.get(reverse("public:network", args=[network.slug])).status_code == 404
