@@ -16,7 +16,8 @@ _ALLOWED_PREFIXES = (
     "/i18n/",
     "/static/",
     "/healthz/",
-    "/networks/",  # the public network pages; internal pages live under /manage/
+    "/networks/",  # the public network pages and sign-up; internal pages live under /manage/
+    "/me/",  # a member's personal page (their own link, no account)
     "/invitations/",
     "/favicon.ico",
 )

@@ -24,9 +24,34 @@ class Channel(models.TextChoices):
     VOICE = "voice", _("Voice call")
 
 
+class Relation(models.TextChoices):
+    LIVES = "lives", _("Lives in the area")
+    WORKS = "works", _("Works in the area")
+    BOTH = "both", _("Lives and works in the area")
+
+
+class Source(models.TextChoices):
+    WEB_FORM = "web_form", _("Public sign-up form")
+    MANUAL = "manual", _("Added by the coordinator")
+    IMPORT = "import", _("List import")
+
+
 class MemberQuerySet(models.QuerySet):
     def active(self) -> MemberQuerySet:
         return self.filter(status=Member.Status.ACTIVE)
+
+    def awaiting_approval(self) -> MemberQuerySet:
+        """Pending sign-ups whose email and phone are both verified."""
+        return self.filter(
+            status=Member.Status.PENDING,
+            email_verified_at__isnull=False,
+        ).filter(Q(phone_verified_at__isnull=False) | Q(mobile_phone=""))
+
+    def unverified(self) -> MemberQuerySet:
+        return self.filter(status=Member.Status.PENDING).filter(
+            Q(email_verified_at__isnull=True)
+            | (Q(phone_verified_at__isnull=True) & ~Q(mobile_phone=""))
+        )
 
 
 class Member(models.Model):
@@ -59,6 +84,30 @@ class Member(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
+    relation = models.CharField(
+        _("relation to the area"), max_length=5, choices=Relation.choices, default=Relation.LIVES
+    )
+    business_name = models.CharField(_("business name"), max_length=120, blank=True)
+    company_number = models.CharField(
+        _("company number"),
+        max_length=20,
+        blank=True,
+        help_text=_("Belgian enterprise number (0123.456.789) or Dutch KvK number."),
+    )
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    adult_confirmed = models.BooleanField(_("confirmed 18 or older"), default=False)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    # Non-urgent messages wait outside these hours; a pause holds them until a date.
+    quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    # Part of every personal link; raising it revokes all links given out so far.
+    token_version = models.PositiveIntegerField(default=1, editable=False)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -161,3 +210,122 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_subject_display()} v{self.version}"
+
+
+class Verification(models.Model):
+    """One pending proof of an address: a link sent by email or a 6-digit code by SMS.
+
+    Only hashes are stored. A new verification of the same channel replaces
+    the old one; attempts are counted so a code cannot be guessed.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="verifications")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        indexes = [models.Index(fields=["member", "channel"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} verification of member {self.member_id}"
+
+
+class AuditEntry(models.Model):
+    """Who looked at, exported or imported member data, and when (GDPR).
+
+    Rows are only ever added: there is no service that changes or deletes one,
+    and the admin shows them read-only. They name the member by id only, so
+    erasing a member leaves no personal data here.
+    """
+
+    class Action(models.TextChoices):
+        VIEW_MEMBER = "view_member", _("Viewed a member's details")
+        VIEW_ACCESS_REPORT = "view_access_report", _("Opened a member's data report")
+        EXPORT = "export", _("Exported the member list")
+        IMPORT = "import", _("Imported members")
+        CHANGE_MEMBER = "change_member", _("Changed a member")
+        APPROVE = "approve", _("Approved a sign-up")
+        REJECT = "reject", _("Rejected a sign-up")
+        SUSPEND = "suspend", _("Suspended a member")
+        REMOVE = "remove", _("Removed a member")
+        ERASE = "erase", _("Erased a member's data")
+
+    actor = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    network = models.ForeignKey(
+        Network,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("network"),
+    )
+    member_id_ref = models.BigIntegerField(_("member number"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["network", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class MemberImport(models.Model):
+    """An uploaded member list between preview and confirmation.
+
+    The parsed rows wait here (not in the session) so the preview and the
+    confirmation see the same data; the rows are cleared once imported or
+    cancelled, and the retention task deletes drafts left behind.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Awaiting confirmation")
+        IMPORTED = "imported", _("Imported")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="imports", verbose_name=_("network")
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    filename = models.CharField(_("file"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    # [{"line": 2, "values": {...normalised...}, "errors": {"field": ["..."]}}, ...]
+    rows = models.JSONField(default=list, blank=True)
+    valid_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

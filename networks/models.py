@@ -131,6 +131,19 @@ class Network(models.Model):
         validators=[validate_languages],
         help_text=_("Language codes in order of preference; the first is the default."),
     )
+    auto_approve = models.BooleanField(
+        _("approve verified sign-ups automatically"),
+        default=False,
+        help_text=_("When off, the coordinator approves each verified sign-up."),
+    )
+    privacy_mode = models.BooleanField(
+        _("privacy mode"),
+        default=False,
+        help_text=_(
+            "Coordinators see names and streets, but phone numbers and email addresses are "
+            "masked everywhere; the mandated officer still sees them."
+        ),
+    )
     area_geojson = models.JSONField(
         _("area polygon (GeoJSON)"),
         null=True,

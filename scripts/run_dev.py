@@ -30,7 +30,7 @@ def main() -> int:
             PYTHON, "-m", "celery", "-A", "bin_platform", "worker", "--beat",
             "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
             "-Q", "urgent,default",
-            "--schedule", str(ROOT / "var" / "celerybeat-schedule"),
+            "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
         ],
         cwd=ROOT,
         env=env,

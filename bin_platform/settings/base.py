@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
+    "django_celery_beat",
     # ours
     "accounts",
     "networks",
@@ -154,12 +155,23 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Europe/Brussels"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks live in the database (django-celery-beat), seeded from
+# CELERY_BEAT_SCHEDULE, so an admin can see and pause them.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic sweeps that pick up work whose queueing was lost (broker down at
 # commit time, worker killed): the database row is the source of truth.
 CELERY_BEAT_SCHEDULE = {
     "invitation-send-pending": {
         "task": "accounts.tasks.invitation_send_pending_task",
         "schedule": 120.0,
+    },
+    "notification-sweep": {
+        "task": "messaging.tasks.notification_sweep_task",
+        "schedule": 60.0,
+    },
+    "members-retention": {
+        "task": "members.tasks.member_retention_task",
+        "schedule": 3600.0,
     },
 }
 
@@ -227,6 +239,15 @@ MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_REQUIRED_ROLES = ["admin", "officer", "coordinator", "co_coordinator", "municipal_staff"]
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+
+# --- Members -------------------------------------------------------------------
+# Version of the privacy notice (templates/members/privacy_notice.html) that
+# sign-ups accept; raise it when the text changes.
+PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", default="2026-11")
+SIGNUP_EMAIL_LINK_HOURS = env.int("SIGNUP_EMAIL_LINK_HOURS", default=48)
+SIGNUP_SMS_CODE_MINUTES = env.int("SIGNUP_SMS_CODE_MINUTES", default=30)
+# Unverified sign-ups are purged after this many days (GDPR retention).
+SIGNUP_RETENTION_DAYS = env.int("SIGNUP_RETENTION_DAYS", default=30)
 
 # --- I18N --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

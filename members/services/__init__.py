@@ -1,0 +1,11 @@
+"""Write-side operations on members, one module per area:
+
+- ``core``: create, update, approve, reject, suspend, erase; audit entries;
+- ``signup``: the public sign-up and its email and SMS verification;
+- ``imports``: CSV/XLSX import (preview, commit) and export;
+- ``self_service``: what a member does through their personal link.
+
+Import from ``members.services`` (everything public is re-exported here).
+"""
+
+from members.services.core import *  # noqa: F403

@@ -1,0 +1,404 @@
+"""Core write operations on members: create, change, approve, reject,
+suspend, erase, and the audit trail of who touched member data."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from members.models import AuditEntry, ConsentRecord, Member, Source
+from members.phones import mobile_normalise, voice_normalise
+from members.tokens import member_self_service_url
+from networks.models import Network
+from networks.selectors import address_in_area
+
+__all__ = [
+    "audit_log",
+    "member_approve",
+    "member_create",
+    "member_erase",
+    "member_reactivate",
+    "member_reject",
+    "member_retention",
+    "member_suspend",
+    "member_update",
+    "member_welcome_send",
+]
+
+logger = logging.getLogger(__name__)
+
+# Fields a coordinator may change through member_update.
+EDITABLE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "street",
+        "house_number",
+        "postcode",
+        "email",
+        "mobile_phone",
+        "landline",
+        "language",
+        "by_sms",
+        "by_email",
+        "by_voice",
+        "relation",
+        "business_name",
+        "company_number",
+    }
+)
+
+
+def audit_log(
+    *, actor, action: str, network: Network | None = None, member=None, detail: dict | None = None
+) -> AuditEntry:
+    """Record who did what with member data. Entries are never changed."""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        network=network,
+        member_id_ref=getattr(member, "pk", member),
+        detail=detail or {},
+    )
+
+
+def _normalise_contact(
+    *, network: Network, email: str, mobile_phone: str, landline: str
+) -> tuple[dict, dict]:
+    """Normalised contact fields and errors keyed by field name."""
+    values: dict[str, str] = {"email": (email or "").strip().lower()}
+    errors: dict[str, list[str]] = {}
+    for field, raw, normalise in (
+        ("mobile_phone", mobile_phone, mobile_normalise),
+        ("landline", landline, voice_normalise),
+    ):
+        raw = str(raw or "").strip()
+        if not raw:
+            values[field] = ""
+            continue
+        try:
+            values[field] = normalise(raw=raw, country=network.country)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    return values, errors
+
+
+def _check_address(*, network: Network, street: str, house_number: str, postcode: str) -> str:
+    """The street's canonical spelling, or ValidationError keyed by field."""
+    errors = address_in_area(
+        network=network, street=street, house_number=house_number, postcode=postcode
+    )
+    if errors:
+        raise ValidationError(errors)
+    names = network.streets.filter(name__iexact=street.strip()).values_list("name", flat=True)
+    return names[0] if names else street.strip()
+
+
+@transaction.atomic
+def member_create(
+    *,
+    network: Network,
+    first_name: str,
+    last_name: str,
+    street: str,
+    house_number: str,
+    postcode: str,
+    email: str = "",
+    mobile_phone: str = "",
+    landline: str = "",
+    language: str = "",
+    by_sms: bool = True,
+    by_email: bool = True,
+    by_voice: bool = False,
+    status: str = Member.Status.PENDING,
+    source: str = Source.MANUAL,
+    relation: str = "lives",
+    business_name: str = "",
+    company_number: str = "",
+    birth_date=None,
+    adult_confirmed: bool = False,
+    consents: list[tuple[str, str, str]] | None = None,
+    recorded_by=None,
+) -> Member:
+    """Create a member after checking address, phones and uniqueness.
+
+    Phones may be given as people type them; they are stored as E.164.
+    ``consents`` is a list of (subject, version, method) given now. Raises
+    ValidationError keyed by field name, so a form can show each problem next
+    to its field; nothing is stored then.
+    """
+    contact, errors = _normalise_contact(
+        network=network, email=email, mobile_phone=mobile_phone, landline=landline
+    )
+    try:
+        canonical_street = _check_address(
+            network=network, street=street, house_number=house_number, postcode=postcode
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        canonical_street = street
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    member = Member(
+        network=network,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        street=canonical_street,
+        house_number=house_number.strip(),
+        postcode=postcode.strip().upper(),
+        language=language or network.default_language,
+        by_sms=by_sms,
+        by_email=by_email,
+        by_voice=by_voice,
+        status=status,
+        source=source,
+        relation=relation,
+        business_name=business_name.strip(),
+        company_number=company_number.strip(),
+        birth_date=birth_date,
+        adult_confirmed=adult_confirmed,
+        approved_at=now if status == Member.Status.ACTIVE else None,
+        **contact,
+    )
+    member.full_clean(validate_constraints=True)
+    member.save()
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            member=member,
+            subject=subject,
+            version=version,
+            method=method,
+            given_at=now,
+            recorded_by=recorded_by,
+        )
+        for subject, version, method in consents or []
+    )
+    logger.info("member %s created in network %s (%s)", member.pk, network.pk, source)
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, actor, **fields) -> Member:
+    """Change a member's details (coordinator or officer). Same checks as creation."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    network = member.network
+    errors: dict[str, list[str]] = {}
+    if {"email", "mobile_phone", "landline"} & set(fields):
+        contact, errors = _normalise_contact(
+            network=network,
+            email=fields.get("email", member.email),
+            mobile_phone=fields.get("mobile_phone", member.mobile_phone),
+            landline=fields.get("landline", member.landline),
+        )
+        fields.update(contact)
+    if {"street", "house_number", "postcode"} & set(fields):
+        try:
+            fields["street"] = _check_address(
+                network=network,
+                street=fields.get("street", member.street),
+                house_number=fields.get("house_number", member.house_number),
+                postcode=fields.get("postcode", member.postcode),
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    changed = sorted(name for name, value in fields.items() if getattr(member, name) != value)
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.full_clean(validate_constraints=True)
+    member.save()
+    if changed:
+        audit_log(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE_MEMBER,
+            network=network,
+            member=member,
+            detail={"fields": changed},
+        )
+    return member
+
+
+def _send_to_member(*, member: Member, kind: str, template: str, context: dict) -> None:
+    """Queue a message to a member by email if they have one, else by SMS."""
+    from messaging.services import notification_queue
+
+    with translation.override(member.language):
+        context = {"member": member, "network": member.network, **context}
+        if member.email:
+            subject = render_to_string(f"{template}_subject.txt", context).strip()
+            body = render_to_string(f"{template}.txt", context)
+            notification_queue(
+                kind=kind, channel="email", to=member.email, subject=subject, body=body,
+                member=member,
+            )  # fmt: skip
+        elif member.mobile_phone:
+            body = render_to_string(f"{template}_sms.txt", context).strip()
+            notification_queue(
+                kind=kind, channel="sms", to=str(member.mobile_phone), body=body, member=member
+            )
+
+
+def member_welcome_send(*, member: Member) -> None:
+    """The welcome message with the member's personal link."""
+    _send_to_member(
+        member=member,
+        kind="welcome",
+        template="members/messages/welcome",
+        context={"url": member_self_service_url(member=member)},
+    )
+
+
+@transaction.atomic
+def member_approve(*, member: Member, approved_by) -> Member:
+    """Approve a pending sign-up; the member gets the welcome message."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status != Member.Status.PENDING:
+        raise ValidationError(_("Only pending sign-ups can be approved."))
+    member.status = Member.Status.ACTIVE
+    member.approved_at = timezone.now()
+    member.save(update_fields=["status", "approved_at", "updated_at"])
+    audit_log(
+        actor=approved_by, action=AuditEntry.Action.APPROVE, network=member.network, member=member
+    )
+    member_welcome_send(member=member)
+    return member
+
+
+@transaction.atomic
+def member_reject(*, member: Member, rejected_by, reason: str) -> None:
+    """Refuse a pending sign-up: the applicant gets the reason, then their data is erased."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status != Member.Status.PENDING:
+        raise ValidationError(_("Only pending sign-ups can be rejected."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the applicant a reason.")})
+    _send_to_member(
+        member=member,
+        kind="rejection",
+        template="members/messages/rejection",
+        context={"reason": reason},
+    )
+    audit_log(
+        actor=rejected_by, action=AuditEntry.Action.REJECT, network=member.network, member=member
+    )
+    # A refused applicant never was a member: nothing of them stays (the
+    # queued message keeps only what it needs to arrive).
+    member.delete()
+
+
+@transaction.atomic
+def member_suspend(*, member: Member, actor) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status != Member.Status.ACTIVE:
+        raise ValidationError(_("Only active members can be suspended."))
+    member.status = Member.Status.SUSPENDED
+    member.save(update_fields=["status", "updated_at"])
+    audit_log(actor=actor, action=AuditEntry.Action.SUSPEND, network=member.network, member=member)
+    return member
+
+
+@transaction.atomic
+def member_reactivate(*, member: Member, actor) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status != Member.Status.SUSPENDED:
+        raise ValidationError(_("Only suspended members can be reactivated."))
+    member.status = Member.Status.ACTIVE
+    member.save(update_fields=["status", "updated_at"])
+    audit_log(
+        actor=actor, action=AuditEntry.Action.CHANGE_MEMBER, network=member.network,
+        member=member, detail={"fields": ["status"]},
+    )  # fmt: skip
+    return member
+
+
+def _erase(*, member: Member) -> None:
+    """Blank every personal field; the row stays as an anonymous count."""
+    from messaging.models import Notification
+
+    member.consents.all().delete()
+    member.verifications.all().delete()
+    # Sent messages keep no copy of the address or text; queued ones are sent
+    # first (a rejection reason must still arrive) and scrubbed by retention.
+    Notification.objects.filter(member=member).exclude(status="queued").update(
+        to="", body="", html_body="", subject="", member=None
+    )
+    for name in (
+        "first_name", "last_name", "street", "house_number", "postcode", "email",
+        "mobile_phone", "landline", "business_name", "company_number", "rejection_reason",
+    ):  # fmt: skip
+        setattr(member, name, "")
+    member.birth_date = None
+    member.quiet_hours_start = member.quiet_hours_end = None
+    member.paused_until = None
+    member.by_sms = member.by_email = member.by_voice = False
+    member.status = Member.Status.LEFT
+    member.left_at = timezone.now()
+    member.token_version += 1  # every personal link stops working
+    member.save()
+
+
+@transaction.atomic
+def member_erase(*, member: Member, actor=None, reason: str = "left") -> Member:
+    """Erase a member's personal data at once (leaving, removal, retention).
+
+    Only the network, the status "left", the dates and the language stay, so
+    anonymous counts remain right.
+    """
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status == Member.Status.LEFT and not member.first_name:
+        return member
+    action = AuditEntry.Action.REMOVE if actor else AuditEntry.Action.ERASE
+    audit_log(
+        actor=actor, action=action, network=member.network, member=member,
+        detail={"reason": reason},
+    )  # fmt: skip
+    _erase(member=member)
+    logger.info("member %s erased (%s)", member.pk, reason)
+    return member
+
+
+def member_retention() -> dict[str, int]:
+    """Apply the retention rules; run periodically (django-celery-beat).
+
+    - sign-ups never verified within SIGNUP_RETENTION_DAYS are deleted;
+    - a member who left but still has personal data is erased;
+    - message copies (address, text) older than the same period are scrubbed.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from messaging.models import Notification
+
+    cutoff = timezone.now() - timedelta(days=settings.SIGNUP_RETENTION_DAYS)
+    stale = Member.objects.unverified().filter(created_at__lt=cutoff)
+    purged = 0
+    for member in stale.iterator():
+        audit_log(
+            actor=None, action=AuditEntry.Action.ERASE, network=member.network, member=member,
+            detail={"reason": "unverified sign-up"},
+        )  # fmt: skip
+        member.delete()
+        purged += 1
+    leftovers = Member.objects.filter(status=Member.Status.LEFT).exclude(first_name="", email="")
+    erased = 0
+    for member in leftovers.iterator():
+        member_erase(member=member, reason="retention")
+        erased += 1
+    scrubbed = (
+        Notification.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=["queued", "sending"])
+        .exclude(to="", body="")
+        .update(to="", body="", html_body="", subject="", member=None)
+    )
+    return {"purged_signups": purged, "erased_members": erased, "scrubbed_messages": scrubbed}

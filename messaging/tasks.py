@@ -1,0 +1,21 @@
+"""Celery tasks of messaging: thin, they take ids and call a service."""
+
+from celery import shared_task
+
+from messaging import services
+from messaging.gateways import TemporaryGatewayError
+
+
+@shared_task(
+    autoretry_for=(TemporaryGatewayError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=4,
+)
+def notification_send_task(notification_id: int) -> None:
+    services.notification_send(notification_id=notification_id)
+
+
+@shared_task
+def notification_sweep_task() -> None:
+    services.notification_sweep()
