@@ -9,12 +9,15 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "BIN Platform"
 
 urlpatterns = [
+    path("networks/<slug:slug>/join/", include("members.signup_urls")),
     path("", include("networks.public_urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("manage/networks/<slug:slug>/members/io/", include("members.import_urls")),
     path("manage/networks/<slug:slug>/members/", include("members.urls")),
     path("manage/", include("networks.urls")),
+    path("me/<str:token>/", include("members.self_service_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from members.models import ConsentRecord, Member
+from members.models import AuditEntry, ConsentRecord, Member
 
 
 class ConsentInline(admin.TabularInline):
@@ -16,3 +16,21 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "email"]
     list_select_related = ["network"]
     inlines = [ConsentInline]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is never edited."""
+
+    list_display = ["created_at", "actor", "action", "network", "member_id_ref"]
+    list_filter = ["action", "network"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

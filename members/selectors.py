@@ -2,37 +2,117 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import re
+from dataclasses import dataclass
 
-from members.models import Member
+from django.db.models import Count, Q, QuerySet
+
+from members.models import AuditEntry, Channel, Member
 from networks.models import Network
 
+_PHONE_LIKE = re.compile(r"[\d\s+./()-]+")
 
-def member_list(*, network: Network, search: str = "", status: str = "") -> QuerySet[Member]:
-    """Members of a network, filtered; one query whatever the page size."""
+SORTS = {
+    "name": ("last_name", "first_name", "pk"),
+    "-name": ("-last_name", "-first_name", "-pk"),
+    "street": ("street", "house_number", "pk"),
+    "-street": ("-street", "-house_number", "-pk"),
+    "status": ("status", "last_name", "pk"),
+    "-status": ("-status", "last_name", "pk"),
+    "joined": ("created_at", "pk"),
+    "-joined": ("-created_at", "-pk"),
+}
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    search: str = ""
+    status: str = ""
+    street: str = ""
+    language: str = ""
+    channel: str = ""
+    sort: str = "name"
+
+
+def member_list(*, network: Network, filters: MemberFilter | None = None) -> QuerySet[Member]:
+    """Members of a network (not those who left), filtered and sorted in the
+    database: one query for the page whatever its size."""
+    f = filters or MemberFilter()
     qs = Member.objects.filter(network=network).exclude(status=Member.Status.LEFT)
-    if status:
-        qs = qs.filter(status=status)
-    search = search.strip()
+    if f.status in Member.Status.values:
+        qs = qs.filter(status=f.status)
+    if f.street:
+        qs = qs.filter(street=f.street)
+    if f.language:
+        qs = qs.filter(language=f.language)
+    if f.channel == Channel.SMS:
+        qs = qs.filter(by_sms=True)
+    elif f.channel == Channel.EMAIL:
+        qs = qs.filter(by_email=True)
+    elif f.channel == Channel.VOICE:
+        qs = qs.filter(by_voice=True)
+    search = f.search.strip()
     if search:
+        condition = Q()
+        for word in search.split()[:5]:
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(street__icontains=word)
+                | Q(email__icontains=word)
+            )
         digits = "".join(ch for ch in search if ch.isdigit())
-        condition = (
-            Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(street__icontains=search)
-            | Q(email__icontains=search)
-        )
-        if len(digits) >= 4:
-            # Phones are stored as E.164; match on the digits people type.
-            condition |= Q(mobile_phone__contains=digits.lstrip("0"))
+        if len(digits) >= 6 and _PHONE_LIKE.fullmatch(search):
+            # Phones are stored as E.164; match the digits people type,
+            # without their leading 0 or 00 and country code.
+            local = digits.lstrip("0")
+            for prefix in ("32", "31"):
+                if search.lstrip().startswith(("+", "00")) and local.startswith(prefix):
+                    local = local[len(prefix) :]
+                    break
+            condition |= Q(mobile_phone__contains=local) | Q(landline__contains=local)
         qs = qs.filter(condition)
-    return qs.order_by("last_name", "first_name", "pk")
+    return qs.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 
 def member_status_counts(*, network: Network) -> dict[str, int]:
-    from django.db.models import Count
-
     rows = Member.objects.filter(network=network).values("status").annotate(n=Count("id"))
     counts = dict.fromkeys(Member.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def member_approval_queue(*, network: Network) -> QuerySet[Member]:
+    """Verified sign-ups waiting for the coordinator, oldest first."""
+    return Member.objects.filter(network=network).awaiting_approval().order_by("created_at")
+
+
+def member_data_report(*, member: Member) -> dict:
+    """Everything stored about one member, for access requests (GDPR art. 15)."""
+    from messaging.models import Notification
+
+    fields = [
+        f for f in Member._meta.concrete_fields if f.name not in ("id", "network", "token_version")
+    ]
+    return {
+        "member": [(f.verbose_name, getattr(member, f.name)) for f in fields],
+        "network": member.network,
+        "consents": list(member.consents.select_related("recorded_by")),
+        "verifications": list(member.verifications.values("channel", "created_at", "verified_at")),
+        "notifications": list(
+            Notification.objects.filter(member=member)
+            .order_by("-created_at")
+            .values("kind", "channel", "status", "created_at", "sent_at")[:200]
+        ),
+        "audit": list(
+            AuditEntry.objects.filter(member_id_ref=member.pk)
+            .select_related("actor")
+            .order_by("-created_at")[:200]
+        ),
+    }
+
+
+def audit_entries(*, network: Network) -> QuerySet[AuditEntry]:
+    return (
+        AuditEntry.objects.filter(network=network).select_related("actor").order_by("-created_at")
+    )

@@ -6,5 +6,16 @@ app_name = "members"
 
 urlpatterns = [
     path("", views.member_list_view, name="list"),
+    path("queue/", views.member_queue, name="queue"),
+    path("add/", views.member_add, name="add"),
+    path("bulk/", views.member_bulk, name="bulk"),
+    path("audit/", views.audit_log_view, name="audit"),
     path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/edit/", views.member_edit, name="edit"),
+    path("<int:pk>/data/", views.member_access_report, name="access_report"),
+    path(
+        "<int:pk>/<str:action>/",
+        views.member_action,
+        name="action",
+    ),
 ]

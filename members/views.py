@@ -1,23 +1,64 @@
+"""The coordinator's member management (list, queue, add, edit, actions)."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from rules.contrib.views import permission_required
 
-from members.models import Member
-from members.selectors import member_list, member_status_counts
+from members import services
+from members.forms import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
+from members.models import AuditEntry, ConsentRecord, Member
+from members.selectors import (
+    MemberFilter,
+    audit_entries,
+    member_approval_queue,
+    member_data_report,
+    member_list,
+    member_status_counts,
+)
 from networks.models import Network
 
 PAGE_SIZE = 50
+MEMBER_ACTIONS = ("approve", "reject", "suspend", "reactivate", "remove")
 
 
 def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
+    networks = Network.objects.select_related("municipality", "police_zone")
+    return get_object_or_404(networks, slug=slug)
+
+
+def _member(network: Network, pk: int) -> Member:
     return get_object_or_404(
-        Network.objects.select_related("municipality", "police_zone"), slug=slug
+        Member.objects.filter(network=network).exclude(status=Member.Status.LEFT), pk=pk
     )
+
+
+def _nav(request: HttpRequest, network: Network) -> dict:
+    """What the member pages' sub-navigation needs."""
+    user = request.user
+    return {
+        "network": network,
+        "queue_count": member_approval_queue(network=network).count(),
+        "can_export": user.has_perm("members.export_members", network),
+        "can_audit": user.has_perm("members.view_audit_log", network),
+        "show_contact": user.has_perm("members.view_member_contact", network),
+    }
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -25,23 +66,30 @@ def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
 @vary_on_headers("HX-Request")
 def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
-    status = request.GET.get("status", "")
-    if status not in Member.Status.values:
-        status = ""
-    # PostgreSQL refuses NUL in text; nobody types one on purpose.
-    search = request.GET.get("q", "").replace("\x00", "")[:100]
-    page = Paginator(
-        member_list(network=network, search=search, status=status), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    form = MemberFilterForm(request.GET or None, network=network)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = MemberFilter(
+        search=data.get("q", "")[:100],
+        status=data.get("status", ""),
+        street=data.get("street", ""),
+        language=data.get("language", ""),
+        channel=data.get("channel", ""),
+        sort=data.get("sort") or "name",
+    )
+    page = Paginator(member_list(network=network, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
-        "network": network,
+        **_nav(request, network),
         "page": page,
-        "search": search,
-        "status": status,
-        "statuses": Member.Status.choices,
+        "filter_form": form,
+        "query": query.urlencode(),
         "counts": member_status_counts(network=network),
-        "show_contact": request.user.has_perm("members.view_member_contact", network),
+        "bulk_actions": BulkActionForm.ACTIONS,
     }
+    # htmx swaps only the rows; a history restore needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "members/_member_rows.html" if partial else "members/member_list.html"
     return render(request, template, context)
@@ -51,14 +99,230 @@ def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("members.view_member_list", fn=_network, raise_exception=True)
 def member_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
-    member = get_object_or_404(Member.objects.filter(network=network), pk=pk)
+    member = _member(network, pk)
+    nav = _nav(request, network)
+    services.audit_log(
+        actor=request.user,
+        action=AuditEntry.Action.VIEW_MEMBER,
+        network=network,
+        member=member,
+        detail={"contact_shown": nav["show_contact"]},
+    )
     return render(
         request,
         "members/member_detail.html",
         {
-            "network": network,
+            **nav,
             "member": member,
             "consents": member.consents.select_related("recorded_by"),
-            "show_contact": request.user.has_perm("members.view_member_contact", network),
+            "reject_form": RejectForm(),
         },
     )
+
+
+@login_required
+@permission_required("members.view_member_list", fn=_network, raise_exception=True)
+def member_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    network = _network(request, slug)
+    return render(
+        request,
+        "members/member_queue.html",
+        {
+            **_nav(request, network),
+            "members": member_approval_queue(network=network)[:500],
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+@login_required
+@permission_required("members.manage_members", fn=_network, raise_exception=True)
+def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+    network = _network(request, slug)
+    form = MemberForm(request.POST or None, network=network, adding=True)
+    if request.method == "POST" and form.is_valid():
+        from django.conf import settings
+
+        from charters.selectors import house_rules_current
+
+        data = dict(form.cleaned_data)
+        method = data.pop("consent_method")
+        data.pop("consent_confirmed")
+        rules_version = house_rules_current(network=network).version
+        try:
+            member = services.member_create(
+                network=network,
+                status=Member.Status.ACTIVE,
+                adult_confirmed=True,
+                consents=[
+                    (ConsentRecord.Subject.HOUSE_RULES, rules_version, method),
+                    (ConsentRecord.Subject.PRIVACY_NOTICE, settings.PRIVACY_NOTICE_VERSION, method),
+                ],
+                recorded_by=request.user,
+                **data,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            services.member_welcome_send(member=member)
+            messages.success(
+                request, _("%(name)s was added and gets a welcome message.") % {"name": member}
+            )
+            return redirect("members:detail", slug=network.slug, pk=member.pk)
+    return render(
+        request,
+        "members/member_form.html",
+        {**_nav(request, network), "form": form, "adding": True},
+    )
+
+
+@login_required
+@permission_required("members.manage_members", fn=_network, raise_exception=True)
+def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    network = _network(request, slug)
+    member = _member(network, pk)
+    show_contact = request.user.has_perm("members.view_member_contact", network)
+    initial = {name: getattr(member, name) for name in services.EDITABLE_FIELDS}
+    for name in ("mobile_phone", "landline"):
+        initial[name] = str(initial[name] or "")
+    form = MemberForm(
+        request.POST or None, initial=initial, network=network, adding=False, existing=member
+    )
+    if not show_contact:
+        form.hide_contact()
+    if request.method == "POST" and form.is_valid():
+        fields = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name in services.EDITABLE_FIELDS and name in form.fields
+        }
+        try:
+            services.member_update(member=member, actor=request.user, **fields)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The member was saved."))
+            return redirect("members:detail", slug=network.slug, pk=member.pk)
+    return render(
+        request,
+        "members/member_form.html",
+        {**_nav(request, network), "form": form, "member": member, "adding": False},
+    )
+
+
+def _apply(action: str, member: Member, user, reason: str = "") -> None:
+    if action == "approve":
+        services.member_approve(member=member, approved_by=user)
+    elif action == "reject":
+        services.member_reject(member=member, rejected_by=user, reason=reason)
+    elif action == "suspend":
+        services.member_suspend(member=member, actor=user)
+    elif action == "reactivate":
+        services.member_reactivate(member=member, actor=user)
+    elif action == "remove":
+        services.member_erase(member=member, actor=user, reason="removed by coordinator")
+    else:  # pragma: no cover - forms restrict the choices
+        raise ValueError(action)
+
+
+@login_required
+@require_POST
+@permission_required("members.manage_members", fn=_network, raise_exception=True)
+def member_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    """Approve, reject (with a reason), suspend, reactivate or remove one member."""
+    if action not in MEMBER_ACTIONS:
+        raise Http404
+    network = _network(request, slug)
+    member = _member(network, pk)
+    name = str(member)
+    reason = ""
+    if action == "reject":
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the applicant a reason for the rejection."))
+            return redirect("members:detail", slug=network.slug, pk=member.pk)
+        reason = form.cleaned_data["reason"]
+    try:
+        _apply(action, member, request.user, reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("members:detail", slug=network.slug, pk=member.pk)
+    done = {
+        "approve": _("%(name)s was approved and gets a welcome message."),
+        "reject": _(
+            "The sign-up of %(name)s was rejected; the reason was sent and the data deleted."
+        ),
+        "suspend": _("%(name)s is suspended and gets no messages."),
+        "reactivate": _("%(name)s is active again."),
+        "remove": _("%(name)s was removed; their personal data is erased."),
+    }[action]
+    messages.success(request, done % {"name": name})
+    if action in ("reject", "remove"):
+        return redirect("members:list", slug=network.slug)
+    next_url = request.POST.get("next", "")
+    if next_url == "queue":
+        return redirect("members:queue", slug=network.slug)
+    return redirect("members:detail", slug=network.slug, pk=member.pk)
+
+
+@login_required
+@require_POST
+@permission_required("members.manage_members", fn=_network, raise_exception=True)
+def member_bulk(request: HttpRequest, slug: str) -> HttpResponse:
+    """One action on a selection. All or nothing: one refusal undoes the rest."""
+    network = _network(request, slug)
+    form = BulkActionForm(request.POST, network=network)
+    back = reverse("members:list", args=[network.slug])
+    if request.POST.get("query"):
+        back += "?" + request.POST["query"]
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    selected = list(form.cleaned_data["members"])
+    try:
+        with transaction.atomic():
+            for member in selected:
+                try:
+                    _apply(action, member, request.user)
+                except ValidationError as exc:
+                    raise ValidationError(
+                        _("%(name)s: %(error)s") % {"name": member, "error": " ".join(exc.messages)}
+                    ) from exc
+    except ValidationError as exc:
+        messages.error(request, _("Nothing was changed. ") + " ".join(exc.messages))
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext("%(count)d member: %(action)s.", "%(count)d members: %(action)s.", len(selected))
+        % {"count": len(selected), "action": dict(BulkActionForm.ACTIONS)[action]},
+    )
+    return redirect(back)
+
+
+@login_required
+@permission_required("members.view_member_contact", fn=_network, raise_exception=True)
+def member_access_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Everything stored about one member, to answer an access request."""
+    network = _network(request, slug)
+    member = _member(network, pk)
+    services.audit_log(
+        actor=request.user,
+        action=AuditEntry.Action.VIEW_ACCESS_REPORT,
+        network=network,
+        member=member,
+    )
+    return render(
+        request,
+        "members/member_access_report.html",
+        {**_nav(request, network), "member": member, "report": member_data_report(member=member)},
+    )
+
+
+@login_required
+@permission_required("members.view_audit_log", fn=_network, raise_exception=True)
+def audit_log_view(request: HttpRequest, slug: str) -> HttpResponse:
+    network = _network(request, slug)
+    page = Paginator(audit_entries(network=network), 100).get_page(request.GET.get("page"))
+    return render(request, "members/audit_log.html", {**_nav(request, network), "page": page})

@@ -31,7 +31,15 @@ class NetworkForm(forms.ModelForm):
 
     class Meta:
         model = Network
-        fields = ["name", "public_description", "founded_on", "status", "area_geojson"]
+        fields = [
+            "name",
+            "public_description",
+            "founded_on",
+            "status",
+            "auto_approve",
+            "privacy_mode",
+            "area_geojson",
+        ]
         widgets = {
             "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "public_description": forms.Textarea(attrs={"rows": 5}),
@@ -44,10 +52,12 @@ class NetworkForm(forms.ModelForm):
             self.fields["default_language"].initial = languages[0]
             self.fields["other_languages"].initial = languages[1:]
         if not can_change_status:
-            # Name and lifecycle belong to the officer and the admin.
+            # Name, lifecycle and privacy mode belong to the officer and the admin:
+            # privacy mode restricts what coordinators see.
             del self.fields["name"]
             del self.fields["status"]
             del self.fields["founded_on"]
+            del self.fields["privacy_mode"]
         self.helper = FormHelper()
         self.helper.form_tag = False
 

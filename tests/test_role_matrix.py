@@ -46,6 +46,7 @@ HAS_NETWORKS = frozenset(
     }
 )
 NATIONAL = frozenset({"admin", "federal"})
+AUDIT = frozenset({"admin", "officer"})
 CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", "officer_other"})
 
 
@@ -53,10 +54,26 @@ def _slug(w):
     return {"slug": w.network.slug}
 
 
+def _member(w):
+    return {"slug": w.network.slug, "pk": w.member.pk}
+
+
+def _import(w):
+    from members.models import MemberImport
+
+    draft = MemberImport.objects.create(
+        network=w.network, created_by=w.users["coordinator"], filename="list.csv"
+    )
+    return {"slug": w.network.slug, "pk": draft.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("public:home", lambda w: {}, EVERYONE),
     ("public:network", _slug, EVERYONE),
+    ("signup:join", _slug, EVERYONE),
+    ("signup:privacy", _slug, EVERYONE),
+    ("signup:done", _slug, EVERYONE),
     ("accounts:home", lambda w: {}, SIGNED_IN),
     ("accounts:invitations", lambda w: {}, CAN_INVITE),
     ("networks:mine", lambda w: {}, HAS_NETWORKS),
@@ -65,7 +82,18 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("networks:edit", _slug, NETWORK_EDIT),
     ("networks:national", lambda w: {}, NATIONAL),
     ("members:list", _slug, MEMBER_DATA),
-    ("members:detail", lambda w: {"slug": w.network.slug, "pk": w.member.pk}, MEMBER_DATA),
+    ("members:detail", _member, MEMBER_DATA),
+    ("members:queue", _slug, MEMBER_DATA),
+    ("members:add", _slug, MEMBER_DATA),
+    ("members:edit", _member, MEMBER_DATA),
+    ("members:access_report", _member, MEMBER_DATA),
+    ("members:audit", _slug, AUDIT),
+    ("member_import:upload", _slug, MEMBER_DATA),
+    ("member_import:template", _slug, MEMBER_DATA),
+    ("member_import:preview", lambda w: _import(w), MEMBER_DATA),
+    ("member_import:errors", lambda w: _import(w), MEMBER_DATA),
+    ("member_import:export_csv", _slug, MEMBER_DATA),
+    ("member_import:export_xlsx", _slug, MEMBER_DATA),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -74,8 +102,12 @@ EXEMPT = {
     "accounts:invitation_accept": "token URL, tests/accounts/test_invitations.py",
     "accounts:invitation_revoke": "POST only, tests/accounts/test_invitations.py",
     "networks:role_revoke": "POST only, test_role_revoke_post_matrix below",
+    "members:action": "POST only, test_member_action_post_matrix below",
+    "signup:verify": "needs a sign-up in the session, tests/members/test_signup.py",
+    "signup:confirm_email": "token URL, tests/members/test_signup.py",
+    "members:bulk": "POST only, test_member_action_post_matrix below",
 }
-NAMESPACES = ("public", "accounts", "networks", "members")
+NAMESPACES = ("public", "accounts", "networks", "members", "signup", "member_import")
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -172,3 +204,27 @@ def test_admin_site_only_for_admins(client, world):
         else:
             assert response.status_code == 302, role
             assert "login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_member_action_post_matrix(client, world, role):
+    """Suspending a member, alone or in bulk: only those who manage members may."""
+    from members.models import Member
+
+    member = world.member
+    one = reverse("members:action", kwargs={**_member(world), "action": "suspend"})
+    bulk = reverse("members:bulk", kwargs=_slug(world))
+    client = _client_for(client, world, role)
+    for url, data in ((one, {}), (bulk, {"action": "suspend", "members": [member.pk]})):
+        Member.objects.filter(pk=member.pk).update(status=Member.Status.ACTIVE)
+        response = client.post(url, data)
+        member.refresh_from_db()
+        if role in MEMBER_DATA:
+            assert response.status_code == 302
+            assert member.status == Member.Status.SUSPENDED, (role, url)
+        else:
+            assert member.status == Member.Status.ACTIVE, (role, url)
+            if role == "anonymous":
+                assert response["Location"].startswith(reverse("account_login"))
+            else:
+                assert response.status_code in (403, 404)

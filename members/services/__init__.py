@@ -9,3 +9,6 @@ Import from ``members.services`` (everything public is re-exported here).
 """
 
 from members.services.core import *  # noqa: F403
+from members.services.imports import *  # noqa: F403
+from members.services.self_service import *  # noqa: F403
+from members.services.signup import *  # noqa: F403

@@ -18,10 +18,12 @@ from networks.models import Network
 from networks.selectors import address_in_area
 
 __all__ = [
+    "EDITABLE_FIELDS",
     "audit_log",
     "member_approve",
     "member_create",
     "member_erase",
+    "member_message_send",
     "member_reactivate",
     "member_reject",
     "member_retention",
@@ -227,8 +229,12 @@ def member_update(*, member: Member, actor, **fields) -> Member:
     return member
 
 
-def _send_to_member(*, member: Member, kind: str, template: str, context: dict) -> None:
-    """Queue a message to a member by email if they have one, else by SMS."""
+def member_message_send(*, member: Member, kind: str, template: str, context: dict) -> None:
+    """Queue a message to a member by email if they have one, else by SMS.
+
+    ``template`` names a family: ``<template>.txt`` and ``<template>_subject.txt``
+    for email, ``<template>_sms.txt`` for SMS; rendered in the member's language.
+    """
     from messaging.services import notification_queue
 
     with translation.override(member.language):
@@ -249,7 +255,7 @@ def _send_to_member(*, member: Member, kind: str, template: str, context: dict) 
 
 def member_welcome_send(*, member: Member) -> None:
     """The welcome message with the member's personal link."""
-    _send_to_member(
+    member_message_send(
         member=member,
         kind="welcome",
         template="members/messages/welcome",
@@ -282,7 +288,7 @@ def member_reject(*, member: Member, rejected_by, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give the applicant a reason.")})
-    _send_to_member(
+    member_message_send(
         member=member,
         kind="rejection",
         template="members/messages/rejection",
@@ -395,6 +401,12 @@ def member_retention() -> dict[str, int]:
     for member in leftovers.iterator():
         member_erase(member=member, reason="retention")
         erased += 1
+    # Import drafts hold whole member lists: gone after a day.
+    from members.models import MemberImport
+
+    MemberImport.objects.filter(
+        status=MemberImport.Status.PREVIEW, created_at__lt=timezone.now() - timedelta(days=1)
+    ).delete()
     scrubbed = (
         Notification.objects.filter(created_at__lt=cutoff)
         .exclude(status__in=["queued", "sending"])

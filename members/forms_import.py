@@ -1,0 +1,33 @@
+"""The upload form of the member import; the file itself is checked by the service."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+ACCEPTED_TYPES = ",".join(
+    (
+        ".csv",
+        ".xlsx",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+)
+
+
+class MemberImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Member list"),
+        help_text=_(
+            "A CSV file (separated by commas or semicolons) or an Excel workbook (.xlsx), "
+            "at most 5 MB and 20,000 rows. The first row names the columns."
+        ),
+        widget=forms.FileInput(attrs={"accept": ACCEPTED_TYPES}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Check the file")))

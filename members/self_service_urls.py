@@ -1,0 +1,14 @@
+"""A member's personal page under /me/<token>/ (see members.tokens)."""
+
+from django.urls import path
+
+from members import views_self
+
+app_name = "self_service"
+
+urlpatterns = [
+    path("", views_self.self_home, name="home"),
+    path("data.json", views_self.self_data, name="data"),
+    path("leave/", views_self.self_leave, name="leave"),
+    path("new-link/", views_self.self_new_link, name="new_link"),
+]
