@@ -17,6 +17,14 @@ if not env("EMAIL_URL", default=""):
 
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif env("PYTEST_XDIST_WORKER", default=""):
+    # Parallel test processes each get their own Redis database: the suite
+    # clears the cache between tests, which must not reset another's counters.
+    import re
+
+    _worker = int(re.sub(r"\D", "", env("PYTEST_XDIST_WORKER")) or 0)
+    _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
+    CACHES["default"]["LOCATION"] = f"{_base}/{2 + _worker}"
 
 MESSAGING_GATEWAYS = {
     "sms": {"BACKEND": "messaging.gateways.locmem.LocmemSMSGateway", "OPTIONS": {}},
