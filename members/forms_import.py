@@ -5,7 +5,10 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from members.services.imports import MAX_IMPORT_ROWS
 
 ACCEPTED_TYPES = ",".join(
     (
@@ -20,9 +23,12 @@ ACCEPTED_TYPES = ",".join(
 class MemberImportForm(forms.Form):
     file = forms.FileField(
         label=_("Member list"),
-        help_text=_(
-            "A CSV file (separated by commas or semicolons) or an Excel workbook (.xlsx), "
-            "at most 5 MB and 20,000 rows. The first row names the columns."
+        help_text=format_lazy(
+            _(
+                "A CSV file (separated by commas or semicolons) or an Excel workbook (.xlsx), "
+                "at most 5 MB and {rows} rows. The first row names the columns."
+            ),
+            rows=f"{MAX_IMPORT_ROWS:,}",
         ),
         widget=forms.FileInput(attrs={"accept": ACCEPTED_TYPES}),
     )

@@ -97,7 +97,9 @@ def _check_address(*, network: Network, street: str, house_number: str, postcode
     )
     if errors:
         raise ValidationError(errors)
-    names = network.streets.filter(name__iexact=street.strip()).values_list("name", flat=True)
+    wanted = street.strip().casefold()
+    # network.streets.all() may be prefetched (imports): no query per row then.
+    names = [s.name for s in network.streets.all() if s.name.casefold() == wanted]
     return names[0] if names else street.strip()
 
 
@@ -126,13 +128,16 @@ def member_create(
     adult_confirmed: bool = False,
     consents: list[tuple[str, str, str]] | None = None,
     recorded_by=None,
+    check_unique: bool = True,
 ) -> Member:
     """Create a member after checking address, phones and uniqueness.
 
     Phones may be given as people type them; they are stored as E.164.
     ``consents`` is a list of (subject, version, method) given now. Raises
     ValidationError keyed by field name, so a form can show each problem next
-    to its field; nothing is stored then.
+    to its field; nothing is stored then. ``check_unique=False`` skips the
+    per-row uniqueness queries for callers that checked a whole batch at once
+    (the database constraints still hold).
     """
     contact, errors = _normalise_contact(
         network=network, email=email, mobile_phone=mobile_phone, landline=landline
@@ -168,7 +173,7 @@ def member_create(
         approved_at=now if status == Member.Status.ACTIVE else None,
         **contact,
     )
-    member.full_clean(validate_constraints=True)
+    member.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
     member.save()
     ConsentRecord.objects.bulk_create(
         ConsentRecord(
@@ -407,6 +412,9 @@ def member_retention() -> dict[str, int]:
     MemberImport.objects.filter(
         status=MemberImport.Status.PREVIEW, created_at__lt=timezone.now() - timedelta(days=1)
     ).delete()
+    # Error reports of finished imports hold the rejected rows: kept for the
+    # same period as other message copies, then emptied.
+    MemberImport.objects.filter(finished_at__lt=cutoff).exclude(rows=[]).update(rows=[])
     scrubbed = (
         Notification.objects.filter(created_at__lt=cutoff)
         .exclude(status__in=["queued", "sending"])
