@@ -78,4 +78,4 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
 
 # Through sh so that WEB_CONCURRENCY is read at start; exec makes gunicorn
 # PID 1, so it receives SIGTERM and stops gracefully.
-CMD ["sh", "-c", "exec gunicorn bin_platform.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --timeout ${WEB_TIMEOUT:-120} --access-logfile -"]
+CMD ["sh", "-c", "exec gunicorn bin_platform.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --timeout ${WEB_TIMEOUT:-120} --access-logfile - --logger-class bin_platform.gunicorn_logging.MaskingLogger"]

@@ -6,6 +6,7 @@ from members.models import AuditEntry, ConsentRecord, Member
 class ConsentInline(admin.TabularInline):
     model = ConsentRecord
     extra = 0
+    can_delete = False
     readonly_fields = ["subject", "version", "given_at", "method", "recorded_by", "withdrawn_at"]
 
 
@@ -16,6 +17,17 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "email"]
     list_select_related = ["network"]
     inlines = [ConsentInline]
+
+    # Members change through the app, where every change is audited and
+    # removal erases properly; the admin only looks.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEntry)

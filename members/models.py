@@ -131,11 +131,17 @@ class Member(models.Model):
                 fields=["network", "email"],
                 condition=~Q(email=""),
                 name="member_unique_email_per_network",
+                violation_error_message=_(
+                    "A member of this network already has this email address."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["network", "mobile_phone"],
                 condition=~Q(mobile_phone=""),
                 name="member_unique_mobile_per_network",
+                violation_error_message=_(
+                    "A member of this network already has this mobile number."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(mobile_phone="") | ~Q(landline="") | Q(status="left"),

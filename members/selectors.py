@@ -34,9 +34,15 @@ class MemberFilter:
     sort: str = "name"
 
 
-def member_list(*, network: Network, filters: MemberFilter | None = None) -> QuerySet[Member]:
+def member_list(
+    *, network: Network, filters: MemberFilter | None = None, search_contact: bool = True
+) -> QuerySet[Member]:
     """Members of a network (not those who left), filtered and sorted in the
-    database: one query for the page whatever its size."""
+    database: one query for the page whatever its size.
+
+    ``search_contact=False`` (privacy mode) searches names and streets only:
+    a search on emails or phone numbers would reveal them one guess at a time.
+    """
     f = filters or MemberFilter()
     qs = Member.objects.filter(network=network).exclude(status=Member.Status.LEFT)
     if f.status in Member.Status.values:
@@ -55,14 +61,16 @@ def member_list(*, network: Network, filters: MemberFilter | None = None) -> Que
     if search:
         condition = Q()
         for word in search.split()[:5]:
-            condition &= (
+            word_q = (
                 Q(first_name__icontains=word)
                 | Q(last_name__icontains=word)
                 | Q(street__icontains=word)
-                | Q(email__icontains=word)
             )
+            if search_contact:
+                word_q |= Q(email__icontains=word)
+            condition &= word_q
         digits = "".join(ch for ch in search if ch.isdigit())
-        if len(digits) >= 6 and _PHONE_LIKE.fullmatch(search):
+        if search_contact and len(digits) >= 6 and _PHONE_LIKE.fullmatch(search):
             # Phones are stored as E.164; match the digits people type,
             # without their leading 0 or 00 and country code.
             local = digits.lstrip("0")

@@ -76,13 +76,15 @@ def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
         channel=data.get("channel", ""),
         sort=data.get("sort") or "name",
     )
-    page = Paginator(member_list(network=network, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    nav = _nav(request, network)
+    members = member_list(network=network, filters=filters, search_contact=nav["show_contact"])
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    if not nav["show_contact"]:
+        form.fields["q"].label = _("Search name or street")
     context = {
-        **_nav(request, network),
+        **nav,
         "page": page,
         "filter_form": form,
         "query": query.urlencode(),

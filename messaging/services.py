@@ -19,6 +19,17 @@ from messaging.models import Notification
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Kinds whose text carries a secret (a code or a personal link): once sent,
+# no copy of the text is kept.
+SECRET_KINDS = frozenset(
+    {
+        "signup_sms_code",
+        "signup_email_link",
+        "signup_duplicate_notice",
+        "welcome",
+        "self_service_new_link",
+    }
+)
 # A claimed row whose worker died is picked up again after this long.
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -125,12 +136,10 @@ def notification_send(*, notification_id: int) -> Notification | None:
             "notification %s failed (attempt %s): %s", notification.pk, notification.attempts, exc
         )
         raise
-    Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENT,
-        sent_at=timezone.now(),
-        provider_id=provider_id,
-        last_error="",
-    )
+    done = {"status": Notification.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if notification.kind in SECRET_KINDS:
+        done.update(subject="", body="", html_body="")
+    Notification.objects.filter(pk=notification.pk).update(provider_id=provider_id, **done)
     notification.refresh_from_db()
     return notification
 

@@ -311,5 +311,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request log, through our handler so tokens are masked.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -221,6 +222,11 @@ def member_update(*, member: Member, actor, **fields) -> Member:
     changed = sorted(name for name, value in fields.items() if getattr(member, name) != value)
     for name, value in fields.items():
         setattr(member, name, value)
+    # A new address is not verified by the member: its old proof does not carry over.
+    if "email" in changed:
+        member.email_verified_at = None
+    if "mobile_phone" in changed:
+        member.phone_verified_at = None
     member.full_clean(validate_constraints=True)
     member.save()
     if changed:
@@ -274,6 +280,14 @@ def member_approve(*, member: Member, approved_by) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status != Member.Status.PENDING:
         raise ValidationError(_("Only pending sign-ups can be approved."))
+    if member.source == Source.WEB_FORM and not Member.objects.awaiting_approval().filter(
+        pk=member.pk
+    ):
+        # Double opt-in: nobody is approved before their address is confirmed.
+        raise ValidationError(
+            _("%(name)s has not confirmed their email address and mobile number yet.")
+            % {"name": member}
+        )
     member.status = Member.Status.ACTIVE
     member.approved_at = timezone.now()
     member.save(update_fields=["status", "approved_at", "updated_at"])
@@ -341,8 +355,11 @@ def _erase(*, member: Member) -> None:
     # Sent messages keep no copy of the address or text; queued ones are sent
     # first (a rejection reason must still arrive) and scrubbed by retention.
     Notification.objects.filter(member=member).exclude(status="queued").update(
-        to="", body="", html_body="", subject="", member=None
-    )
+        to="", body="", html_body="", subject="", last_error="", member=None,
+        status=Case(
+            When(status="failed", then=Value("cancelled")), default=F("status")
+        ),
+    )  # fmt: skip
     for name in (
         "first_name", "last_name", "street", "house_number", "postcode", "email",
         "mobile_phone", "landline", "business_name", "company_number", "rejection_reason",
@@ -419,6 +436,6 @@ def member_retention() -> dict[str, int]:
         Notification.objects.filter(created_at__lt=cutoff)
         .exclude(status__in=["queued", "sending"])
         .exclude(to="", body="")
-        .update(to="", body="", html_body="", subject="", member=None)
+        .update(to="", body="", html_body="", subject="", last_error="", member=None)
     )
     return {"purged_signups": purged, "erased_members": erased, "scrubbed_messages": scrubbed}

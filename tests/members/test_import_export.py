@@ -654,3 +654,20 @@ def test_import_of_another_network_is_not_found(client, world):
     )
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "confirm"}).status_code == 404
+
+
+def test_zip_bomb_workbook_is_refused(client, world):
+    """A small upload that unpacks to a huge sheet is refused before parsing."""
+    import io
+    import zipfile
+
+    from django.core.exceptions import ValidationError
+
+    from members.services.imports import _xlsx_unpacked_size_check
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (70 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 1024 * 1024
+    with pytest.raises(ValidationError):
+        _xlsx_unpacked_size_check(buffer.getvalue())

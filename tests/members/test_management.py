@@ -64,7 +64,9 @@ def test_approve_sends_welcome_with_personal_link(coordinator, world):
     assert member.status == Member.Status.ACTIVE
     welcome = Notification.objects.get(kind="welcome")
     assert welcome.to == member.email and welcome.status == Notification.Status.SENT
-    assert "/me/" in welcome.body
+    from django.core import mail
+
+    assert mail.outbox[-1].to == [member.email] and "/me/" in mail.outbox[-1].body
     assert AuditEntry.objects.filter(action="approve", member_id_ref=member.pk).exists()
 
 
@@ -254,3 +256,81 @@ def test_member_list_is_fast_at_scale(client, world, django_assert_max_num_queri
         response = client.get(url, {"q": "L0012", "sort": "-joined"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 10
+
+
+def test_privacy_mode_search_does_not_match_contact_data(client, world):
+    world.network.privacy_mode = True
+    world.network.save()
+    member = MemberFactory(
+        network=world.network, last_name="Geheim", email="alice.secret@example.org",
+        mobile_phone="+32470998877",
+    )  # fmt: skip
+    url = reverse("members:list", args=[world.network.slug])
+    client.force_login(world.users["coordinator"])
+    for q in ("alice.secret", "0470 99 88 77"):
+        assert member not in client.get(url, {"q": q}).context["page"].object_list, q
+    assert member in client.get(url, {"q": "Geheim"}).context["page"].object_list
+    client.force_login(world.users["officer"])
+    assert member in client.get(url, {"q": "alice.secret"}).context["page"].object_list
+
+
+def test_unverified_web_signups_cannot_be_approved(coordinator, world):
+    from members.models import Source
+
+    member = MemberFactory(
+        network=world.network, status=Member.Status.PENDING, source=Source.WEB_FORM
+    )
+    url = reverse("members:action", args=[world.network.slug, member.pk, "approve"])
+    _post(coordinator, url)
+    member.refresh_from_db()
+    assert member.status == Member.Status.PENDING
+    assert not Notification.objects.filter(kind="welcome").exists()
+
+
+def test_changing_contact_data_drops_its_verification(world):
+    from members.services import member_update
+
+    member = _verified_pending(world.network)
+    member_update(member=member, actor=world.users["coordinator"], email="new@example.org")
+    member.refresh_from_db()
+    assert member.email_verified_at is None and member.phone_verified_at is not None
+
+
+def test_secrets_are_not_kept_once_sent(world):
+    from django.core import mail
+
+    member = _verified_pending(world.network)
+    from members.services import member_approve
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        member_approve(member=member, approved_by=world.users["coordinator"])
+    welcome = Notification.objects.get(kind="welcome")
+    assert welcome.status == Notification.Status.SENT
+    assert welcome.body == "" and welcome.subject == ""
+    assert "/me/" in mail.outbox[-1].body  # it did go out with the link
+
+
+def test_erasure_cancels_failed_copies_and_clears_errors(world):
+    from members.services import member_erase
+
+    member = world.member
+    Notification.objects.create(
+        kind="welcome", channel="email", to=member.email, body="x", member=member,
+        status=Notification.Status.FAILED, last_error=f"550 no such user {member.email}",
+    )  # fmt: skip
+    member_erase(member=member, actor=world.users["coordinator"])
+    row = Notification.objects.get()
+    assert row.status == Notification.Status.CANCELLED
+    assert row.to == "" and row.last_error == "" and row.member is None
+
+
+def test_the_admin_cannot_edit_or_delete_members(client, world):
+    client.force_login(world.users["admin"])
+    member = world.member
+    change = reverse("admin:members_member_change", args=[member.pk])
+    client.post(change, {"first_name": "Hacked"})
+    member.refresh_from_db()
+    assert member.first_name != "Hacked"
+    delete = reverse("admin:members_member_delete", args=[member.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Member.objects.filter(pk=member.pk).exists()
