@@ -68,16 +68,16 @@ def test_member_list_queries_do_not_grow_with_page_size(
 
 
 def test_member_search_by_name_street_and_phone(client, world):
-    MemberFactory(network=world.network, last_name="Vermeulen", mobile_phone="+32478112233")
+    MemberFactory(network=world.network, last_name="Vermeulenx", mobile_phone="+32478112233")
     client.force_login(world.users["coordinator"])
     url = reverse("members:list", args=[world.network.slug])
-    for q in ("Vermeulen", "0478 11 22 33", "+32478112233"):
+    for q in ("Vermeulenx", "0478 11 22 33", "+32478112233"):
         page = client.get(url, {"q": q}).context["page"]
-        assert [m.last_name for m in page.object_list] == ["Vermeulen"], q
+        assert [m.last_name for m in page.object_list] == ["Vermeulenx"], q
     # htmx asks only for the rows.
-    response = client.get(url, {"q": "Vermeulen"}, HTTP_HX_REQUEST="true")
+    response = client.get(url, {"q": "Vermeulenx"}, HTTP_HX_REQUEST="true")
     assert b"<html" not in response.content
-    assert b"Vermeulen" in response.content
+    assert b"Vermeulenx" in response.content
 
 
 def test_search_with_a_nul_byte_is_harmless(client, world):
