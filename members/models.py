@@ -221,8 +221,9 @@ class ConsentRecord(models.Model):
 class Verification(models.Model):
     """One pending proof of an address: a link sent by email or a 6-digit code by SMS.
 
-    Only hashes are stored. A new verification of the same channel replaces
-    the old one; attempts are counted so a code cannot be guessed.
+    Only hashes are stored. A new email link replaces the old one; SMS codes
+    stay as rows so the caps on codes sent and wrong attempts per sign-up hold
+    (members/services/signup.py).
     """
 
     class Channel(models.TextChoices):

@@ -1,7 +1,8 @@
 """Public sign-up pages: the form, the SMS code, the email link, what comes next.
 
 Open to everyone, without login. The pending sign-up lives in the session;
-for a known address or a bot it is a decoy that looks exactly the same.
+for a known address or a bot it is a decoy that looks and behaves exactly the
+same (members/services/signup.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 
 from members import services
 from members.forms_signup import SignupCodeForm, SignupForm
-from members.models import Member
 from networks.models import Network
 from networks.selectors import network_public_list
 
@@ -40,15 +40,6 @@ def _client_ip(request: HttpRequest) -> str:
         return request.META.get("REMOTE_ADDR", "")
 
 
-def _mask_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}…@{domain}" if domain else "…"
-
-
-def _mask_phone(phone: str) -> str:
-    return f"…{str(phone)[-2:]}" if phone else ""
-
-
 def _add_errors(form, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
@@ -65,21 +56,23 @@ def _base_context(network: Network) -> dict:
     }
 
 
-def _state_for(network: Network, member: Member) -> dict:
+def _state_for(network: Network, progress: services.SignupProgress) -> dict:
     return {
         "network": network.pk,
-        "member": member.pk,
-        "decoy": "",
-        "needs_sms": bool(member.mobile_phone),
-        "email_hint": _mask_email(member.email),
-        "phone_hint": _mask_phone(member.mobile_phone),
+        "member": progress.member_id,
+        "decoy": progress.decoy_key,
+        "needs_sms": progress.needs_sms,
+        "email_hint": progress.email_hint,
+        "phone_hint": progress.phone_hint,
     }
 
 
-def _finish(request: HttpRequest, network: Network, member: Member) -> HttpResponse:
+def _finish(
+    request: HttpRequest, network: Network, progress: services.SignupProgress
+) -> HttpResponse:
     """Leave the verification steps once both addresses are proven."""
     request.session.pop(_STATE, None)
-    status = "active" if member.status == Member.Status.ACTIVE else "waiting"
+    status = "active" if progress.active else "waiting"
     request.session[_DONE] = {"network": network.pk, "status": status}
     return redirect("signup:done", slug=network.slug)
 
@@ -91,7 +84,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     form = SignupForm(request.POST or None, network=network, language=get_language())
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = services.signup_submit(
+            progress = services.signup_submit(
                 network=network, data=form.cleaned_data, ip=_client_ip(request)
             )
         except services.SignupRateLimited as exc:
@@ -101,14 +94,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             _add_errors(form, exc)
         else:
             request.session.pop(_DONE, None)
-            request.session[_STATE] = {
-                "network": network.pk,
-                "member": outcome.member_id,
-                "decoy": outcome.decoy_key,
-                "needs_sms": outcome.needs_sms,
-                "email_hint": _mask_email(form.cleaned_data["email"]),
-                "phone_hint": _mask_phone(form.cleaned_data.get("mobile_phone", "")),
-            }
+            request.session[_STATE] = _state_for(network, progress)
             return redirect("signup:verify", slug=network.slug)
     context = _base_context(network) | {
         "form": form,
@@ -120,55 +106,63 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, slug: str) -> HttpResponse:
+    """The SMS code and what is left to confirm. A decoy takes the very same
+    path: the service tells them apart, this view never does."""
     network = _network(slug)
     state = request.session.get(_STATE)
     if not state or state.get("network") != network.pk:
         return redirect("signup:join", slug=network.slug)
-    member = None
-    if not state.get("decoy"):
-        member = Member.objects.select_related("network").filter(pk=state.get("member")).first()
-        if member is None or member.network_id != network.pk:
-            request.session.pop(_STATE, None)
-            messages.warning(request, _("This sign-up is no longer open. You can sign up again."))
-            return redirect("signup:join", slug=network.slug)
-        if member.status != Member.Status.PENDING:
-            return _finish(request, network, member)
+    signup = {
+        "network": network,
+        "member_id": state.get("member"),
+        "decoy_key": state.get("decoy") or "",
+    }
+    progress = services.signup_progress(**signup)
+    if progress is None:
+        request.session.pop(_STATE, None)
+        messages.warning(request, _("This sign-up is no longer open. You can sign up again."))
+        return redirect("signup:join", slug=network.slug)
+    if not progress.pending:
+        return _finish(request, network, progress)
     status = 200
-    limited = ""
+    alert = ""
     form = SignupCodeForm()
     if request.method == "POST":
         ip = _client_ip(request)
         try:
             if request.POST.get("action") == "resend":
-                if member is None:
-                    services.signup_decoy_sms_resend(decoy_key=state["decoy"])
+                try:
+                    services.signup_sms_resend(**signup, ip=ip)
+                except ValidationError as exc:
+                    alert = " ".join(exc.messages)
                 else:
-                    services.signup_sms_resend(member=member)
-                messages.success(request, _("We sent you a new code. The old one no longer works."))
-                return redirect("signup:verify", slug=network.slug)
-            form = SignupCodeForm(request.POST)
-            if form.is_valid():
-                code = form.cleaned_data["code"]
-                if member is None:
-                    # Raises like a wrong code, every time.
-                    services.signup_decoy_verify_sms(decoy_key=state["decoy"], code=code, ip=ip)
-                else:
-                    member = services.signup_verify_sms(member=member, code=code, ip=ip)
-                    if member.email_verified_at:
-                        return _finish(request, network, member)
+                    messages.success(
+                        request, _("We sent you a new code. The old one no longer works.")
+                    )
+                    return redirect("signup:verify", slug=network.slug)
+            else:
+                form = SignupCodeForm(request.POST)
+                if form.is_valid():
+                    progress = services.signup_verify_sms(
+                        **signup, code=form.cleaned_data["code"], ip=ip
+                    )
+                    if progress.email_verified:
+                        return _finish(request, network, progress)
                     messages.success(request, _("Your mobile number is confirmed."))
                     return redirect("signup:verify", slug=network.slug)
         except services.SignupRateLimited as exc:
-            limited = exc.message
+            alert = exc.message
             status = 429
         except ValidationError as exc:
             form.add_error("code", exc.messages)
+        progress = services.signup_progress(**signup) or progress
     context = _base_context(network) | {
         "state": state,
         "form": form,
-        "limited": limited,
-        "phone_done": bool(member and member.phone_verified_at),
-        "email_done": bool(member and member.email_verified_at),
+        "alert": alert,
+        "phone_done": progress.phone_verified,
+        "email_done": progress.email_verified,
+        "sms_locked": services.signup_sms_locked_text() if progress.sms_locked else "",
     }
     return render(request, "members/signup/verify.html", context, status=status)
 
@@ -180,22 +174,20 @@ def confirm_email(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     network = _network(slug)
     try:
         if request.method == "POST":
-            member = services.signup_verify_email(token=token, network=network)
+            progress = services.signup_verify_email(token=token, network=network)
         else:
-            verification = services.signup_email_token_check(token=token, network=network)
+            already = services.signup_email_token_check(token=token, network=network)
     except ValidationError as exc:
         context = _base_context(network) | {"error": " ".join(exc.messages)}
         return render(request, "members/signup/link_invalid.html", context, status=400)
     if request.method == "GET":
-        context = _base_context(network) | {"already": verification.verified_at is not None}
+        context = _base_context(network) | {"already": already}
         return render(request, "members/signup/confirm_email.html", context)
-    if member.status != Member.Status.PENDING or not (
-        member.mobile_phone and not member.phone_verified_at
-    ):
-        return _finish(request, network, member)
+    if not progress.pending or not (progress.needs_sms and not progress.phone_verified):
+        return _finish(request, network, progress)
     # Holding the link proves the address: it may finish the SMS step here,
     # also on another device than the one used to sign up.
-    request.session[_STATE] = _state_for(network, member)
+    request.session[_STATE] = _state_for(network, progress)
     messages.success(request, _("Your email address is confirmed. One step left."))
     return redirect("signup:verify", slug=network.slug)
 
