@@ -124,3 +124,14 @@ def audit_entries(*, network: Network) -> QuerySet[AuditEntry]:
     return (
         AuditEntry.objects.filter(network=network).select_related("actor").order_by("-created_at")
     )
+
+
+def member_nav_context(*, user, network: Network) -> dict:
+    """What the member pages' sub-navigation and masking need, for one user."""
+    return {
+        "network": network,
+        "queue_count": member_approval_queue(network=network).count(),
+        "can_export": user.has_perm("members.export_members", network),
+        "can_audit": user.has_perm("members.view_audit_log", network),
+        "show_contact": user.has_perm("members.view_member_contact", network),
+    }

@@ -25,6 +25,7 @@ from members.selectors import (
     member_approval_queue,
     member_data_report,
     member_list,
+    member_nav_context,
     member_status_counts,
 )
 from networks.models import Network
@@ -45,15 +46,7 @@ def _member(network: Network, pk: int) -> Member:
 
 
 def _nav(request: HttpRequest, network: Network) -> dict:
-    """What the member pages' sub-navigation needs."""
-    user = request.user
-    return {
-        "network": network,
-        "queue_count": member_approval_queue(network=network).count(),
-        "can_export": user.has_perm("members.export_members", network),
-        "can_audit": user.has_perm("members.view_audit_log", network),
-        "show_contact": user.has_perm("members.view_member_contact", network),
-    }
+    return member_nav_context(user=request.user, network=network)
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:

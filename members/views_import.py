@@ -18,7 +18,7 @@ from rules.contrib.views import permission_required
 from members import services
 from members.forms_import import MemberImportForm
 from members.models import MemberImport
-from members.selectors import member_approval_queue
+from members.selectors import member_nav_context
 from networks.models import Network
 
 PREVIEW_PAGE_SIZE = 100
@@ -31,14 +31,7 @@ def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
 
 
 def _context(request: HttpRequest, network: Network, **extra) -> dict:
-    user = request.user
-    return {
-        "network": network,
-        "queue_count": member_approval_queue(network=network).count(),
-        "can_export": user.has_perm("members.export_members", network),
-        "can_audit": user.has_perm("members.view_audit_log", network),
-        **extra,
-    }
+    return {**member_nav_context(user=request.user, network=network), **extra}
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
