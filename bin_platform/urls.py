@@ -19,5 +19,6 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/members/", include("members.urls")),
     path("manage/", include("networks.urls")),
     path("me/<str:token>/", include("members.self_service_urls")),
+    path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
     path("admin/", admin.site.urls),
 ]

@@ -8,3 +8,8 @@ DEBUG = env.bool("DEBUG", default=True)
 VAR_DIR.mkdir(exist_ok=True)
 for sub in ("cache", "celery/queue", "celery/processed"):
     (VAR_DIR / sub).mkdir(parents=True, exist_ok=True)
+
+# Without a mail server configured, emails land next to SMS and calls in
+# var/outbox/, readable on /dev/outbox/ (sign-up links, welcome messages, ...).
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "messaging.gateways.file.FileEmailBackend"

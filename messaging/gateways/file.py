@@ -58,6 +58,44 @@ class FileVoiceGateway(_FileMixin, BaseVoiceGateway):
         return self._store(asdict(message))
 
 
+class FileEmailBackend:
+    """Django email backend for development: each email becomes a JSON file
+    in the same outbox folder as SMS and calls, shown on /dev/outbox/."""
+
+    def __init__(self, fail_silently: bool = False, **kwargs) -> None:
+        self.fail_silently = fail_silently
+        self.path = kwargs.get("path")
+
+    def open(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        return None
+
+    def send_messages(self, email_messages) -> int:
+        store = _FileMixin()
+        store.kind = "email"
+        store.options = {"path": self.path}
+        for message in email_messages:
+            html = next(
+                (
+                    content
+                    for content, mime in getattr(message, "alternatives", [])
+                    if mime == "text/html"
+                ),
+                "",
+            )
+            store._store(
+                {
+                    "to": ", ".join(message.to),
+                    "subject": str(message.subject),
+                    "body": message.body,
+                    "has_html": bool(html),
+                }
+            )
+        return len(email_messages)
+
+
 def file_outbox_read(*, path: Path | None = None, limit: int = 500) -> list[dict]:
     """The newest messages the file gateways stored, newest first."""
     folder = Path(path or Path(settings.VAR_DIR) / "outbox")
