@@ -56,3 +56,151 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.channel} ({self.status})"
+
+
+class Message(models.Model):
+    """An alert, feedback, prevention tip or information message to one or
+    more networks. Publishing it fans it out into one Delivery per member and
+    channel; the texts are kept per language."""
+
+    class Kind(models.TextChoices):
+        URGENT = "urgent", _("Urgent alert")
+        FEEDBACK = "feedback", _("Feedback")
+        PREVENTION = "prevention", _("Prevention tip")
+        INFO = "info", _("Information")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Awaiting the officer's approval")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    networks = models.ManyToManyField(
+        "networks.Network", related_name="messages", verbose_name=_("networks")
+    )
+    # Street names to limit the audience to; empty means the whole area.
+    streets = models.JSONField(_("only these streets"), default=list, blank=True)
+    by_sms = models.BooleanField(_("by SMS"), default=True)
+    by_email = models.BooleanField(_("by email"), default=True)
+    by_voice = models.BooleanField(_("by voice call"), default=False)
+    # {"nl": {"sms": "...", "subject": "...", "body": "..."}, "fr": {...}}
+    texts = models.JSONField(_("texts"), default=dict)
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("feedback on"),
+    )
+    update_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="updates",
+        verbose_name=_("update of"),
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
+    )
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    fanout_done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.kind == self.Kind.URGENT
+
+    def text_for(self, language: str, fallback: str) -> dict:
+        """The texts in the member's language, else in the network's first language,
+        else any language given."""
+        for code in (language, fallback):
+            if self.texts.get(code):
+                return self.texts[code]
+        return next(iter(self.texts.values()), {})
+
+
+class Delivery(models.Model):
+    """One message to one member through one channel: the fan-out's outbox row.
+
+    Unique per (message, member, channel), so running the fan-out twice adds
+    nothing. A send claims the row (queued → sending) before calling the
+    gateway; the status then only moves forward.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+        VOICE = "voice", _("Voice call")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Not delivered")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    to = models.CharField(_("to"), max_length=254)
+    language = models.CharField(_("language"), max_length=2)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    # Quiet hours hold a non-urgent delivery until this moment.
+    not_before = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    fallback_for = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fallbacks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "member", "channel"], name="one_delivery_per_member_channel"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["message", "status"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} (message {self.message_id})"

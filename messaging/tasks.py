@@ -19,3 +19,23 @@ def notification_send_task(notification_id: int) -> None:
 @shared_task
 def notification_sweep_task() -> None:
     services.notification_sweep()
+
+
+# Alerts: acks_late and reject-on-worker-lost come from the settings; a send
+# claims its rows, so a task delivered twice sends nothing twice.
+@shared_task
+def message_fanout_task(message_id: int) -> None:
+
+    services.message_fanout(message_id=message_id)
+
+
+@shared_task
+def delivery_send_task(delivery_ids: list[int]) -> None:
+
+    services.delivery_send_chunk(delivery_ids=delivery_ids)
+
+
+@shared_task
+def delivery_sweep_task() -> None:
+
+    services.delivery_sweep()

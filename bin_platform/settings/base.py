@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.notification_sweep_task",
         "schedule": 60.0,
     },
+    "delivery-sweep": {
+        "task": "messaging.tasks.delivery_sweep_task",
+        "schedule": 60.0,
+    },
     "members-retention": {
         "task": "members.tasks.member_retention_task",
         "schedule": 3600.0,
@@ -191,6 +195,22 @@ VOICE_GATEWAY = env("VOICE_GATEWAY", default="messaging.gateways.file.FileVoiceG
 MESSAGING_GATEWAYS = {
     "sms": {"BACKEND": SMS_GATEWAY, "OPTIONS": {}},
     "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {}},
+}
+# Read by messaging.gateways.twilio when its OPTIONS do not say otherwise.
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+# Voice per member language for calls, e.g. nl=Google.nl-BE-Standard-A; a
+# language left out gets the default voice set in Twilio's console.
+TWILIO_VOICES = env.dict("TWILIO_VOICES", default={})
+# Deliveries per send task, and the most sends per second per channel from one
+# worker process (0 = no limit; set it to the provider's account limit).
+MESSAGING_FANOUT_CHUNK = env.int("MESSAGING_FANOUT_CHUNK", default=200)
+MESSAGING_SEND_RATE = {
+    "sms": env.float("SMS_SEND_RATE", default=0),
+    "voice": env.float("VOICE_SEND_RATE", default=0),
+    "email": env.float("EMAIL_SEND_RATE", default=0),
 }
 
 # --- Auth / allauth ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Write-side operations of messaging: the outbox of messages to one person."""
+"""The outbox of messages to one person (codes, welcome, notices)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ from messaging.gateways import (
     get_sms_gateway,
 )
 from messaging.models import Notification
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "SECRET_KINDS",
+    "notification_queue",
+    "notification_send",
+    "notification_sweep",
+]
 
 logger = logging.getLogger(__name__)
 

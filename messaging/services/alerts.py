@@ -1,0 +1,406 @@
+"""Publishing a message and fanning it out to every member, by channel.
+
+Publishing stores the message and queues the fan-out after commit. The
+fan-out inserts one Delivery per (message, member, channel) in bulk — the
+unique constraint makes a second run add nothing — and queues the sends in
+chunks. A send claims its row with a conditional UPDATE (queued → sending),
+so two workers never send the same row, and nothing is locked while the
+gateway is called. Temporary failures go back to queued with backoff;
+permanent SMS failures fall back to email.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Member
+from messaging.gateways import (
+    GatewayConfigurationError,
+    OutgoingCall,
+    OutgoingSMS,
+    PermanentGatewayError,
+    TemporaryGatewayError,
+    get_sms_gateway,
+    get_voice_gateway,
+)
+from messaging.models import Delivery, Message
+
+__all__ = [
+    "delivery_send_chunk",
+    "delivery_sweep",
+    "message_fanout",
+    "message_publish",
+    "message_recipients",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 6
+STALE_CLAIM = timedelta(minutes=5)
+LOCAL_TZ = ZoneInfo("Europe/Brussels")
+
+
+def _chunk_size() -> int:
+    return getattr(settings, "MESSAGING_FANOUT_CHUNK", 200)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    channel: str
+    to: str
+    language: str
+    not_before: datetime | None
+
+
+def _quiet_until(*, start, end, now: datetime) -> datetime | None:
+    """When a member's quiet hours end, if ``now`` falls inside them."""
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(LOCAL_TZ)
+    t = local.time()
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_today = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    return end_today if end_today > local else end_today + timedelta(days=1)
+
+
+def message_recipients(*, message: Message, now: datetime | None = None) -> list[Recipient]:
+    """Who gets the message through which channel, with member preferences applied.
+
+    Active members of the targeted networks (and streets); each member's own
+    channels intersected with the message's; non-urgent messages skip paused
+    members and wait for the end of quiet hours — urgent alerts override both.
+    A person on several targeted networks gets one message per channel: the
+    same phone number or email address is served once.
+    """
+    now = now or timezone.now()
+    members = Member.objects.active().filter(network__in=message.networks.all())
+    if message.streets:
+        members = members.filter(street__in=message.streets)
+    if not message.is_urgent:
+        members = members.exclude(paused_until__gte=now.astimezone(LOCAL_TZ).date())
+    rows = members.order_by("pk").values(
+        "pk", "email", "mobile_phone", "landline", "language", "by_sms", "by_email",
+        "by_voice", "quiet_hours_start", "quiet_hours_end", "network__languages",
+    )  # fmt: skip
+    seen: set[tuple[str, str]] = set()
+    recipients: list[Recipient] = []
+    for row in rows:
+        not_before = None
+        if not message.is_urgent:
+            not_before = _quiet_until(
+                start=row["quiet_hours_start"], end=row["quiet_hours_end"], now=now
+            )
+        wanted = []
+        if message.by_sms and row["by_sms"] and row["mobile_phone"]:
+            wanted.append((Delivery.Channel.SMS, str(row["mobile_phone"])))
+        if message.by_email and row["by_email"] and row["email"]:
+            wanted.append((Delivery.Channel.EMAIL, row["email"]))
+        voice_number = row["landline"] or row["mobile_phone"]
+        if message.by_voice and row["by_voice"] and voice_number:
+            wanted.append((Delivery.Channel.VOICE, str(voice_number)))
+        for channel, address in wanted:
+            key = (channel, address.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            recipients.append(
+                Recipient(
+                    member_id=row["pk"],
+                    channel=channel,
+                    to=address,
+                    language=row["language"],
+                    not_before=not_before,
+                )
+            )
+    return recipients
+
+
+@transaction.atomic
+def message_publish(*, message: Message, published_by) -> Message:
+    """Publish a draft (or approved) message; the fan-out starts after commit."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status not in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
+        raise ValidationError(_("Only a draft can be published."))
+    if not message.texts or not any(message.texts.values()):
+        raise ValidationError({"texts": _("Write the text of the message.")})
+    if not message.networks.exists():
+        raise ValidationError({"networks": _("Choose at least one network.")})
+    if not (message.by_sms or message.by_email or message.by_voice):
+        raise ValidationError({"by_sms": _("Choose at least one channel.")})
+    message.status = Message.Status.PUBLISHED
+    message.published_at = timezone.now()
+    if message.approved_by_id is None:
+        message.approved_by = published_by
+    message.save(update_fields=["status", "published_at", "approved_by"])
+    transaction.on_commit(lambda: _queue_fanout(message))
+    logger.info("message %s (%s) published by %s", message.pk, message.kind, published_by.pk)
+    return message
+
+
+def _queue(message: Message) -> str:
+    return "urgent" if message.is_urgent else "default"
+
+
+def _queue_fanout(message: Message) -> None:
+    from messaging.tasks import message_fanout_task
+
+    try:
+        message_fanout_task.apply_async(args=[message.pk], queue=_queue(message))
+    except Exception:
+        # Broker down: delivery_sweep starts the fan-out of published messages
+        # that have none yet.
+        logger.exception("could not queue the fan-out of message %s", message.pk)
+
+
+def _queue_sends(message: Message, ids: list[int], countdown: float = 0) -> None:
+    from messaging.tasks import delivery_send_task
+
+    size = _chunk_size()
+    for start in range(0, len(ids), size):
+        try:
+            delivery_send_task.apply_async(
+                args=[ids[start : start + size]], queue=_queue(message), countdown=countdown
+            )
+        except Exception:
+            logger.exception("could not queue sends of message %s; the sweep will", message.pk)
+            return
+
+
+def message_fanout(*, message_id: int) -> int:
+    """Create the deliveries of a published message and queue their sends.
+
+    Safe to run again: existing rows are kept (unique constraint), and only
+    queued rows are sent. Returns the number of deliveries of the message.
+    """
+    message = Message.objects.get(pk=message_id)
+    if message.status != Message.Status.PUBLISHED:
+        return 0
+    recipients = message_recipients(message=message)
+    Delivery.objects.bulk_create(
+        (
+            Delivery(
+                message=message,
+                member_id=r.member_id,
+                channel=r.channel,
+                to=r.to,
+                language=r.language,
+                not_before=r.not_before,
+            )
+            for r in recipients
+        ),
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    Message.objects.filter(pk=message.pk, fanout_done_at__isnull=True).update(
+        fanout_done_at=timezone.now()
+    )
+    now = timezone.now()
+    due = list(
+        message.deliveries.filter(status=Delivery.Status.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _queue_sends(message, due)
+    logger.info("message %s: %s deliveries, %s queued now", message.pk, len(recipients), len(due))
+    return message.deliveries.count()
+
+
+def _claim(delivery_id: int) -> Delivery | None:
+    """Take a queued, due row for sending; None if someone else has it or it is not due."""
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Delivery.Status.SENDING, claimed_at=now)
+    )
+    if not claimed:
+        return None
+    return Delivery.objects.select_related("message", "member__network").get(pk=delivery_id)
+
+
+class _Throttle:
+    """At most MESSAGING_SEND_RATE[channel] sends per second from this process."""
+
+    last: dict[str, float] = {}
+
+    @classmethod
+    def wait(cls, channel: str) -> None:
+        rate = getattr(settings, "MESSAGING_SEND_RATE", {}).get(channel) or 0
+        if rate <= 0:
+            return
+        interval = 1.0 / rate
+        now = time.monotonic()
+        earliest = cls.last.get(channel, 0.0) + interval
+        if earliest > now:
+            time.sleep(earliest - now)
+        cls.last[channel] = max(now, earliest)
+
+
+def _send(delivery: Delivery) -> str:
+    """Hand one delivery to its gateway; returns the provider's id."""
+    message = delivery.message
+    texts = message.text_for(delivery.language, delivery.member.network.default_language)
+    _Throttle.wait(delivery.channel)
+    reference = f"d{delivery.pk}"
+    if delivery.channel == Delivery.Channel.SMS:
+        result = get_sms_gateway().send_sms(
+            OutgoingSMS(to=delivery.to, body=texts.get("sms", ""), reference=reference)
+        )
+        return result.provider_id
+    if delivery.channel == Delivery.Channel.VOICE:
+        result = get_voice_gateway().call(
+            OutgoingCall(
+                to=delivery.to,
+                text=texts.get("sms", ""),
+                language=delivery.language,
+                reference=reference,
+            )
+        )
+        return result.provider_id
+    email = EmailMessage(
+        subject=texts.get("subject") or texts.get("sms", "")[:80],
+        body=texts.get("body") or texts.get("sms", ""),
+        to=[delivery.to],
+    )
+    email.send()
+    return ""
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+def _fallback_to_email(delivery: Delivery) -> Delivery | None:
+    """After a permanent SMS failure, the same message by email if possible."""
+    member = delivery.member
+    if delivery.channel != Delivery.Channel.SMS or not member.email:
+        return None
+    fallback, created = Delivery.objects.get_or_create(
+        message=delivery.message,
+        member=member,
+        channel=Delivery.Channel.EMAIL,
+        defaults={"to": member.email, "language": delivery.language, "fallback_for": delivery},
+    )
+    return fallback if created else None
+
+
+def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
+    """Send a chunk of deliveries; each row is claimed before it is sent.
+
+    Returns counts per outcome, for logs and tests.
+    """
+    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    retry_ids: dict[int, list[int]] = {}
+    for delivery_id in delivery_ids:
+        delivery = _claim(delivery_id)
+        if delivery is None:
+            counts["skipped"] += 1
+            continue
+        attempts = delivery.attempts + 1
+        try:
+            provider_id = _send(delivery)
+        except TemporaryGatewayError as exc:
+            final = attempts >= MAX_SEND_ATTEMPTS
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
+                attempts=attempts,
+                error=str(exc)[:1000],
+                next_attempt_at=None if final else timezone.now() + _backoff(attempts),
+            )
+            if final:
+                counts["failed"] += 1
+            else:
+                counts["retry"] += 1
+                retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
+            continue
+        except (PermanentGatewayError, GatewayConfigurationError) as exc:
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.FAILED,
+                attempts=attempts,
+                error=str(exc)[:1000],
+                error_code=getattr(exc, "code", "")[:32],
+            )
+            counts["failed"] += 1
+            fallback = _fallback_to_email(delivery)
+            if fallback is not None:
+                _queue_sends(delivery.message, [fallback.pk])
+            continue
+        except OSError as exc:  # SMTP and socket errors: worth another try
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.QUEUED,
+                attempts=attempts,
+                error=str(exc)[:1000],
+                next_attempt_at=timezone.now() + _backoff(attempts),
+            )
+            counts["retry"] += 1
+            retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
+            continue
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.SENT,
+            attempts=attempts,
+            provider_id=provider_id,
+            sent_at=timezone.now(),
+            error="",
+        )
+        counts["sent"] += 1
+    for message_id, ids in retry_ids.items():
+        message = Message.objects.get(pk=message_id)
+        wait = min(_backoff(1).total_seconds(), 600)
+        _queue_sends(message, ids, countdown=wait)
+    return counts
+
+
+def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Recover what a crash or a lost task left behind. Run every minute.
+
+    - rows claimed by a worker that died go back to queued;
+    - published messages whose fan-out never ran get it now;
+    - queued rows that are due (quiet hours over, backoff passed) are queued.
+    """
+    now = now or timezone.now()
+    reclaimed = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(status=Delivery.Status.QUEUED)
+    started = 0
+    for message in Message.objects.filter(
+        status=Message.Status.PUBLISHED,
+        fanout_done_at__isnull=True,
+        published_at__lt=now - timedelta(seconds=30),
+    ):
+        _queue_fanout(message)
+        started += 1
+    due = (
+        Delivery.objects.filter(status=Delivery.Status.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(created_at__lt=now - timedelta(seconds=30)) | Q(next_attempt_at__lte=now))
+        .order_by("message_id", "pk")
+        .values_list("message_id", "pk")[:20000]
+    )
+    by_message: dict[int, list[int]] = {}
+    for message_id, pk in due:
+        by_message.setdefault(message_id, []).append(pk)
+    for message_id, ids in by_message.items():
+        _queue_sends(Message.objects.get(pk=message_id), ids)
+    return {
+        "reclaimed": reclaimed,
+        "fanouts": started,
+        "requeued": sum(len(v) for v in by_message.values()),
+    }

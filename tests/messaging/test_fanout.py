@@ -1,0 +1,239 @@
+"""Publishing and fan-out: idempotent, chunked, preferences applied, retries,
+permanent failures with email fallback, and the sweep."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from django.core import mail
+from django.test import TestCase
+from django.utils import timezone
+
+from members.models import Member
+from messaging import services
+from messaging.gateways import PermanentGatewayError, TemporaryGatewayError, locmem
+from messaging.gateways.base import BaseSMSGateway, SendResult
+from messaging.models import Delivery, Message
+from tests.factories import MemberFactory
+
+TEXTS = {
+    "nl": {"sms": "Inbrekers actief, licht aan", "subject": "Dringend", "body": "Lang bericht"},
+    "fr": {"sms": "Cambrioleurs actifs", "subject": "Urgent", "body": "Message long"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _empty_outbox():
+    locmem.outbox.clear()
+    FlakySMS.plan = []
+    yield
+    locmem.outbox.clear()
+
+
+class FlakySMS(BaseSMSGateway):
+    """A gateway that fails as planned, then accepts: one plan entry per call."""
+
+    plan: list = []
+    sent: list = []
+
+    def send_sms(self, message):
+        outcome = FlakySMS.plan.pop(0) if FlakySMS.plan else "ok"
+        if outcome == "429":
+            raise TemporaryGatewayError("429 Too Many Requests", retry_after=1)
+        if outcome == "invalid":
+            raise PermanentGatewayError("invalid number", code="21211")
+        FlakySMS.sent.append(message)
+        return SendResult(provider_id=f"SM{len(FlakySMS.sent):032d}")
+
+
+def _message(world, *, kind=Message.Kind.URGENT, networks=None, **fields) -> Message:
+    message = Message.objects.create(
+        kind=kind, texts=TEXTS, created_by=world.users["officer"], **fields
+    )
+    message.networks.set(networks or [world.network])
+    return message
+
+
+def _publish(world, message):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.message_publish(message=message, published_by=world.users["officer"])
+
+
+def test_publish_fans_out_to_every_member_and_channel(world):
+    extra = MemberFactory(network=world.network, language="fr", by_email=False)
+    message = _message(world)
+    _publish(world, message)
+    deliveries = Delivery.objects.filter(message=message)
+    # world.member: SMS + email; extra: SMS only
+    assert deliveries.count() == 3
+    assert set(deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
+    bodies = {m.to: m.body for m in locmem.outbox}
+    assert bodies[str(extra.mobile_phone)] == "Cambrioleurs actifs"  # the member's language
+    assert bodies[str(world.member.mobile_phone)] == "Inbrekers actief, licht aan"
+    assert mail.outbox[0].subject == "Dringend"
+    # Members of the other network get nothing.
+    assert not deliveries.filter(member__network=world.other_network).exists()
+
+
+def test_fanout_twice_sends_nothing_twice(world):
+    message = _message(world)
+    _publish(world, message)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.message_fanout(message_id=message.pk)
+        services.message_fanout(message_id=message.pk)
+    assert Delivery.objects.filter(message=message).count() == 2
+    assert len(locmem.outbox) == 1 and len(mail.outbox) == 1
+
+
+def test_sends_are_chunked(world, settings):
+    settings.MESSAGING_FANOUT_CHUNK = 2
+    MemberFactory.create_batch(4, network=world.network, by_email=False)
+    calls = []
+    from messaging import tasks
+
+    original = tasks.delivery_send_task.apply_async
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["args"][0])
+        return original(*args, **kwargs)
+
+    tasks.delivery_send_task.apply_async = spy
+    try:
+        _publish(world, _message(world, by_email=False))
+    finally:
+        tasks.delivery_send_task.apply_async = original
+    assert [len(chunk) for chunk in calls] == [2, 2, 1]
+    assert len(locmem.outbox) == 5
+
+
+def test_one_message_per_person_across_networks(world):
+    # The same person (same phone and email) is a member of both networks.
+    twin = MemberFactory(
+        network=world.other_network,
+        email=world.member.email,
+        mobile_phone=world.member.mobile_phone,
+    )
+    message = _message(world, networks=[world.network, world.other_network])
+    _publish(world, message)
+    assert len([m for m in locmem.outbox if m.to == str(twin.mobile_phone)]) == 1
+    assert len([m for m in mail.outbox if twin.email in m.to]) == 1
+
+
+def test_streets_limit_the_audience(world):
+    MemberFactory(network=world.network, street="Kerkstraat", by_email=False)
+    message = _message(world, streets=["Dorpsstraat"])
+    _publish(world, message)
+    assert Delivery.objects.filter(message=message).count() == 0
+
+
+def test_pause_and_quiet_hours_hold_non_urgent_messages_only(world):
+    member = world.member
+    today = timezone.localdate()
+    Member.objects.filter(pk=member.pk).update(paused_until=today + timedelta(days=3))
+    tip = _message(world, kind=Message.Kind.PREVENTION)
+    _publish(world, tip)
+    assert not Delivery.objects.filter(message=tip).exists()
+    urgent = _message(world)
+    _publish(world, urgent)
+    assert Delivery.objects.filter(message=urgent, status=Delivery.Status.SENT).count() == 2
+    # Quiet hours around now: a tip waits; the sweep sends it once they end.
+    Member.objects.filter(pk=member.pk).update(
+        paused_until=None, quiet_hours_start=time(0, 0), quiet_hours_end=time(23, 59)
+    )
+    locmem.outbox.clear()
+    tip2 = _message(world, kind=Message.Kind.INFO)
+    _publish(world, tip2)
+    held = Delivery.objects.filter(message=tip2)
+    assert held.count() == 2 and set(held.values_list("status", flat=True)) == {"queued"}
+    assert held.first().not_before is not None and not locmem.outbox
+    later = held.first().not_before + timedelta(minutes=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.delivery_sweep(now=later)
+    # Claiming checks the real clock: make the rows due now.
+    held.update(not_before=timezone.now() - timedelta(seconds=1))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.delivery_sweep(now=timezone.now() + timedelta(minutes=1))
+    assert set(held.values_list("status", flat=True)) == {"sent"}
+
+
+def test_temporary_failures_retry_with_backoff(world, settings):
+    settings.MESSAGING_GATEWAYS = {
+        **settings.MESSAGING_GATEWAYS,
+        "sms": {"BACKEND": "tests.messaging.test_fanout.FlakySMS", "OPTIONS": {}},
+    }
+    FlakySMS.plan = ["429"]
+    FlakySMS.sent = []
+    message = _message(world, by_email=False)
+    _publish(world, message)
+    delivery = Delivery.objects.get(message=message)
+    assert delivery.status == Delivery.Status.QUEUED
+    assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
+    assert "429" in delivery.error
+    # Not due yet: a send skips it.
+    assert services.delivery_send_chunk(delivery_ids=[delivery.pk])["skipped"] == 1
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert services.delivery_send_chunk(delivery_ids=[delivery.pk])["sent"] == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT and delivery.attempts == 2
+    assert len(FlakySMS.sent) == 1
+
+
+def test_permanent_sms_failure_falls_back_to_email(world, settings):
+    settings.MESSAGING_GATEWAYS = {
+        **settings.MESSAGING_GATEWAYS,
+        "sms": {"BACKEND": "tests.messaging.test_fanout.FlakySMS", "OPTIONS": {}},
+    }
+    FlakySMS.plan = ["invalid"]
+    message = _message(world, by_email=False)
+    _publish(world, message)
+    sms = Delivery.objects.get(message=message, channel="sms")
+    assert sms.status == Delivery.Status.FAILED and sms.error_code == "21211"
+    email = Delivery.objects.get(message=message, channel="email")
+    assert email.fallback_for == sms and email.status == Delivery.Status.SENT
+    assert mail.outbox[0].to == [world.member.email]
+
+
+def test_a_claimed_row_is_never_sent_twice(world):
+    message = _message(world, by_email=False)
+    message.status = Message.Status.PUBLISHED
+    message.save()
+    services.message_fanout(message_id=message.pk)  # sends once (eager tasks)
+    delivery = Delivery.objects.get(message=message)
+    assert len(locmem.outbox) == 1
+    # Another worker holds the row, or it was sent already: nothing goes out.
+    for status in (Delivery.Status.SENDING, Delivery.Status.SENT):
+        Delivery.objects.filter(pk=delivery.pk).update(status=status)
+        assert services.delivery_send_chunk(delivery_ids=[delivery.pk])["skipped"] == 1
+    assert len(locmem.outbox) == 1
+
+
+def test_sweep_recovers_stale_claims_and_lost_fanouts(world):
+    message = _message(world, by_email=False)
+    message.status = Message.Status.PUBLISHED
+    message.published_at = timezone.now() - timedelta(minutes=5)
+    message.save()
+    # The fan-out task was lost (broker down at publish time).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = services.delivery_sweep()
+    assert result["fanouts"] == 1
+    delivery = Delivery.objects.get(message=message)
+    assert delivery.status == Delivery.Status.SENT
+    # A worker died mid-send: the row is handed out again after a while.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10)
+    )
+    result = services.delivery_sweep()
+    assert result["reclaimed"] == 1
+
+
+def test_publish_validates(world):
+    from django.core.exceptions import ValidationError
+
+    empty = Message.objects.create(kind="urgent", texts={}, created_by=world.users["officer"])
+    with pytest.raises(ValidationError):
+        services.message_publish(message=empty, published_by=world.users["officer"])
+    message = _message(world)
+    _publish(world, message)
+    with pytest.raises(ValidationError):
+        services.message_publish(message=message, published_by=world.users["officer"])
