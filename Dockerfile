@@ -9,7 +9,8 @@ FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
 # --ignore-scripts: the packages are plain CSS/JS files and need no install hooks.
-RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+# --omit=dev: the devDependencies (the Prism mock server for tests) stay out.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error
 
 # --- Stage 2: the application --------------------------------------------------
 FROM python:3.11-slim-bookworm AS app
