@@ -204,3 +204,49 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.status} (message {self.message_id})"
+
+
+class Reply(models.Model):
+    """A message from a member back to the platform (SMS or email), threaded
+    to the last message they received. Keywords (STOP, START, HELP) are
+    handled before anything becomes a Reply."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        READ = "read", _("Read")
+        ANSWERED = "answered", _("Answered")
+        FORWARDED = "forwarded", _("Forwarded")
+
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    network = models.ForeignKey(
+        "networks.Network", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Delivery.Channel.choices)
+    from_address = models.CharField(_("from"), max_length=254)
+    body = models.TextField(_("text"))
+    provider_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        constraints = [
+            # Twilio may post the same inbound message twice.
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="reply_provider_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply {self.pk} ({self.channel})"
