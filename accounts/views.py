@@ -47,6 +47,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         "all_networks": networks if roles.is_admin else [],
     }
+    if roles.officer_of_zones or roles.is_admin:
+        from messaging.selectors import alerts_without_feedback
+        from networks.models import Network
+
+        scope = Network.objects.filter(pk__in=[n.pk for n in networks])
+        context["unanswered_alerts"] = list(alerts_without_feedback(networks=scope)[:20])
+        context["can_compose"] = True
     return render(request, "accounts/home.html", context)
 
 

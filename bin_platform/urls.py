@@ -17,8 +17,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("manage/networks/<slug:slug>/members/io/", include("members.import_urls")),
     path("manage/networks/<slug:slug>/members/", include("members.urls")),
+    path("manage/messages/", include("messaging.urls")),
     path("manage/", include("networks.urls")),
     path("me/<str:token>/", include("members.self_service_urls")),
     path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
+    path("webhooks/twilio/", include("messaging.webhook_urls")),
     path("admin/", admin.site.urls),
 ]

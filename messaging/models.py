@@ -133,6 +133,12 @@ class Message(models.Model):
     def is_urgent(self) -> bool:
         return self.kind == self.Kind.URGENT
 
+    @property
+    def summary(self) -> str:
+        """The short text in the first language given, for lists."""
+        first = next(iter(self.texts.values()), {})
+        return first.get("sms", "")
+
     def text_for(self, language: str, fallback: str) -> dict:
         """The texts in the member's language, else in the network's first language,
         else any language given."""

@@ -47,6 +47,8 @@ HAS_NETWORKS = frozenset(
 )
 NATIONAL = frozenset({"admin", "federal"})
 AUDIT = frozenset({"admin", "officer"})
+COMPOSE = frozenset({"admin", "officer", "officer_other"})
+PUBLISH = frozenset({"admin", "officer"})
 CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", "officer_other"})
 
 
@@ -56,6 +58,16 @@ def _slug(w):
 
 def _member(w):
     return {"slug": w.network.slug, "pk": w.member.pk}
+
+
+def _draft(w):
+    from messaging.models import Message
+
+    draft = Message.objects.create(
+        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=w.users["officer"]
+    )
+    draft.networks.set([w.network])
+    return {"pk": draft.pk}
 
 
 def _import(w):
@@ -94,6 +106,11 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("member_import:errors", lambda w: _import(w), MEMBER_DATA),
     ("member_import:export_csv", _slug, MEMBER_DATA),
     ("member_import:export_xlsx", _slug, MEMBER_DATA),
+    ("alerts:new", lambda w: {}, COMPOSE),
+    ("alerts:network", _slug, MEMBER_DATA),
+    ("alerts:detail", lambda w: _draft(w), MEMBER_DATA),
+    ("alerts:progress", lambda w: _draft(w), MEMBER_DATA),
+    ("alerts:edit", lambda w: _draft(w), PUBLISH),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -104,10 +121,11 @@ EXEMPT = {
     "networks:role_revoke": "POST only, test_role_revoke_post_matrix below",
     "members:action": "POST only, test_member_action_post_matrix below",
     "signup:verify": "needs a sign-up in the session, tests/members/test_signup.py",
+    "alerts:publish": "POST only, tests/messaging/test_compose.py",
     "signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
 }
-NAMESPACES = ("public", "accounts", "networks", "members", "signup", "member_import")
+NAMESPACES = ("public", "accounts", "networks", "members", "signup", "member_import", "alerts")
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:

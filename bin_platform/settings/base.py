@@ -204,6 +204,11 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 # Voice per member language for calls, e.g. nl=Google.nl-BE-Standard-A; a
 # language left out gets the default voice set in Twilio's console.
 TWILIO_VOICES = env.dict("TWILIO_VOICES", default={})
+# Scheme and host Twilio calls the webhooks on, when it differs from
+# PUBLIC_BASE_URL (a proxy or tunnel in front): the signature covers that URL.
+TWILIO_WEBHOOK_BASE_URL = env("TWILIO_WEBHOOK_BASE_URL", default="").rstrip("/")
+# Shown in the message preview as the estimated SMS cost (euro per segment).
+SMS_COST_PER_SEGMENT = env.float("SMS_COST_PER_SEGMENT", default=0.08)
 # Deliveries per send task, and the most sends per second per channel from one
 # worker process (0 = no limit; set it to the provider's account limit).
 MESSAGING_FANOUT_CHUNK = env.int("MESSAGING_FANOUT_CHUNK", default=200)

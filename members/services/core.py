@@ -28,6 +28,8 @@ __all__ = [
     "member_reactivate",
     "member_reject",
     "member_retention",
+    "member_sms_opt_in",
+    "member_sms_opt_out",
     "member_suspend",
     "member_update",
     "member_welcome_send",
@@ -439,3 +441,98 @@ def member_retention() -> dict[str, int]:
         .update(to="", body="", html_body="", subject="", last_error="", member=None)
     )
     return {"purged_signups": purged, "erased_members": erased, "scrubbed_messages": scrubbed}
+
+
+def _memberships_of_mobile(mobile_phone: str):
+    """Every membership (any network, any status) with this mobile number, locked.
+
+    None for a sender that is not a phone number in international form (a
+    short code, an alphanumeric sender ID): such a sender is never a member.
+    """
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse((mobile_phone or "").strip(), None)
+    except phonenumbers.NumberParseException:
+        return Member.objects.none()
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("network")
+        .filter(mobile_phone=e164)
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def member_sms_opt_out(*, mobile_phone: str) -> list[Member]:
+    """Stop SMS to this number at once, in every network (the STOP keyword).
+
+    Every membership with the number gets ``by_sms`` off, and its SMS
+    consents still open are withdrawn (the records stay as proof of what was
+    given). Returns all memberships with the number, also those that had SMS
+    off already, so the caller can name their networks.
+    """
+    members = list(_memberships_of_mobile(mobile_phone))
+    if not members:
+        return []
+    now = timezone.now()
+    # Every open SMS consent, not only the latest: STOP ends consent to SMS as such.
+    ConsentRecord.objects.filter(
+        member__in=members, subject=ConsentRecord.Subject.SMS, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    for member in members:
+        if not member.by_sms:
+            continue
+        member.by_sms = False
+        member.save(update_fields=["by_sms", "updated_at"])
+        audit_log(
+            actor=None, action=AuditEntry.Action.CHANGE_MEMBER, network=member.network,
+            member=member, detail={"fields": ["by_sms"], "by": "sms_keyword"},
+        )  # fmt: skip
+    logger.info("SMS opt-out by keyword for member(s) %s", [m.pk for m in members])
+    return members
+
+
+@transaction.atomic
+def member_sms_opt_in(*, mobile_phone: str) -> list[Member]:
+    """Resume SMS to this number (the START keyword), for active memberships only.
+
+    Each active membership with the number gets ``by_sms`` on and, unless one
+    is open already, a new SMS consent given by the member themselves. Pending,
+    suspended and former members are left alone. Returns the active memberships.
+    """
+    # Imported here: self_service imports this module.
+    from members.services.self_service import CHANNEL_CONSENT_VERSION
+
+    members = list(_memberships_of_mobile(mobile_phone).filter(status=Member.Status.ACTIVE))
+    if not members:
+        return []
+    now = timezone.now()
+    consenting = set(
+        ConsentRecord.objects.filter(
+            member__in=members, subject=ConsentRecord.Subject.SMS, withdrawn_at__isnull=True
+        ).values_list("member_id", flat=True)
+    )
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            member=member,
+            subject=ConsentRecord.Subject.SMS,
+            version=CHANNEL_CONSENT_VERSION,
+            given_at=now,
+            method=ConsentRecord.Method.SELF_SERVICE,
+        )
+        for member in members
+        if member.pk not in consenting
+    )
+    for member in members:
+        if member.by_sms:
+            continue
+        member.by_sms = True
+        member.save(update_fields=["by_sms", "updated_at"])
+        audit_log(
+            actor=None, action=AuditEntry.Action.CHANGE_MEMBER, network=member.network,
+            member=member, detail={"fields": ["by_sms"], "by": "sms_keyword"},
+        )  # fmt: skip
+    logger.info("SMS opt-in by keyword for member(s) %s", [m.pk for m in members])
+    return members

@@ -167,7 +167,7 @@ def _queue_fanout(message: Message) -> None:
         logger.exception("could not queue the fan-out of message %s", message.pk)
 
 
-def _queue_sends(message: Message, ids: list[int], countdown: float = 0) -> None:
+def delivery_sends_queue(message: Message, ids: list[int], countdown: float = 0) -> None:
     from messaging.tasks import delivery_send_task
 
     size = _chunk_size()
@@ -216,7 +216,7 @@ def message_fanout(*, message_id: int) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    _queue_sends(message, due)
+    delivery_sends_queue(message, due)
     logger.info("message %s: %s deliveries, %s queued now", message.pk, len(recipients), len(due))
     return message.deliveries.count()
 
@@ -287,7 +287,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
-def _fallback_to_email(delivery: Delivery) -> Delivery | None:
+def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
     """After a permanent SMS failure, the same message by email if possible."""
     member = delivery.member
     if delivery.channel != Delivery.Channel.SMS or not member.email:
@@ -338,9 +338,9 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
                 error_code=getattr(exc, "code", "")[:32],
             )
             counts["failed"] += 1
-            fallback = _fallback_to_email(delivery)
+            fallback = delivery_email_fallback(delivery)
             if fallback is not None:
-                _queue_sends(delivery.message, [fallback.pk])
+                delivery_sends_queue(delivery.message, [fallback.pk])
             continue
         except OSError as exc:  # SMTP and socket errors: worth another try
             Delivery.objects.filter(pk=delivery.pk).update(
@@ -363,7 +363,7 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     for message_id, ids in retry_ids.items():
         message = Message.objects.get(pk=message_id)
         wait = min(_backoff(1).total_seconds(), 600)
-        _queue_sends(message, ids, countdown=wait)
+        delivery_sends_queue(message, ids, countdown=wait)
     return counts
 
 
@@ -398,7 +398,7 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for message_id, pk in due:
         by_message.setdefault(message_id, []).append(pk)
     for message_id, ids in by_message.items():
-        _queue_sends(Message.objects.get(pk=message_id), ids)
+        delivery_sends_queue(Message.objects.get(pk=message_id), ids)
     return {
         "reclaimed": reclaimed,
         "fanouts": started,

@@ -121,7 +121,7 @@ def test_add_member_by_hand(coordinator, world):
     url = reverse("members:add", args=[world.network.slug])
     data = {
         "first_name": "Mieke",
-        "last_name": "Janssens",
+        "last_name": "Janssensx",
         "street": "Kerkstraat",
         "house_number": "14",
         "postcode": "9340",
@@ -141,9 +141,9 @@ def test_add_member_by_hand(coordinator, world):
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "mobile_phone" in errors and "consent_confirmed" in errors
-    assert not Member.objects.filter(last_name="Janssens").exists()
+    assert not Member.objects.filter(last_name="Janssensx").exists()
     response = _post(coordinator, url, data)
-    member = Member.objects.get(last_name="Janssens")
+    member = Member.objects.get(last_name="Janssensx")
     assert response.status_code == 302
     assert str(member.mobile_phone) == "+32470987654"
     assert member.status == Member.Status.ACTIVE

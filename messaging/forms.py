@@ -1,0 +1,133 @@
+"""The officer's compose form."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import Message
+from messaging.sms import sms_length
+from networks.models import Network, Street
+from networks.selectors import user_roles
+
+LANGUAGES = (("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en", _("English")))
+
+
+def sendable_networks(user):
+    roles = user_roles(user=user)
+    qs = Network.objects.filter(status=Network.Status.ACTIVE)
+    if not roles.is_admin:
+        qs = qs.filter(police_zone_id__in=roles.officer_of_zones)
+    return qs.order_by("name")
+
+
+class MessageForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Message.Kind.choices)
+    networks = forms.ModelMultipleChoiceField(
+        label=_("Networks"), queryset=Network.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    streets = forms.CharField(
+        label=_("Only these streets"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One street per line. Leave empty for the whole area."),
+    )
+    follows = forms.ModelChoiceField(
+        label=_("Feedback on the alert"),
+        queryset=Message.objects.none(),
+        required=False,
+        help_text=_("For feedback: the urgent alert it follows up."),
+    )
+    by_sms = forms.BooleanField(label=_("By SMS"), required=False, initial=True)
+    by_email = forms.BooleanField(label=_("By email"), required=False, initial=True)
+    by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        networks = sendable_networks(user)
+        self.fields["networks"].queryset = networks
+        self.fields["follows"].queryset = (
+            Message.objects.filter(
+                kind=Message.Kind.URGENT,
+                status=Message.Status.PUBLISHED,
+                networks__in=networks,
+            )
+            .distinct()
+            .order_by("-published_at")[:50]
+        )
+        for code, name in LANGUAGES:
+            self.fields[f"sms_{code}"] = forms.CharField(
+                label=_("SMS and voice text (%(language)s)") % {"language": name},
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Email subject (%(language)s)") % {"language": name},
+                required=False,
+                max_length=150,
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Email text (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                help_text=_("Optional: the SMS text is used when empty."),
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    @classmethod
+    def initial_from(cls, message: Message) -> dict:
+        initial = {
+            "kind": message.kind,
+            "networks": list(message.networks.all()),
+            "streets": "\n".join(message.streets),
+            "follows": message.follows,
+            "by_sms": message.by_sms,
+            "by_email": message.by_email,
+            "by_voice": message.by_voice,
+        }
+        for code, text in message.texts.items():
+            initial[f"sms_{code}"] = text.get("sms", "")
+            initial[f"subject_{code}"] = text.get("subject", "")
+            initial[f"body_{code}"] = text.get("body", "")
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        texts = {}
+        for code, _name in LANGUAGES:
+            sms = data.get(f"sms_{code}", "").strip()
+            subject = data.get(f"subject_{code}", "").strip()
+            body = data.get(f"body_{code}", "").strip()
+            if sms or subject or body:
+                if not sms:
+                    self.add_error(f"sms_{code}", _("Write the short text for this language."))
+                texts[code] = {"sms": sms, "subject": subject, "body": body}
+        networks = data.get("networks") or []
+        for network in networks:
+            if network.default_language not in texts:
+                self.add_error(
+                    f"sms_{network.default_language}",
+                    _("%(network)s needs a text in its main language.") % {"network": network},
+                )
+        if not (data.get("by_sms") or data.get("by_email") or data.get("by_voice")):
+            self.add_error("by_sms", _("Choose at least one channel."))
+        streets = [line.strip() for line in data.get("streets", "").splitlines() if line.strip()]
+        if streets and networks:
+            known = set(Street.objects.filter(network__in=networks).values_list("name", flat=True))
+            unknown = [s for s in streets if s not in known]
+            if unknown:
+                self.add_error(
+                    "streets",
+                    _("Not in the chosen networks: %(streets)s.") % {"streets": ", ".join(unknown)},
+                )
+        if data.get("kind") != Message.Kind.FEEDBACK and data.get("follows"):
+            self.add_error("follows", _("Only feedback follows an alert."))
+        data["texts"] = texts
+        data["street_list"] = streets
+        return data
+
+    def sms_lengths(self) -> dict:
+        return {code: sms_length(self.data.get(f"sms_{code}", "")) for code, _ in LANGUAGES}

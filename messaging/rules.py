@@ -1,0 +1,33 @@
+"""Who writes, publishes and follows messages to networks (django-rules).
+
+The object is a Network. Mandated officers (and admins) write and publish to
+the networks of their zone; coordinators follow their own network's messages.
+Sending by coordinators, with the officer's approval, follows the charter's
+communication plan (Founding and governance issue).
+"""
+
+import rules
+
+from networks.rules import is_platform_admin, is_zone_officer, runs_network
+
+rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
+rules.add_perm("messaging.view_messages", is_platform_admin | is_zone_officer | runs_network)
+
+
+@rules.predicate
+def can_follow_message(user, message) -> bool:
+    """Someone who may view the messages of at least one targeted network."""
+    if message is None:
+        return False
+    return any(user.has_perm("messaging.view_messages", n) for n in message.networks.all())
+
+
+@rules.predicate
+def can_publish_message(user, message) -> bool:
+    if message is None:
+        return False
+    return all(user.has_perm("messaging.send_to_network", n) for n in message.networks.all())
+
+
+rules.add_perm("messaging.view_message", can_follow_message)
+rules.add_perm("messaging.publish_message", can_publish_message)

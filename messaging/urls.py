@@ -1,0 +1,14 @@
+from django.urls import path
+
+from messaging import views_alerts
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("new/", views_alerts.message_new, name="new"),
+    path("<int:pk>/", views_alerts.message_detail, name="detail"),
+    path("<int:pk>/edit/", views_alerts.message_edit, name="edit"),
+    path("<int:pk>/publish/", views_alerts.message_publish, name="publish"),
+    path("<int:pk>/progress/", views_alerts.message_progress_view, name="progress"),
+    path("network/<slug:slug>/", views_alerts.network_messages, name="network"),
+]

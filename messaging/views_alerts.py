@@ -1,0 +1,135 @@
+"""The officer's messages: compose, preview, publish, follow the delivery."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from messaging import services
+from messaging.forms import LANGUAGES, MessageForm, sendable_networks
+from messaging.models import Message
+from messaging.selectors import message_failures, message_history, message_preview, message_progress
+from networks.models import Network
+from networks.selectors import user_roles
+
+
+def _message(request: HttpRequest, pk: int, **_kwargs) -> Message:
+    return get_object_or_404(Message.objects.prefetch_related("networks"), pk=pk)
+
+
+def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
+    return get_object_or_404(Network, slug=slug)
+
+
+def _can_compose(user) -> bool:
+    roles = user_roles(user=user)
+    return roles.is_admin or bool(roles.officer_of_zones)
+
+
+def _save(request: HttpRequest, form: MessageForm, message: Message | None) -> Message:
+    data = form.cleaned_data
+    return services.message_draft_save(
+        created_by=request.user,
+        message=message,
+        networks=data["networks"],
+        kind=data["kind"],
+        streets=data["street_list"],
+        by_sms=data["by_sms"],
+        by_email=data["by_email"],
+        by_voice=data["by_voice"],
+        texts=data["texts"],
+        follows=data.get("follows"),
+    )
+
+
+@login_required
+def message_new(request: HttpRequest) -> HttpResponse:
+    if not _can_compose(request.user):
+        raise PermissionDenied
+    form = MessageForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        message = _save(request, form, None)
+        return redirect("alerts:detail", pk=message.pk)
+    return render(
+        request, "messaging/message_form.html", {"form": form, "compose_languages": LANGUAGES}
+    )
+
+
+@login_required
+@permission_required("messaging.publish_message", fn=_message, raise_exception=True)
+def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message(request, pk)
+    if message.status != Message.Status.DRAFT:
+        messages.info(request, _("A published message cannot be changed."))
+        return redirect("alerts:detail", pk=message.pk)
+    form = MessageForm(
+        request.POST or None, initial=MessageForm.initial_from(message), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        _save(request, form, message)
+        return redirect("alerts:detail", pk=message.pk)
+    return render(
+        request,
+        "messaging/message_form.html",
+        {"form": form, "message": message, "compose_languages": LANGUAGES},
+    )
+
+
+@login_required
+@permission_required("messaging.view_message", fn=_message, raise_exception=True)
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message(request, pk)
+    context = {
+        "message": message,
+        "can_publish": request.user.has_perm("messaging.publish_message", message),
+    }
+    if message.status == Message.Status.DRAFT:
+        context["preview"] = message_preview(message=message)
+    else:
+        context["progress"] = message_progress(message=message)
+        context["failures"] = message_failures(message=message)[:100]
+    return render(request, "messaging/message_detail.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("messaging.publish_message", fn=_message, raise_exception=True)
+def message_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message(request, pk)
+    try:
+        services.message_publish(message=message, published_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The message is on its way."))
+    return redirect("alerts:detail", pk=message.pk)
+
+
+@login_required
+@permission_required("messaging.view_message", fn=_message, raise_exception=True)
+def message_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the delivery view (htmx polls it until everything is done)."""
+    message = _message(request, pk)
+    progress = message_progress(message=message)
+    return render(request, "messaging/_progress.html", {"message": message, "progress": progress})
+
+
+@login_required
+@permission_required("messaging.view_messages", fn=_network, raise_exception=True)
+def network_messages(request: HttpRequest, slug: str) -> HttpResponse:
+    network = _network(request, slug)
+    return render(
+        request,
+        "messaging/network_messages.html",
+        {
+            "network": network,
+            "messages_list": message_history(network=network)[:200],
+            "can_compose": network in sendable_networks(request.user),
+        },
+    )

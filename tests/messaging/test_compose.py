@@ -1,0 +1,116 @@
+"""The officer writes, previews and publishes a message, then follows it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from messaging.gateways import locmem
+from messaging.models import Delivery, Message
+from tests.factories import MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_outbox():
+    locmem.outbox.clear()
+    yield
+    locmem.outbox.clear()
+
+
+def _form(world, **extra):
+    data = {
+        "kind": "urgent",
+        "networks": [world.network.pk],
+        "by_sms": "on",
+        "by_email": "on",
+        "sms_nl": "Inbrekers actief in de Kerkstraat. Doe het licht aan.",
+        "subject_nl": "Dringend: inbraken",
+        "body_nl": "De politie vraagt extra waakzaamheid.",
+    }
+    data.update(extra)
+    return data
+
+
+def test_officer_composes_previews_publishes_and_follows(client, world):
+    MemberFactory(network=world.network, language="fr", by_email=False)
+    client.force_login(world.users["officer"])
+    response = client.post(reverse("alerts:new"), _form(world, sms_fr="Fermez portes et fenêtres."))
+    assert response.status_code == 302
+    message = Message.objects.get()
+    assert message.status == Message.Status.DRAFT
+    page = client.get(response["Location"])
+    preview = page.context["preview"]
+    assert preview["per_channel"] == {"sms": 2, "email": 1}
+    by_language = {t["language"]: t for t in preview["texts"]}
+    assert by_language["fr"]["length"].encoding == "UCS-2"  # "ê" is not GSM-7
+    assert by_language["nl"]["length"].encoding == "GSM-7"
+    assert preview["cost"] > 0
+    assert not Delivery.objects.exists()  # nothing sent before publishing
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("alerts:publish", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.status == Message.Status.PUBLISHED
+    assert len(locmem.outbox) == 2 and len(mail.outbox) == 1
+    progress = client.get(reverse("alerts:progress", args=[message.pk])).context["progress"]
+    assert progress["percent"] == 100 and progress["finished"]
+    history = client.get(reverse("alerts:network", args=[world.network.slug]))
+    assert message in history.context["messages_list"]
+
+
+def test_compose_errors_sit_next_to_the_fields(client, world):
+    client.force_login(world.users["officer"])
+    response = client.post(
+        reverse("alerts:new"),
+        _form(world, sms_nl="", subject_nl="", body_nl="", streets="Nergensstraat", by_sms="",
+              by_email=""),
+    )  # fmt: skip
+    errors = response.context["form"].errors
+    assert "sms_nl" in errors and "streets" in errors and "by_sms" in errors
+    assert not Message.objects.exists()
+
+
+def test_networks_of_another_zone_are_not_offered(client, world):
+    client.force_login(world.users["officer"])
+    response = client.post(reverse("alerts:new"), _form(world, networks=[world.other_network.pk]))
+    assert "networks" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("role", ["coordinator", "officer_other", "municipal", "federal"])
+def test_only_the_zones_officer_publishes(client, world, role):
+    message = Message.objects.create(
+        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=world.users["officer"]
+    )
+    message.networks.set([world.network])
+    client.force_login(world.users[role])
+    response = client.post(reverse("alerts:publish", args=[message.pk]))
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.status == Message.Status.DRAFT
+
+
+def test_dashboard_lists_alerts_without_feedback(client, world):
+    alert = Message.objects.create(
+        kind="urgent",
+        texts={"nl": {"sms": "Verdacht voertuig"}},
+        created_by=world.users["officer"],
+        status=Message.Status.PUBLISHED,
+        published_at=timezone.now() - timedelta(hours=30),
+    )
+    alert.networks.set([world.network])
+    client.force_login(world.users["officer"])
+    assert alert in client.get(reverse("accounts:home")).context["unanswered_alerts"]
+    feedback = Message.objects.create(
+        kind="feedback",
+        texts={"nl": {"sms": "Verdachte opgepakt"}},
+        created_by=world.users["officer"],
+        status=Message.Status.PUBLISHED,
+        published_at=timezone.now(),
+        follows=alert,
+    )
+    feedback.networks.set([world.network])
+    assert alert not in client.get(reverse("accounts:home")).context["unanswered_alerts"]
