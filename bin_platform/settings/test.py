@@ -26,9 +26,17 @@ elif env("PYTEST_XDIST_WORKER", default=""):
     _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CACHES["default"]["LOCATION"] = f"{_base}/{2 + _worker}"
 
+# locmem unless a test process is told otherwise (the worker process of the
+# integration tests writes to files the test reads).
 MESSAGING_GATEWAYS = {
-    "sms": {"BACKEND": "messaging.gateways.locmem.LocmemSMSGateway", "OPTIONS": {}},
-    "voice": {"BACKEND": "messaging.gateways.locmem.LocmemVoiceGateway", "OPTIONS": {}},
+    "sms": {
+        "BACKEND": env("SMS_GATEWAY", default="messaging.gateways.locmem.LocmemSMSGateway"),
+        "OPTIONS": {},
+    },
+    "voice": {
+        "BACKEND": env("VOICE_GATEWAY", default="messaging.gateways.locmem.LocmemVoiceGateway"),
+        "OPTIONS": {},
+    },
 }
 
 # Tasks run inline unless a test starts a real worker (tests/integration).

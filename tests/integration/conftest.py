@@ -80,6 +80,8 @@ def celery_worker_process(require_postgres, transactional_db, redis_url, smtp_se
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        # SMS land as files in var/outbox/, which the test process reads.
+        "SMS_GATEWAY": "messaging.gateways.file.FileSMSGateway",
     }
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
