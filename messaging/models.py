@@ -256,3 +256,84 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"reply {self.pk} ({self.channel})"
+
+
+def _report_photo_path(instance, filename: str) -> str:
+    import uuid
+    from pathlib import Path
+
+    # A random name: the file name a member gives may carry personal data.
+    return f"reports/{instance.network_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class MemberReport(models.Model):
+    """A non-urgent report (melding) of a suspicious fact or nuisance by a
+    member, through their personal link; routed to the officer and the
+    coordinator, who triage it."""
+
+    class Category(models.TextChoices):
+        BURGLARY = "burglary", _("Burglary")
+        FRAUD = "fraud", _("Fraud or scam")
+        SUSPICIOUS_PERSON = "person", _("Suspicious person")
+        SUSPICIOUS_VEHICLE = "vehicle", _("Suspicious vehicle")
+        FIRE = "fire", _("Fire")
+        DUMPING = "dumping", _("Illegal dumping")
+        VANDALISM = "vandalism", _("Vandalism or graffiti")
+        ENVIRONMENT = "environment", _("Environment")
+        NOISE = "noise", _("Noise")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        FORWARDED = "forwarded", _("Forwarded")
+        CLOSED = "closed", _("Closed")
+
+    network = models.ForeignKey(
+        "networks.Network",
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("network"),
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reported by"),
+    )
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    happened_at = models.DateTimeField(_("when"))
+    street = models.CharField(_("where (street)"), max_length=120)
+    description = models.TextField(_("what happened"))
+    person_description = models.TextField(_("description of persons"), blank=True)
+    vehicle_description = models.CharField(
+        _("description of the vehicle"), max_length=200, blank=True
+    )
+    plate = models.CharField(_("number plate"), max_length=20, blank=True)
+    police_called = models.BooleanField(_("I already called the police"), default=False)
+    photo = models.FileField(_("photo (police only)"), upload_to=_report_photo_path, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    feedback = models.TextField(_("feedback to the reporter"), blank=True)
+    handled_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    triaged_at = models.DateTimeField(_("first handled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("member report")
+        verbose_name_plural = _("member reports")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} ({self.created_at:%Y-%m-%d})"
