@@ -9,6 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views_alerts.message_detail, name="detail"),
     path("<int:pk>/edit/", views_alerts.message_edit, name="edit"),
     path("<int:pk>/publish/", views_alerts.message_publish, name="publish"),
+    path("<int:pk>/update/", views_alerts.message_update, name="update"),
+    path("<int:pk>/cancel/", views_alerts.message_cancel, name="cancel"),
     path("<int:pk>/progress/", views_alerts.message_progress_view, name="progress"),
     path("network/<slug:slug>/", views_alerts.network_messages, name="network"),
 ]

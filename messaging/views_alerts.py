@@ -112,6 +112,34 @@ def message_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@permission_required("messaging.publish_message", fn=_message, raise_exception=True)
+def message_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start an update of a published message: a draft for the same recipients."""
+    message = _message(request, pk)
+    try:
+        update = services.message_update_draft(original=message, created_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("alerts:detail", pk=message.pk)
+    return redirect("alerts:edit", pk=update.pk)
+
+
+@login_required
+@require_POST
+@permission_required("messaging.publish_message", fn=_message, raise_exception=True)
+def message_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message(request, pk)
+    stopped = services.message_cancel(message=message, cancelled_by=request.user)
+    messages.success(
+        request,
+        _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")
+        % {"count": stopped},
+    )
+    return redirect("alerts:detail", pk=message.pk)
+
+
+@login_required
 @permission_required("messaging.view_message", fn=_message, raise_exception=True)
 def message_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the delivery view (htmx polls it until everything is done)."""

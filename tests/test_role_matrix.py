@@ -122,6 +122,8 @@ EXEMPT = {
     "members:action": "POST only, test_member_action_post_matrix below",
     "signup:verify": "needs a sign-up in the session, tests/members/test_signup.py",
     "alerts:publish": "POST only, tests/messaging/test_compose.py",
+    "alerts:update": "POST only, tests/messaging/test_compose.py",
+    "alerts:cancel": "POST only, tests/messaging/test_compose.py",
     "signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
 }

@@ -40,9 +40,11 @@ from messaging.models import Delivery, Message
 __all__ = [
     "delivery_send_chunk",
     "delivery_sweep",
+    "message_cancel",
     "message_fanout",
     "message_publish",
     "message_recipients",
+    "message_update_draft",
 ]
 
 logger = logging.getLogger(__name__)
@@ -88,6 +90,8 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
     same phone number or email address is served once.
     """
     now = now or timezone.now()
+    if message.update_of_id:
+        return _recipients_of(message.update_of)
     members = Member.objects.active().filter(network__in=message.networks.all())
     if message.streets:
         members = members.filter(street__in=message.streets)
@@ -128,6 +132,66 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
                 )
             )
     return recipients
+
+
+def _recipients_of(original: Message) -> list[Recipient]:
+    """An update goes to exactly those the original went to, by the same channels,
+    except members who left since or switched the channel off (STOP)."""
+    rows = (
+        original.deliveries.exclude(status=Delivery.Status.CANCELLED)
+        .filter(fallback_for__isnull=True, member__status=Member.Status.ACTIVE)
+        .values_list("member_id", "channel", "to", "language", "member__by_sms")
+        .order_by("pk")
+    )
+    return [
+        Recipient(member_id=m, channel=c, to=to, language=lang, not_before=None)
+        for m, c, to, lang, by_sms in rows
+        if not (c == Delivery.Channel.SMS and not by_sms)
+    ]
+
+
+@transaction.atomic
+def message_update_draft(*, original: Message, created_by) -> Message:
+    """A draft update of a published message, with its texts to edit; once
+    published it reaches the same recipients as the original."""
+    original = Message.objects.get(pk=original.pk)
+    if original.status != Message.Status.PUBLISHED:
+        raise ValidationError(_("Only a published message can be updated."))
+    update = Message.objects.create(
+        kind=original.kind,
+        streets=original.streets,
+        by_sms=original.by_sms,
+        by_email=original.by_email,
+        by_voice=original.by_voice,
+        texts=original.texts,
+        follows=original.follows,
+        update_of=original,
+        created_by=created_by,
+    )
+    update.networks.set(original.networks.all())
+    return update
+
+
+@transaction.atomic
+def message_cancel(*, message: Message, cancelled_by) -> int:
+    """Cancel a message: what has not gone out yet never will.
+
+    Returns how many deliveries were stopped. Sent messages cannot be called
+    back; send an update to correct them.
+    """
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status == Message.Status.CANCELLED:
+        return 0
+    message.status = Message.Status.CANCELLED
+    message.cancelled_at = timezone.now()
+    message.save(update_fields=["status", "cancelled_at"])
+    stopped = message.deliveries.filter(status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.CANCELLED
+    )
+    logger.info(
+        "message %s cancelled by %s; %s deliveries stopped", message.pk, cancelled_by.pk, stopped
+    )
+    return stopped
 
 
 @transaction.atomic

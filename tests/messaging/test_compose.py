@@ -114,3 +114,38 @@ def test_dashboard_lists_alerts_without_feedback(client, world):
     )
     feedback.networks.set([world.network])
     assert alert not in client.get(reverse("accounts:home")).context["unanswered_alerts"]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "officer_other", "municipal"])
+def test_only_the_zones_officer_updates_or_cancels(client, world, role):
+    message = Message.objects.create(
+        kind="urgent",
+        texts={"nl": {"sms": "Test"}},
+        created_by=world.users["officer"],
+        status=Message.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    message.networks.set([world.network])
+    client.force_login(world.users[role])
+    assert client.post(reverse("alerts:update", args=[message.pk])).status_code == 403
+    assert client.post(reverse("alerts:cancel", args=[message.pk])).status_code == 403
+    message.refresh_from_db()
+    assert message.status == Message.Status.PUBLISHED and not message.updates.exists()
+
+
+def test_officer_updates_and_cancels_from_the_message_page(client, world):
+    message = Message.objects.create(
+        kind="urgent",
+        texts={"nl": {"sms": "Test"}},
+        created_by=world.users["officer"],
+        status=Message.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    message.networks.set([world.network])
+    client.force_login(world.users["officer"])
+    response = client.post(reverse("alerts:update", args=[message.pk]))
+    update = message.updates.get()
+    assert response["Location"] == reverse("alerts:edit", args=[update.pk])
+    client.post(reverse("alerts:cancel", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.status == Message.Status.CANCELLED

@@ -237,3 +237,32 @@ def test_publish_validates(world):
     _publish(world, message)
     with pytest.raises(ValidationError):
         services.message_publish(message=message, published_by=world.users["officer"])
+
+
+def test_an_update_goes_to_the_same_recipients(world):
+    original = _message(world)
+    _publish(world, original)
+    first_recipients = set(original.deliveries.values_list("member_id", "channel"))
+    # Someone joins after the alert: they do not get the update of it.
+    MemberFactory(network=world.network)
+    update = services.message_update_draft(original=original, created_by=world.users["officer"])
+    update.texts = {"nl": {"sms": "Update: verdachte opgepakt"}}
+    update.save()
+    _publish(world, update)
+    assert set(update.deliveries.values_list("member_id", "channel")) == first_recipients
+
+
+def test_cancel_stops_what_has_not_gone_out(world):
+    message = _message(world, kind=Message.Kind.INFO)
+    Member.objects.filter(pk=world.member.pk).update(
+        quiet_hours_start=time(0, 0), quiet_hours_end=time(23, 59)
+    )
+    _publish(world, message)
+    assert set(message.deliveries.values_list("status", flat=True)) == {"queued"}
+    stopped = services.message_cancel(message=message, cancelled_by=world.users["officer"])
+    assert stopped == 2
+    message.deliveries.update(not_before=timezone.now() - timedelta(seconds=1))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.delivery_sweep(now=timezone.now() + timedelta(minutes=1))
+    assert set(message.deliveries.values_list("status", flat=True)) == {"cancelled"}
+    assert not locmem.outbox and not mail.outbox
