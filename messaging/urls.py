@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging import views_alerts
+from messaging import views_alerts, views_inbox
 
 app_name = "alerts"
 
@@ -13,4 +13,11 @@ urlpatterns = [
     path("<int:pk>/cancel/", views_alerts.message_cancel, name="cancel"),
     path("<int:pk>/progress/", views_alerts.message_progress_view, name="progress"),
     path("network/<slug:slug>/", views_alerts.network_messages, name="network"),
+    path("network/<slug:slug>/inbox/", views_inbox.inbox, name="inbox"),
+    path("network/<slug:slug>/inbox/<int:pk>/", views_inbox.reply_detail, name="reply"),
+    path(
+        "network/<slug:slug>/inbox/<int:pk>/<str:action>/",
+        views_inbox.reply_action,
+        name="reply_action",
+    ),
 ]

@@ -70,6 +70,15 @@ def _draft(w):
     return {"pk": draft.pk}
 
 
+def _reply(w):
+    from messaging.models import Reply
+
+    reply = Reply.objects.create(
+        network=w.network, member=w.member, channel="sms", from_address="+32470000001", body="Ok"
+    )
+    return {"slug": w.network.slug, "pk": reply.pk}
+
+
 def _import(w):
     from members.models import MemberImport
 
@@ -111,6 +120,8 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("alerts:detail", lambda w: _draft(w), MEMBER_DATA),
     ("alerts:progress", lambda w: _draft(w), MEMBER_DATA),
     ("alerts:edit", lambda w: _draft(w), PUBLISH),
+    ("alerts:inbox", _slug, MEMBER_DATA),
+    ("alerts:reply", lambda w: _reply(w), MEMBER_DATA),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -123,6 +134,7 @@ EXEMPT = {
     "signup:verify": "needs a sign-up in the session, tests/members/test_signup.py",
     "alerts:publish": "POST only, tests/messaging/test_compose.py",
     "alerts:update": "POST only, tests/messaging/test_compose.py",
+    "alerts:reply_action": "POST only, tests/messaging/test_inbox.py",
     "alerts:cancel": "POST only, tests/messaging/test_compose.py",
     "signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",

@@ -8,4 +8,5 @@
 from messaging.services.alerts import *  # noqa: F403
 from messaging.services.drafts import *  # noqa: F403
 from messaging.services.notifications import *  # noqa: F403
+from messaging.services.replies import *  # noqa: F403
 from messaging.services.webhooks import *  # noqa: F403
