@@ -124,5 +124,19 @@ def member_personal_data(*, member: Member) -> dict:
         "consents": consents,
         "verifications": verifications,
         "notifications": notifications,
+        "reports": _reports_of(member),
         "audit": audit,
     }
+
+
+def _reports_of(member: Member) -> list[dict]:
+    from messaging.models import MemberReport
+
+    return list(
+        MemberReport.objects.filter(member=member)
+        .order_by("-created_at")
+        .values(
+            "category", "happened_at", "street", "description", "person_description",
+            "vehicle_description", "plate", "police_called", "status", "feedback", "created_at",
+        )
+    )  # fmt: skip

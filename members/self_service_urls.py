@@ -3,6 +3,7 @@
 from django.urls import path
 
 from members import views_self
+from messaging import views_reports
 
 app_name = "self_service"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("data.json", views_self.self_data, name="data"),
     path("leave/", views_self.self_leave, name="leave"),
     path("new-link/", views_self.self_new_link, name="new_link"),
+    path("report/", views_reports.self_report, name="report"),
 ]

@@ -8,7 +8,7 @@ communication plan (Founding and governance issue).
 
 import rules
 
-from networks.rules import is_platform_admin, is_zone_officer, runs_network
+from networks.rules import is_network_coordinator, is_platform_admin, is_zone_officer, runs_network
 
 rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
 rules.add_perm("messaging.view_messages", is_platform_admin | is_zone_officer | runs_network)
@@ -31,3 +31,30 @@ def can_publish_message(user, message) -> bool:
 
 rules.add_perm("messaging.view_message", can_follow_message)
 rules.add_perm("messaging.publish_message", can_publish_message)
+
+
+# Members' reports (meldingen). On a Network: who sees its reports. On a
+# MemberReport: who triages it, and who sees its photo (the police only).
+def _on_report_network(predicate):
+    @rules.predicate(name=f"report_network_{predicate.name}")
+    def check(user, report) -> bool:
+        network = getattr(report, "network", None)
+        return network is not None and predicate.test(user, network)
+
+    return check
+
+
+rules.add_perm("messaging.view_reports", is_platform_admin | is_zone_officer | runs_network)
+rules.add_perm(
+    "messaging.view_report",
+    is_platform_admin | _on_report_network(is_zone_officer | runs_network),
+)
+rules.add_perm(
+    "messaging.triage_report",
+    is_platform_admin
+    | _on_report_network(is_zone_officer)
+    | _on_report_network(is_network_coordinator),
+)
+rules.add_perm(
+    "messaging.view_report_photo", is_platform_admin | _on_report_network(is_zone_officer)
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging import views_alerts, views_inbox
+from messaging import views_alerts, views_inbox, views_reports
 
 app_name = "alerts"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/cancel/", views_alerts.message_cancel, name="cancel"),
     path("<int:pk>/progress/", views_alerts.message_progress_view, name="progress"),
     path("network/<slug:slug>/", views_alerts.network_messages, name="network"),
+    path("network/<slug:slug>/reports/", views_reports.report_list_view, name="reports"),
+    path("reports/<int:pk>/", views_reports.report_detail_view, name="report"),
+    path("reports/<int:pk>/photo/", views_reports.report_photo, name="report_photo"),
     path("network/<slug:slug>/inbox/", views_inbox.inbox, name="inbox"),
     path("network/<slug:slug>/inbox/<int:pk>/", views_inbox.reply_detail, name="reply"),
     path(

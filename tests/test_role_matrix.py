@@ -6,6 +6,7 @@ fails when a named URL is neither here nor explicitly exempted.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import pytest
@@ -50,6 +51,7 @@ AUDIT = frozenset({"admin", "officer"})
 COMPOSE = frozenset({"admin", "officer", "officer_other"})
 PUBLISH = frozenset({"admin", "officer"})
 CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", "officer_other"})
+REPORT_PHOTO = frozenset({"admin", "officer"})  # the police only
 
 
 def _slug(w):
@@ -77,6 +79,27 @@ def _reply(w):
         network=w.network, member=w.member, channel="sms", from_address="+32470000001", body="Ok"
     )
     return {"slug": w.network.slug, "pk": reply.pk}
+
+
+def _report(w, *, photo: bool = False):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from messaging.models import MemberReport
+
+    report = MemberReport.objects.create(
+        network=w.network, member=w.member, category="noise", happened_at=timezone.now(),
+        street="Kerkstraat", description="Loud music",
+    )  # fmt: skip
+    if photo:
+        report.photo.save("p.png", ContentFile(_PNG), save=True)
+    return {"pk": report.pk}
+
+
+# The smallest PNG: one pixel.
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 def _import(w):
@@ -122,6 +145,9 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("alerts:edit", lambda w: _draft(w), PUBLISH),
     ("alerts:inbox", _slug, MEMBER_DATA),
     ("alerts:reply", lambda w: _reply(w), MEMBER_DATA),
+    ("alerts:reports", _slug, MEMBER_DATA),
+    ("alerts:report", lambda w: _report(w), MEMBER_DATA),
+    ("alerts:report_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -157,6 +183,12 @@ def test_every_url_is_in_the_matrix():
     ours = {n for n in _named_urls(get_resolver()) if n.split(":", 1)[0] in NAMESPACES}
     covered = {name for name, _, _ in MATRIX} | set(EXEMPT)
     assert ours - covered == set(), "add these URLs to the role matrix"
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Report photos written by the matrix stay out of the project's var/media.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def _client_for(client, world, role):

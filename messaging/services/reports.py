@@ -1,0 +1,345 @@
+"""Member reports (meldingen): a member reports, the officer and the coordinator triage.
+
+A report reaches staff as a short email with a link to the triage page; the
+description, the photo and the reporter's contact data stay on the platform.
+Feedback goes back to the reporter through ``member_message_send``: their
+contact data is used for sending only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from members.models import Member
+from messaging.models import MemberReport
+from messaging.services.notifications import notification_queue
+from networks.models import Network, Role, RoleAssignment
+from networks.selectors import street_names
+
+__all__ = [
+    "REPORTS_PER_DAY",
+    "REPORT_MAX_AGE",
+    "REPORT_PHOTO_MAX_BYTES",
+    "REPORT_STATUS_NEXT",
+    "member_report_create",
+    "member_report_next_statuses",
+    "member_report_photo_type",
+    "member_report_staff",
+    "member_report_triage",
+]
+
+logger = logging.getLogger(__name__)
+
+REPORT_MAX_AGE = timedelta(days=30)
+REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# Against a member (or whoever holds their link) flooding staff with email.
+REPORTS_PER_DAY = 10
+# A clock a few minutes ahead, or "now" typed in a minute that is not over yet,
+# is not a report from the future.
+_CLOCK_SKEW = timedelta(minutes=5)
+
+_S = MemberReport.Status
+# Forward only; a closed report stays closed.
+REPORT_STATUS_NEXT: dict[str, frozenset[str]] = {
+    _S.NEW: frozenset({_S.ACKNOWLEDGED}),
+    _S.ACKNOWLEDGED: frozenset({_S.FORWARDED, _S.CLOSED}),
+    _S.FORWARDED: frozenset({_S.CLOSED}),
+    _S.CLOSED: frozenset(),
+}
+
+# Extension → the photo type it claims; the stored file gets the extension of
+# the type its content shows, so the served Content-Type never trusts the name.
+_PHOTO_EXTENSIONS = {
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".png": "png",
+    ".heic": "heic",
+    ".heif": "heic",
+    ".webp": "webp",
+}
+PHOTO_CONTENT_TYPES = {
+    "jpeg": ("image/jpeg", ".jpg"),
+    "png": ("image/png", ".png"),
+    "heic": ("image/heic", ".heic"),
+    "webp": ("image/webp", ".webp"),
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+_TEXT_LIMITS = {"description": 5000, "person_description": 2000}
+FEEDBACK_MAX_LENGTH = 1000
+
+
+def member_report_photo_type(head: bytes) -> str | None:
+    """The photo type the first bytes of a file show ("jpeg", "png", "heic",
+    "webp"), or None for anything else."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heic"
+    return None
+
+
+def _photo_check(photo) -> tuple[str | None, str]:
+    """(error, canonical extension) for an uploaded photo."""
+    wrong_type = _("Send a photo in JPEG, PNG, HEIC or WebP format.")
+    if Path(photo.name or "").suffix.lower() not in _PHOTO_EXTENSIONS:
+        return wrong_type, ""
+    if photo.size is not None and photo.size > REPORT_PHOTO_MAX_BYTES:
+        return _("The photo is too large: at most 8 MB."), ""
+    photo.seek(0)
+    head = photo.read(16)
+    photo.seek(0)
+    kind = member_report_photo_type(head)
+    if kind is None:
+        return wrong_type, ""
+    return None, PHOTO_CONTENT_TYPES[kind][1]
+
+
+def _street_canonical(network: Network, street: str) -> tuple[str, str | None]:
+    street = " ".join((street or "").split())
+    if not street:
+        return "", _("Choose the street where it happened.")
+    names = street_names(network=network)
+    if not names:
+        # A network without a street list yet: take what the member typed.
+        return street[:120], None
+    for name in names:
+        if name.casefold() == street.casefold():
+            return name, None
+    return "", _("Choose a street of %(network)s.") % {"network": network.name}
+
+
+def _check(
+    *, member: Member, category: str, happened_at, street: str, texts: dict, photo
+) -> tuple[dict, str, str]:
+    errors: dict[str, str] = {}
+    if category not in MemberReport.Category.values:
+        errors["category"] = _("Choose what you want to report.")
+    now = timezone.now()
+    if not isinstance(happened_at, datetime):
+        errors["happened_at"] = _("Enter the date and time it happened.")
+    else:
+        if timezone.is_naive(happened_at):
+            happened_at = timezone.make_aware(happened_at)
+        if happened_at > now + _CLOCK_SKEW:
+            errors["happened_at"] = _("This moment lies in the future.")
+        elif happened_at < now - REPORT_MAX_AGE:
+            errors["happened_at"] = _(
+                "Reports are for the last 30 days. For older facts, contact the police directly."
+            )
+    street, street_error = _street_canonical(member.network, street)
+    if street_error:
+        errors["street"] = street_error
+    if not texts["description"]:
+        errors["description"] = _("Describe what happened.")
+    for field, limit in (
+        *_TEXT_LIMITS.items(),
+        ("vehicle_description", MemberReport._meta.get_field("vehicle_description").max_length),
+        ("plate", MemberReport._meta.get_field("plate").max_length),
+    ):
+        if len(texts[field]) > limit:
+            errors[field] = _("At most %(n)s characters.") % {"n": limit}
+    extension = ""
+    if photo:
+        photo_error, extension = _photo_check(photo)
+        if photo_error:
+            errors["photo"] = photo_error
+    return errors, street, extension
+
+
+def member_report_staff(*, network: Network):
+    """The staff a new report of this network goes to: its coordinators and
+    the mandated officers of its zone, each once."""
+    from accounts.models import User
+
+    holders = RoleAssignment.objects.active().filter(
+        Q(role=Role.COORDINATOR, network=network)
+        | Q(role=Role.OFFICER, police_zone_id=network.police_zone_id)
+    )
+    return (
+        User.objects.filter(is_active=True, pk__in=holders.values("user_id"))
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def _staff_notify(report: MemberReport) -> int:
+    url = settings.PUBLIC_BASE_URL + reverse("alerts:report", args=[report.pk])
+    count = 0
+    for user in member_report_staff(network=report.network):
+        with translation.override(user.preferred_language):
+            context = {"report": report, "network": report.network, "url": url}
+            subject = render_to_string("messaging/messages/report_new_subject.txt", context)
+            body = render_to_string("messaging/messages/report_new.txt", context)
+        notification_queue(
+            kind="member_report_new",
+            channel="email",
+            to=user.email,
+            subject=" ".join(subject.split()),
+            body=body,
+        )
+        count += 1
+    return count
+
+
+def member_report_create(
+    *,
+    member: Member,
+    category: str,
+    happened_at: datetime,
+    street: str,
+    description: str,
+    person_description: str = "",
+    vehicle_description: str = "",
+    plate: str = "",
+    police_called: bool = False,
+    photo=None,
+) -> MemberReport:
+    """Store a member's report and tell the coordinators and officers of its network.
+
+    Raises ValidationError keyed by field for bad input; nothing is stored then.
+    The photo (JPEG, PNG, HEIC or WebP, by extension and by content, at most
+    8 MB) is stored under a random name and shown to the police only.
+    """
+    if member.status != Member.Status.ACTIVE:
+        raise ValidationError(_("Only active members can send reports."))
+    texts = {
+        "description": (description or "").strip(),
+        "person_description": (person_description or "").strip(),
+        "vehicle_description": (vehicle_description or "").strip(),
+        "plate": " ".join((plate or "").upper().split()),
+    }
+    errors, street, extension = _check(
+        member=member,
+        category=category,
+        happened_at=happened_at,
+        street=street,
+        texts=texts,
+        photo=photo,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if timezone.is_naive(happened_at):
+        happened_at = timezone.make_aware(happened_at)
+    since = timezone.now() - timedelta(days=1)
+    if MemberReport.objects.filter(member=member, created_at__gte=since).count() >= REPORTS_PER_DAY:
+        raise ValidationError(
+            _("You have sent many reports today. Try again tomorrow, or call the police.")
+        )
+    if photo:
+        # The member's file name may carry personal data; upload_to makes a
+        # random one, and the extension follows the content.
+        photo.name = f"photo{extension}"
+    report = None
+    try:
+        with transaction.atomic():
+            report = MemberReport.objects.create(
+                network=member.network,
+                member=member,
+                category=category,
+                happened_at=happened_at,
+                street=street,
+                police_called=bool(police_called),
+                photo=photo or "",
+                **texts,
+            )
+            _staff_notify(report)
+    except Exception:
+        if report is not None and report.photo:
+            report.photo.delete(save=False)
+        raise
+    logger.info("member report %s created in network %s", report.pk, report.network_id)
+    return report
+
+
+def member_report_next_statuses(*, report: MemberReport) -> list[str]:
+    """The statuses a report may move to now, in their order."""
+    allowed = REPORT_STATUS_NEXT[report.status]
+    return [value for value in MemberReport.Status.values if value in allowed]
+
+
+@transaction.atomic
+def member_report_triage(
+    *, report: MemberReport, handled_by, status: str, feedback: str = ""
+) -> MemberReport:
+    """Move a report forward (new → acknowledged → forwarded → closed; an
+    acknowledged report may be closed at once) and/or send feedback to the
+    reporter. Keeping the status is allowed only to send feedback.
+
+    Raises PermissionDenied unless ``handled_by`` may triage the report, and
+    ValidationError keyed by field for a status or feedback that is refused.
+    """
+    if not handled_by.has_perm("messaging.triage_report", report):
+        raise PermissionDenied
+    report = (
+        MemberReport.objects.select_for_update(of=("self",))
+        .select_related("network", "member", "member__network")
+        .get(pk=report.pk)
+    )
+    feedback = (feedback or "").strip()
+    errors: dict[str, str] = {}
+    if report.status == _S.CLOSED:
+        raise ValidationError(_("This report is closed."))
+    if status not in MemberReport.Status.values:
+        errors["status"] = _("Choose a status.")
+    elif status != report.status and status not in REPORT_STATUS_NEXT[report.status]:
+        errors["status"] = _("A report cannot go from %(old)s to %(new)s.") % {
+            "old": report.get_status_display(),
+            "new": MemberReport.Status(status).label,
+        }
+    elif status == report.status and not feedback:
+        errors["status"] = _("Choose a new status, or write feedback to the reporter.")
+    reporter = report.member
+    if feedback:
+        if len(feedback) > FEEDBACK_MAX_LENGTH:
+            errors["feedback"] = _("At most %(n)s characters.") % {"n": FEEDBACK_MAX_LENGTH}
+        elif (
+            reporter is None
+            or reporter.status == Member.Status.LEFT
+            or not (reporter.email or reporter.mobile_phone)
+        ):
+            errors["feedback"] = _(
+                "The reporter has left the network or cannot be reached: feedback cannot be sent."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    fields = ["handled_by", "updated_at"]
+    report.handled_by = handled_by
+    if status != report.status:
+        report.status = status
+        fields.append("status")
+    if report.triaged_at is None:
+        report.triaged_at = now
+        fields.append("triaged_at")
+    if feedback:
+        stamp = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+        report.feedback = f"{report.feedback}\n\n[{stamp}] {feedback}".strip()
+        fields.append("feedback")
+    report.save(update_fields=fields)
+    if feedback:
+        from members.services.core import member_message_send
+
+        member_message_send(
+            member=reporter,
+            kind="report_feedback",
+            template="messaging/messages/report_feedback",
+            context={"report": report, "feedback": feedback},
+        )
+    return report
