@@ -16,7 +16,7 @@ def navigation(request) -> dict:
         items.append((reverse("accounts:home"), _("Dashboard")))
         if roles.is_admin or roles.coordinates or roles.steering_of or roles.officer_of_zones:
             items.append((reverse("networks:mine"), _("My networks")))
-        if roles.is_admin or roles.officer_of_zones:
+        if roles.is_admin or roles.officer_of_zones or roles.coordinates:
             items.append((reverse("alerts:new"), _("New message")))
         if roles.staff_of_municipalities:
             items.append((reverse("networks:mine"), _("Reports")))

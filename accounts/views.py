@@ -53,6 +53,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
         scope = Network.objects.filter(pk__in=[n.pk for n in networks])
         context["unanswered_alerts"] = list(alerts_without_feedback(networks=scope)[:20])
+        from messaging.selectors import messages_awaiting_approval
+
+        context["awaiting_approval"] = list(messages_awaiting_approval(user=request.user)[:20])
         context["can_compose"] = True
     return render(request, "accounts/home.html", context)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
+from messaging.selectors import communication_policy
 from messaging.sms import sms_length
 from networks.models import Network, Street
 from networks.selectors import user_roles
@@ -15,10 +17,20 @@ LANGUAGES = (("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en"
 
 
 def sendable_networks(user):
+    """Networks the user publishes to directly (officer of the zone, admin)."""
     roles = user_roles(user=user)
     qs = Network.objects.filter(status=Network.Status.ACTIVE)
     if not roles.is_admin:
         qs = qs.filter(police_zone_id__in=roles.officer_of_zones)
+    return qs.order_by("name")
+
+
+def composable_networks(user):
+    """Networks the user may write for: their zone's, or the ones they coordinate."""
+    roles = user_roles(user=user)
+    qs = Network.objects.filter(status=Network.Status.ACTIVE)
+    if not roles.is_admin:
+        qs = qs.filter(Q(police_zone_id__in=roles.officer_of_zones) | Q(pk__in=roles.coordinates))
     return qs.order_by("name")
 
 
@@ -45,7 +57,8 @@ class MessageForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        networks = sendable_networks(user)
+        self.user = user
+        networks = composable_networks(user)
         self.fields["networks"].queryset = networks
         self.fields["follows"].queryset = (
             Message.objects.filter(
@@ -122,6 +135,18 @@ class MessageForm(forms.Form):
                 self.add_error(
                     "streets",
                     _("Not in the chosen networks: %(streets)s.") % {"streets": ", ".join(unknown)},
+                )
+        direct = set(sendable_networks(self.user).values_list("pk", flat=True))
+        for network in networks:
+            if network.pk in direct:
+                continue
+            allowed = communication_policy(network=network).coordinator_kinds
+            if data.get("kind") and data["kind"] not in allowed:
+                labels = ", ".join(str(Message.Kind(k).label) for k in allowed)
+                self.add_error(
+                    "kind",
+                    _("As coordinator of %(network)s you can send: %(kinds)s.")
+                    % {"network": network, "kinds": labels},
                 )
         if data.get("kind") != Message.Kind.FEEDBACK and data.get("follows"):
             self.add_error("follows", _("Only feedback follows an alert."))

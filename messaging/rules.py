@@ -11,6 +11,9 @@ import rules
 from networks.rules import is_network_coordinator, is_platform_admin, is_zone_officer, runs_network
 
 rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
+# Coordinators write for their own network; what they may send and whether
+# the officer approves first follows messaging.selectors.communication_policy.
+rules.add_perm("messaging.compose_for_network", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm("messaging.view_messages", is_platform_admin | is_zone_officer | runs_network)
 
 
@@ -29,8 +32,20 @@ def can_publish_message(user, message) -> bool:
     return all(user.has_perm("messaging.send_to_network", n) for n in message.networks.all())
 
 
+@rules.predicate
+def is_own_draft(user, message) -> bool:
+    return (
+        message is not None
+        and message.status == message.Status.DRAFT
+        and message.created_by_id == user.pk
+        and all(user.has_perm("messaging.compose_for_network", n) for n in message.networks.all())
+    )
+
+
 rules.add_perm("messaging.view_message", can_follow_message)
 rules.add_perm("messaging.publish_message", can_publish_message)
+rules.add_perm("messaging.edit_message", can_publish_message | is_own_draft)
+rules.add_perm("messaging.submit_message", is_own_draft)
 
 
 # Members' reports (meldingen). On a Network: who sees its reports. On a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -107,3 +108,39 @@ def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> 
         .distinct()
         .order_by("published_at")
     )
+
+
+@dataclass(frozen=True)
+class CommunicationPolicy:
+    """What a network's coordinators may send, and whether the officer approves first."""
+
+    coordinator_kinds: tuple[str, ...]
+    needs_approval: bool
+
+
+# Until a network has a signed charter, the circular's default: the police send
+# urgent alerts and feedback; coordinators send prevention tips and general
+# information after the mandated officer approved them.
+DEFAULT_POLICY = CommunicationPolicy(
+    coordinator_kinds=(Message.Kind.PREVENTION, Message.Kind.INFO), needs_approval=True
+)
+
+
+def communication_policy(*, network: Network) -> CommunicationPolicy:
+    """The network's communication plan as it applies to sending.
+
+    The one place Messaging reads it: the Founding and governance issue makes
+    it come from the network's signed charter.
+    """
+    return DEFAULT_POLICY
+
+
+def messages_awaiting_approval(*, user) -> QuerySet[Message]:
+    """Coordinators' messages waiting for this officer (or admin)."""
+    from networks.selectors import user_roles
+
+    roles = user_roles(user=user)
+    qs = Message.objects.filter(status=Message.Status.PENDING_APPROVAL)
+    if not roles.is_admin:
+        qs = qs.filter(networks__police_zone_id__in=roles.officer_of_zones)
+    return qs.select_related("created_by").distinct().order_by("created_at")

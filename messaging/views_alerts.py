@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from messaging import services
-from messaging.forms import LANGUAGES, MessageForm, sendable_networks
+from messaging.forms import LANGUAGES, MessageForm, composable_networks
 from messaging.models import Message
 from messaging.selectors import message_failures, message_history, message_preview, message_progress
 from networks.models import Network
@@ -29,7 +29,7 @@ def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
 
 def _can_compose(user) -> bool:
     roles = user_roles(user=user)
-    return roles.is_admin or bool(roles.officer_of_zones)
+    return roles.is_admin or bool(roles.officer_of_zones) or bool(roles.coordinates)
 
 
 def _save(request: HttpRequest, form: MessageForm, message: Message | None) -> Message:
@@ -62,7 +62,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("messaging.publish_message", fn=_message, raise_exception=True)
+@permission_required("messaging.edit_message", fn=_message, raise_exception=True)
 def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     if message.status != Message.Status.DRAFT:
@@ -88,8 +88,10 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "message": message,
         "can_publish": request.user.has_perm("messaging.publish_message", message),
+        "can_edit": request.user.has_perm("messaging.edit_message", message),
+        "can_submit": request.user.has_perm("messaging.submit_message", message),
     }
-    if message.status == Message.Status.DRAFT:
+    if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
         context["preview"] = message_preview(message=message)
     else:
         context["progress"] = message_progress(message=message)
@@ -108,6 +110,32 @@ def message_publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The message is on its way."))
+    return redirect("alerts:detail", pk=message.pk)
+
+
+@login_required
+@require_POST
+@permission_required("messaging.submit_message", fn=_message, raise_exception=True)
+def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message(request, pk)
+    services.message_submit(message=message, submitted_by=request.user)
+    messages.success(request, _("Sent to the mandated officer for approval."))
+    return redirect("alerts:detail", pk=message.pk)
+
+
+@login_required
+@require_POST
+@permission_required("messaging.publish_message", fn=_message, raise_exception=True)
+def message_return(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _message(request, pk)
+    try:
+        services.message_return(
+            message=message, returned_by=request.user, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The message went back to its writer."))
     return redirect("alerts:detail", pk=message.pk)
 
 
@@ -158,6 +186,6 @@ def network_messages(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "network": network,
             "messages_list": message_history(network=network)[:200],
-            "can_compose": network in sendable_networks(request.user),
+            "can_compose": network in composable_networks(request.user),
         },
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from messaging.models import Message
 
-__all__ = ["message_draft_save"]
+__all__ = ["message_draft_save", "message_return", "message_submit"]
 
 DRAFT_FIELDS = ("kind", "streets", "by_sms", "by_email", "by_voice", "texts", "follows")
 
@@ -30,4 +30,63 @@ def message_draft_save(
         setattr(message, name, value)
     message.save()
     message.networks.set(networks)
+    return message
+
+
+def _officer_emails(message: Message) -> list[str]:
+    from networks.models import Role, RoleAssignment
+
+    zones = message.networks.values_list("police_zone_id", flat=True)
+    return sorted(
+        set(
+            RoleAssignment.objects.active()
+            .filter(role=Role.OFFICER, police_zone_id__in=zones)
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+@transaction.atomic
+def message_submit(*, message: Message, submitted_by) -> Message:
+    """A coordinator's draft goes to the zone's mandated officers for approval."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from messaging.services.notifications import notification_queue
+
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != Message.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted."))
+    message.status = Message.Status.PENDING_APPROVAL
+    message.save(update_fields=["status"])
+    url = settings.PUBLIC_BASE_URL + reverse("alerts:detail", args=[message.pk])
+    who = submitted_by.get_full_name() or submitted_by.email
+    for email in _officer_emails(message):
+        notification_queue(
+            kind="message_approval_request",
+            channel="email",
+            to=email,
+            subject=_("A message awaits your approval"),
+            body=_("%(who)s asks you to approve a message: %(url)s") % {"who": who, "url": url},
+        )
+    return message
+
+
+@transaction.atomic
+def message_return(*, message: Message, returned_by, note: str = "") -> Message:
+    """The officer sends a coordinator's message back to draft, with a note."""
+    from messaging.services.notifications import notification_queue
+
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != Message.Status.PENDING_APPROVAL:
+        raise ValidationError(_("Only a message awaiting approval can be returned."))
+    message.status = Message.Status.DRAFT
+    message.save(update_fields=["status"])
+    notification_queue(
+        kind="message_returned",
+        channel="email",
+        to=message.created_by.email,
+        subject=_("Your message was not approved yet"),
+        body=note.strip() or _("The officer returned your message to draft."),
+    )
     return message

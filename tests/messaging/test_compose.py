@@ -149,3 +149,56 @@ def test_officer_updates_and_cancels_from_the_message_page(client, world):
     client.post(reverse("alerts:cancel", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.CANCELLED
+
+
+def _tip(world, **extra):
+    return _form(world, kind="prevention", **extra)
+
+
+def test_coordinator_writes_a_tip_the_officer_approves(client, world):
+    client.force_login(world.users["coordinator"])
+    response = client.post(reverse("alerts:new"), _tip(world))
+    assert response.status_code == 302
+    message = Message.objects.get()
+    # The coordinator cannot publish it directly.
+    assert client.post(reverse("alerts:publish", args=[message.pk])).status_code == 403
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("alerts:submit", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.status == Message.Status.PENDING_APPROVAL
+    assert mail.outbox[-1].to == [world.users["officer"].email]
+    # The officer sees it on the dashboard and approves it.
+    client.force_login(world.users["officer"])
+    assert message in client.get(reverse("accounts:home")).context["awaiting_approval"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("alerts:publish", args=[message.pk]))
+    message.refresh_from_db()
+    assert message.status == Message.Status.PUBLISHED
+    assert message.approved_by == world.users["officer"]
+    assert Delivery.objects.filter(message=message).exists()
+
+
+def test_coordinators_send_only_the_kinds_their_network_allows(client, world):
+    client.force_login(world.users["coordinator"])
+    response = client.post(reverse("alerts:new"), _form(world, kind="urgent"))
+    assert "kind" in response.context["form"].errors
+    response = client.post(reverse("alerts:new"), _tip(world, networks=[world.other_network.pk]))
+    assert "networks" in response.context["form"].errors
+    assert not Message.objects.exists()
+
+
+def test_officer_returns_a_message_to_its_writer(client, world):
+    client.force_login(world.users["coordinator"])
+    client.post(reverse("alerts:new"), _tip(world))
+    message = Message.objects.get()
+    client.post(reverse("alerts:submit", args=[message.pk]))
+    client.force_login(world.users["coordinator_other"])
+    assert client.post(reverse("alerts:return", args=[message.pk])).status_code == 403
+    assert client.get(reverse("alerts:edit", args=[message.pk])).status_code == 403
+    client.force_login(world.users["officer"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("alerts:return", args=[message.pk]), {"note": "Korter graag"})
+    message.refresh_from_db()
+    assert message.status == Message.Status.DRAFT
+    assert mail.outbox[-1].to == [world.users["coordinator"].email]
+    assert "Korter graag" in mail.outbox[-1].body
