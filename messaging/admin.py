@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from messaging.models import Notification
+from messaging.models import MessageTemplate, Notification
 
 
 @admin.register(Notification)
@@ -22,3 +22,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "police_zone"]
+    list_filter = ["kind", "police_zone"]

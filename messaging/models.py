@@ -337,3 +337,31 @@ class MemberReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} ({self.created_at:%Y-%m-%d})"
+
+
+class MessageTemplate(models.Model):
+    """A ready text for frequent alerts and prevention tips, per language.
+
+    Platform-wide when ``police_zone`` is empty, else for one zone's officers.
+    """
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Message.Kind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    texts = models.JSONField(_("texts"), default=dict)
+    police_zone = models.ForeignKey(
+        "networks.PoliceZone",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="message_templates",
+        verbose_name=_("police zone"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self) -> str:
+        return self.title

@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from messaging.models import Delivery, Message
@@ -144,3 +144,23 @@ def messages_awaiting_approval(*, user) -> QuerySet[Message]:
     if not roles.is_admin:
         qs = qs.filter(networks__police_zone_id__in=roles.officer_of_zones)
     return qs.select_related("created_by").distinct().order_by("created_at")
+
+
+def message_templates_for(*, user) -> QuerySet:
+    """Platform-wide templates plus those of the user's zones."""
+    from messaging.models import MessageTemplate
+    from networks.selectors import user_roles
+
+    roles = user_roles(user=user)
+    if roles.is_admin:
+        return MessageTemplate.objects.order_by("kind", "title")
+    zones = set(roles.officer_of_zones)
+    if roles.coordinates:
+        zones |= set(
+            Network.objects.filter(pk__in=roles.coordinates).values_list(
+                "police_zone_id", flat=True
+            )
+        )
+    return MessageTemplate.objects.filter(
+        Q(police_zone__isnull=True) | Q(police_zone_id__in=zones)
+    ).order_by("kind", "title")

@@ -14,7 +14,13 @@ from rules.contrib.views import permission_required
 from messaging import services
 from messaging.forms import LANGUAGES, MessageForm, composable_networks
 from messaging.models import Message
-from messaging.selectors import message_failures, message_history, message_preview, message_progress
+from messaging.selectors import (
+    message_failures,
+    message_history,
+    message_preview,
+    message_progress,
+    message_templates_for,
+)
 from networks.models import Network
 from networks.selectors import user_roles
 
@@ -52,12 +58,22 @@ def _save(request: HttpRequest, form: MessageForm, message: Message | None) -> M
 def message_new(request: HttpRequest) -> HttpResponse:
     if not _can_compose(request.user):
         raise PermissionDenied
-    form = MessageForm(request.POST or None, user=request.user)
+    templates = message_templates_for(user=request.user)
+    initial = {}
+    chosen = templates.filter(pk=request.GET.get("template") or 0).first()
+    if chosen is not None:
+        initial = {"kind": chosen.kind}
+        for code, text in chosen.texts.items():
+            for part in ("sms", "subject", "body"):
+                initial[f"{part}_{code}"] = text.get(part, "")
+    form = MessageForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         message = _save(request, form, None)
         return redirect("alerts:detail", pk=message.pk)
     return render(
-        request, "messaging/message_form.html", {"form": form, "compose_languages": LANGUAGES}
+        request,
+        "messaging/message_form.html",
+        {"form": form, "compose_languages": LANGUAGES, "templates": templates, "chosen": chosen},
     )
 
 

@@ -202,3 +202,27 @@ def test_officer_returns_a_message_to_its_writer(client, world):
     assert message.status == Message.Status.DRAFT
     assert mail.outbox[-1].to == [world.users["coordinator"].email]
     assert "Korter graag" in mail.outbox[-1].body
+
+
+def test_compose_starts_from_a_template(client, world):
+    from messaging.models import MessageTemplate
+
+    standard = MessageTemplate.objects.filter(police_zone__isnull=True)
+    assert standard.count() >= 3  # shipped with the platform (data migration)
+    own = MessageTemplate.objects.create(
+        kind="prevention", title="Fietsdiefstal", police_zone=world.zone,
+        texts={"nl": {"sms": "Zet uw fiets altijd op slot."}},
+    )  # fmt: skip
+    other = MessageTemplate.objects.create(
+        kind="prevention", title="Elders", police_zone=world.other_zone, texts={}
+    )
+    client.force_login(world.users["officer"])
+    page = client.get(reverse("alerts:new"))
+    offered = list(page.context["templates"])
+    assert own in offered and other not in offered and standard.first() in offered
+    form = client.get(reverse("alerts:new"), {"template": own.pk}).context["form"]
+    assert form.initial["sms_nl"] == "Zet uw fiets altijd op slot."
+    assert form.initial["kind"] == "prevention"
+    # Another zone's template cannot be loaded by id.
+    form = client.get(reverse("alerts:new"), {"template": other.pk}).context["form"]
+    assert "sms_nl" not in form.initial
