@@ -112,6 +112,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         context["progress"] = message_progress(message=message)
         context["failures"] = message_failures(message=message)[:100]
+        context["replies"] = message.replies.select_related("member", "network")[:100]
     return render(request, "messaging/message_detail.html", context)
 
 

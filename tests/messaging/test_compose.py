@@ -226,3 +226,20 @@ def test_compose_starts_from_a_template(client, world):
     # Another zone's template cannot be loaded by id.
     form = client.get(reverse("alerts:new"), {"template": other.pk}).context["form"]
     assert "sms_nl" not in form.initial
+
+
+def test_message_page_shows_its_replies(client, world):
+    from messaging.models import Reply
+
+    message = Message.objects.create(
+        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=world.users["officer"],
+        status=Message.Status.PUBLISHED, published_at=timezone.now(),
+    )  # fmt: skip
+    message.networks.set([world.network])
+    Reply.objects.create(
+        message=message, network=world.network, member=world.member, channel="sms",
+        from_address="+32470000009", body="Gele Polo gezien aan de kerk",
+    )  # fmt: skip
+    client.force_login(world.users["officer"])
+    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    assert "Gele Polo gezien aan de kerk" in page
