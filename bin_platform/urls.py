@@ -21,6 +21,8 @@ urlpatterns = [
     path("manage/", include("networks.urls")),
     path("me/<str:token>/", include("members.self_service_urls")),
     path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
+    # Inbound email replies (and delivery events) from an API email provider.
+    path("anymail/", include("anymail.urls")),
     path("webhooks/twilio/", include("messaging.webhook_urls")),
     path("admin/", admin.site.urls),
 ]

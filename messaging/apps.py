@@ -3,11 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
-    """Alerts, feedback and prevention tips fanned out through the gateways.
-
-    Its models arrive with the Messaging issue; the app exists from the start so
-    that settings, URLs and the architecture stay stable.
-    """
+    """Alerts, feedback and prevention tips fanned out through the gateways."""
 
     name = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self) -> None:
+        from messaging import receivers  # noqa: F401 - connects the inbound email receiver

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "django_celery_beat",
+    "anymail",
     # ours
     "accounts",
     "networks",
@@ -182,6 +183,16 @@ CELERY_BEAT_SCHEDULE = {
 # --- Email -------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# An API provider through django-anymail instead of SMTP, e.g.
+# EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend with ANYMAIL as JSON
+# ({"MAILGUN_API_KEY": "...", "WEBHOOK_SECRET": "user:pass"}).
+if env("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env("EMAIL_BACKEND")
+ANYMAIL = env.json("ANYMAIL", default={})
+# Replies to alert emails: each email gets Reply-To reply+<code>@REPLY_TO_DOMAIN,
+# and the provider's inbound webhook (/anymail/<provider>/inbound/) brings the
+# answer back into the network's replies inbox. Empty: no Reply-To.
+REPLY_TO_DOMAIN = env("REPLY_TO_DOMAIN", default="")
 # A hung mail server must not hold a worker (and a row lock) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BIN Platform <no-reply@localhost>")

@@ -8,6 +8,7 @@
 
 from messaging.services.alerts import *  # noqa: F403
 from messaging.services.drafts import *  # noqa: F403
+from messaging.services.email_replies import *  # noqa: F403
 from messaging.services.notifications import *  # noqa: F403
 from messaging.services.replies import *  # noqa: F403
 from messaging.services.reports import *  # noqa: F403

@@ -338,10 +338,14 @@ def _send(delivery: Delivery) -> str:
             )
         )
         return result.provider_id
+    from messaging.services.email_replies import email_reply_address
+
+    reply_to = email_reply_address(delivery_id=delivery.pk)
     email = EmailMessage(
         subject=texts.get("subject") or texts.get("sms", "")[:80],
         body=texts.get("body") or texts.get("sms", ""),
         to=[delivery.to],
+        reply_to=[reply_to] if reply_to else None,
     )
     email.send()
     return ""
