@@ -243,3 +243,23 @@ def test_message_page_shows_its_replies(client, world):
     client.force_login(world.users["officer"])
     page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
     assert "Gele Polo gezien aan de kerk" in page
+
+
+def test_without_approval_in_the_plan_a_coordinator_publishes_directly(client, world, monkeypatch):
+    from messaging import selectors
+
+    monkeypatch.setattr(
+        selectors,
+        "communication_policy",
+        lambda network: selectors.CommunicationPolicy(
+            coordinator_kinds=("prevention", "info"), needs_approval=False
+        ),
+    )
+    client.force_login(world.users["coordinator"])
+    client.post(reverse("alerts:new"), _tip(world))
+    message = Message.objects.get()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("alerts:publish", args=[message.pk]))
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == Message.Status.PUBLISHED
