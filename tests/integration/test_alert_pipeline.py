@@ -15,7 +15,9 @@ from tests.factories import MemberFactory
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
-def test_urgent_alert_reaches_every_member(world, celery_worker_process, smtp_server):
+def test_urgent_alert_reaches_every_member(
+    client, settings, world, celery_worker_process, smtp_server
+):
     members = [world.member, *MemberFactory.create_batch(11, network=world.network)]
     message = Message.objects.create(
         kind=Message.Kind.URGENT,
@@ -40,4 +42,19 @@ def test_urgent_alert_reaches_every_member(world, celery_worker_process, smtp_se
     assert {m["to"] for m in sms} == phones
     emails = smtp_server.wait_for(len(members))
     assert {e["To"] for e in emails} == {m.email for m in members}
+    # Twilio reports each SMS delivered through the signed status webhook.
+    from django.urls import reverse
+    from twilio.request_validator import RequestValidator
+
+    settings.TWILIO_AUTH_TOKEN = "integration-token"
+    path = reverse("webhooks:twilio_status")
+    for delivery in Delivery.objects.filter(message=message, channel="sms"):
+        params = {"MessageSid": delivery.provider_id, "MessageStatus": "delivered"}
+        signature = RequestValidator("integration-token").compute_signature(
+            settings.PUBLIC_BASE_URL + path, params
+        )
+        response = client.post(path, params, headers={"X-Twilio-Signature": signature})
+        assert response.status_code in (200, 204)
+    delivered = Delivery.objects.filter(message=message, channel="sms", status="delivered")
+    assert delivered.count() == len(members)
     assert time.monotonic() - started < 60
