@@ -18,6 +18,7 @@ _ALLOWED_PREFIXES = (
     "/healthz/",
     "/networks/",  # the public network pages and sign-up; internal pages live under /manage/
     "/me/",  # a member's personal page (their own link, no account)
+    "/m/",  # the short form of that link, in SMS
     "/invitations/",
     "/favicon.ico",
 )

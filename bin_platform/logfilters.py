@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET_PATHS = re.compile(r"(/(?:me|invitations|join/confirm)/)[^/\s\"']+")
+_SECRET_PATHS = re.compile(r"(/(?:me|m|invitations|join/confirm)/)[^/\s\"']+")
 
 
 def mask(text: str) -> str:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from bin_platform import views
+from members import views_self as members_views_self
 
 # The admin login goes through allauth, so MFA and rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,6 +21,7 @@ urlpatterns = [
     path("manage/messages/", include("messaging.urls")),
     path("manage/", include("networks.urls")),
     path("me/<str:token>/", include("members.self_service_urls")),
+    path("m/<str:code>/", members_views_self.short_link, name="member_short_link"),
     path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
     # Inbound email replies (and delivery events) from an API email provider.
     path("anymail/", include("anymail.urls")),

@@ -40,3 +40,36 @@ def member_from_token(*, token: str) -> Member | None:
         .first()
     )
     return member
+
+
+def _short_mac(pk: int, version: int) -> str:
+    import hashlib
+    import hmac
+
+    key = (settings.SECRET_KEY + _SALT).encode()
+    return hmac.new(key, f"{pk}:{version}".encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def member_short_url(*, member: Member) -> str:
+    """A short personal link for SMS: /m/<id>.<version>.<mac>/ redirects to the
+    full personal page. Same revocation: raising token_version breaks it."""
+    code = f"{member.pk}.{member.token_version}.{_short_mac(member.pk, member.token_version)}"
+    return settings.PUBLIC_BASE_URL + reverse("member_short_link", args=[code])
+
+
+def member_from_short_code(*, code: str) -> Member | None:
+    import hmac
+
+    try:
+        pk_text, version_text, mac = code.split(".")
+        pk, version = int(pk_text), int(version_text)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(mac, _short_mac(pk, version)):
+        return None
+    return (
+        Member.objects.select_related("network")
+        .filter(pk=pk, token_version=version)
+        .exclude(status=Member.Status.LEFT)
+        .first()
+    )

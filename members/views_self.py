@@ -121,3 +121,16 @@ def self_new_link(request: HttpRequest, *, member: Member, token: str) -> HttpRe
             messages.error(request, message)
         return redirect("self_service:home", token)
     return _page(request, "members/self/new_link_sent.html", {"member": member})
+
+
+def short_link(request: HttpRequest, code: str) -> HttpResponse:
+    """The short personal link of SMS messages: on to the full personal page."""
+    from django.shortcuts import redirect
+
+    from members.tokens import member_from_short_code, member_self_service_token
+
+    member = member_from_short_code(code=code)
+    if member is None:
+        return _keep_private(render(request, "members/self/invalid_link.html", status=404))
+    token = member_self_service_token(member=member)
+    return _keep_private(redirect("self_service:home", token=token))

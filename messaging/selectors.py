@@ -28,7 +28,8 @@ def message_preview(*, message: Message) -> dict:
     segments_total = 0
     for language in sorted({*message.texts.keys(), *sms_per_language.keys()}):
         text = message.text_for(language, fallback)
-        length = sms_length(text.get("sms", ""))
+        # The short personal link appended to every SMS counts too.
+        length = sms_length(f"{text.get('sms', '')} {SHORT_LINK_SAMPLE}")
         count = sms_per_language.get(language, 0)
         segments_total += length.segments * count
         texts.append({"language": language, "text": text, "length": length, "sms_count": count})
@@ -42,6 +43,8 @@ def message_preview(*, message: Message) -> dict:
         "held": sum(1 for r in recipients if r.not_before),
     }
 
+
+SHORT_LINK_SAMPLE = settings.PUBLIC_BASE_URL + "/m/12345.1.0123456789/"
 
 FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status.FAILED}
 DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}

@@ -22,10 +22,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.models import Member
+from members.tokens import member_self_service_url, member_short_url
 from messaging.gateways import (
     GatewayConfigurationError,
     OutgoingCall,
@@ -324,8 +325,10 @@ def _send(delivery: Delivery) -> str:
     _Throttle.wait(delivery.channel)
     reference = f"d{delivery.pk}"
     if delivery.channel == Delivery.Channel.SMS:
+        # Every message carries the member's personal link (short in SMS).
+        body = f"{texts.get('sms', '')} {member_short_url(member=delivery.member)}"
         result = get_sms_gateway().send_sms(
-            OutgoingSMS(to=delivery.to, body=texts.get("sms", ""), reference=reference)
+            OutgoingSMS(to=delivery.to, body=body, reference=reference)
         )
         return result.provider_id
     if delivery.channel == Delivery.Channel.VOICE:
@@ -341,9 +344,13 @@ def _send(delivery: Delivery) -> str:
     from messaging.services.email_replies import email_reply_address
 
     reply_to = email_reply_address(delivery_id=delivery.pk)
+    with translation.override(delivery.language):
+        footer = _(
+            "Your personal page (language, channels, quiet hours, pause, leave): %(url)s"
+        ) % {"url": member_self_service_url(member=delivery.member)}
     email = EmailMessage(
         subject=texts.get("subject") or texts.get("sms", "")[:80],
-        body=texts.get("body") or texts.get("sms", ""),
+        body=(texts.get("body") or texts.get("sms", "")) + "\n\n-- \n" + footer,
         to=[delivery.to],
         reply_to=[reply_to] if reply_to else None,
     )

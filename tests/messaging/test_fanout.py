@@ -69,9 +69,12 @@ def test_publish_fans_out_to_every_member_and_channel(world):
     assert deliveries.count() == 3
     assert set(deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
     bodies = {m.to: m.body for m in locmem.outbox}
-    assert bodies[str(extra.mobile_phone)] == "Cambrioleurs actifs"  # the member's language
-    assert bodies[str(world.member.mobile_phone)] == "Inbrekers actief, licht aan"
+    # The member's language, then the short personal link.
+    assert bodies[str(extra.mobile_phone)].startswith("Cambrioleurs actifs http")
+    assert bodies[str(world.member.mobile_phone)].startswith("Inbrekers actief, licht aan http")
+    assert "/m/" in bodies[str(extra.mobile_phone)]
     assert mail.outbox[0].subject == "Dringend"
+    assert "/me/" in mail.outbox[0].body  # the full personal link in every email
     # Members of the other network get nothing.
     assert not deliveries.filter(member__network=world.other_network).exists()
 
@@ -266,3 +269,18 @@ def test_cancel_stops_what_has_not_gone_out(world):
         services.delivery_sweep(now=timezone.now() + timedelta(minutes=1))
     assert set(message.deliveries.values_list("status", flat=True)) == {"cancelled"}
     assert not locmem.outbox and not mail.outbox
+
+
+def test_the_short_link_in_sms_opens_the_personal_page(client, world):
+    from urllib.parse import urlparse
+
+    from members.tokens import member_short_url
+
+    path = urlparse(member_short_url(member=world.member)).path
+    response = client.get(path)
+    assert response.status_code == 302 and "/me/" in response["Location"]
+    assert client.get(response["Location"]).status_code == 200
+    # Tampered or revoked: the invalid-link page.
+    assert client.get(path[:-3] + "00/").status_code == 404
+    Member.objects.filter(pk=world.member.pk).update(token_version=5)
+    assert client.get(path).status_code == 404
