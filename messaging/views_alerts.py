@@ -60,7 +60,8 @@ def message_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     templates = message_templates_for(user=request.user)
     initial = {}
-    chosen = templates.filter(pk=request.GET.get("template") or 0).first()
+    template_id = request.GET.get("template", "")
+    chosen = templates.filter(pk=int(template_id)).first() if template_id.isdigit() else None
     if chosen is not None:
         initial = {"kind": chosen.kind}
         for code, text in chosen.texts.items():
@@ -110,9 +111,22 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
         context["preview"] = message_preview(message=message)
     else:
+        # A message to several networks: each viewer sees the failures and
+        # replies of the networks they follow only.
+        visible = [
+            n for n in message.networks.all() if request.user.has_perm("messaging.view_messages", n)
+        ]
         context["progress"] = message_progress(message=message)
-        context["failures"] = message_failures(message=message)[:100]
-        context["replies"] = message.replies.select_related("member", "network")[:100]
+        context["failures"] = message_failures(message=message).filter(member__network__in=visible)[
+            :100
+        ]
+        context["replies"] = message.replies.filter(network__in=visible).select_related(
+            "member", "network"
+        )[:100]
+        # Provider errors may quote the phone number or address.
+        context["show_errors"] = all(
+            request.user.has_perm("members.view_member_contact", n) for n in visible
+        )
     return render(request, "messaging/message_detail.html", context)
 
 

@@ -12,6 +12,7 @@ permanent SMS failures fall back to email.
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -136,19 +137,37 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
 
 
 def _recipients_of(original: Message) -> list[Recipient]:
-    """An update goes to exactly those the original went to, by the same channels,
-    except members who left since or switched the channel off (STOP)."""
-    rows = (
+    """An update goes to the members the original reached, by the same channels,
+    with their details and wishes as they are now: a changed number or address,
+    a channel switched off (STOP), a pause, or leaving are respected."""
+    pairs = set(
         original.deliveries.exclude(status=Delivery.Status.CANCELLED)
-        .filter(fallback_for__isnull=True, member__status=Member.Status.ACTIVE)
-        .values_list("member_id", "channel", "to", "language", "member__by_sms")
-        .order_by("pk")
+        .filter(fallback_for__isnull=True)
+        .values_list("member_id", "channel")
     )
-    return [
-        Recipient(member_id=m, channel=c, to=to, language=lang, not_before=None)
-        for m, c, to, lang, by_sms in rows
-        if not (c == Delivery.Channel.SMS and not by_sms)
-    ]
+    members = Member.objects.active().filter(pk__in={m for m, _c in pairs})
+    if not original.is_urgent:
+        members = members.exclude(paused_until__gte=timezone.localdate())
+    recipients = []
+    for member in members.order_by("pk"):
+        current = {
+            Delivery.Channel.SMS: member.by_sms and str(member.mobile_phone or ""),
+            Delivery.Channel.EMAIL: member.by_email and member.email,
+            Delivery.Channel.VOICE: member.by_voice
+            and str(member.landline or member.mobile_phone or ""),
+        }
+        for channel, address in current.items():
+            if (member.pk, channel) in pairs and address:
+                recipients.append(
+                    Recipient(
+                        member_id=member.pk,
+                        channel=channel,
+                        to=address,
+                        language=member.language,
+                        not_before=None,
+                    )
+                )
+    return recipients
 
 
 @transaction.atomic
@@ -290,7 +309,12 @@ def _claim(delivery_id: int) -> Delivery | None:
     """Take a queued, due row for sending; None if someone else has it or it is not due."""
     now = timezone.now()
     claimed = (
-        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED)
+        Delivery.objects.filter(
+            pk=delivery_id,
+            status=Delivery.Status.QUEUED,
+            # A cancelled message sends nothing more, whatever was queued.
+            message__status=Message.Status.PUBLISHED,
+        )
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(status=Delivery.Status.SENDING, claimed_at=now)
@@ -389,11 +413,19 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
             counts["skipped"] += 1
             continue
         attempts = delivery.attempts + 1
+        # Every outcome is recorded only while we still hold the row
+        # (status sending): a cancel or a sweep in between wins.
+        mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
         try:
             provider_id = _send(delivery)
-        except TemporaryGatewayError as exc:
+        except (TemporaryGatewayError, OSError) as exc:
+            if isinstance(exc, smtplib.SMTPRecipientsRefused):
+                # The mail server refuses the address: retrying cannot help.
+                mine.update(status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000])
+                counts["failed"] += 1
+                continue
             final = attempts >= MAX_SEND_ATTEMPTS
-            Delivery.objects.filter(pk=delivery.pk).update(
+            mine.update(
                 status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
                 attempts=attempts,
                 error=str(exc)[:1000],
@@ -406,28 +438,21 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
                 retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
             continue
         except (PermanentGatewayError, GatewayConfigurationError) as exc:
-            Delivery.objects.filter(pk=delivery.pk).update(
+            mine.update(
                 status=Delivery.Status.FAILED,
                 attempts=attempts,
                 error=str(exc)[:1000],
                 error_code=getattr(exc, "code", "")[:32],
             )
             counts["failed"] += 1
-            fallback = delivery_email_fallback(delivery)
+            published = Message.objects.filter(
+                pk=delivery.message_id, status=Message.Status.PUBLISHED
+            ).exists()
+            fallback = delivery_email_fallback(delivery) if published else None
             if fallback is not None:
                 delivery_sends_queue(delivery.message, [fallback.pk])
             continue
-        except OSError as exc:  # SMTP and socket errors: worth another try
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=Delivery.Status.QUEUED,
-                attempts=attempts,
-                error=str(exc)[:1000],
-                next_attempt_at=timezone.now() + _backoff(attempts),
-            )
-            counts["retry"] += 1
-            retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
-            continue
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        mine.update(
             status=Delivery.Status.SENT,
             attempts=attempts,
             provider_id=provider_id,

@@ -263,3 +263,35 @@ def test_without_approval_in_the_plan_a_coordinator_publishes_directly(client, w
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED
+
+
+def test_multi_network_message_shows_each_viewer_only_their_networks(client, world):
+    from messaging.models import Reply
+
+    message = Message.objects.create(
+        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=world.users["admin"],
+        status=Message.Status.PUBLISHED, published_at=timezone.now(),
+    )  # fmt: skip
+    message.networks.set([world.network, world.other_network])
+    Reply.objects.create(
+        message=message, network=world.network, member=world.member, channel="sms",
+        from_address="+32470000009", body="Antwoord uit Oordegem",
+    )  # fmt: skip
+    Delivery.objects.create(
+        message=message, member=world.member, channel="sms", to="+32470000009",
+        language="nl", status="failed", error_code="21211",
+        error="The 'To' number +32470000009 is not a valid phone number.",
+    )  # fmt: skip
+    client.force_login(world.users["coordinator_other"])
+    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    assert "Antwoord uit Oordegem" not in page and "+32470000009" not in page
+    world.network.privacy_mode = True
+    world.network.save()
+    client.force_login(world.users["coordinator"])
+    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    assert "Antwoord uit Oordegem" in page and "+32470000009" not in page and "21211" in page
+
+
+def test_a_bad_template_parameter_is_ignored(client, world):
+    client.force_login(world.users["officer"])
+    assert client.get(reverse("alerts:new"), {"template": "abc"}).status_code == 200

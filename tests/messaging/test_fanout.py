@@ -284,3 +284,59 @@ def test_the_short_link_in_sms_opens_the_personal_page(client, world):
     assert client.get(path[:-3] + "00/").status_code == 404
     Member.objects.filter(pk=world.member.pk).update(token_version=5)
     assert client.get(path).status_code == 404
+
+
+class BrokenMail:
+    """An email backend whose server refuses, as planned."""
+
+    error: Exception = OSError("connection refused")
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise BrokenMail.error
+
+
+def test_email_errors_stop_after_the_last_attempt(world, settings):
+    import smtplib
+
+    settings.EMAIL_BACKEND = "tests.messaging.test_fanout.BrokenMail"
+    message = _message(world, by_sms=False)
+    BrokenMail.error = smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"no such user")})
+    _publish(world, message)
+    delivery = Delivery.objects.get(message=message)
+    assert delivery.status == Delivery.Status.FAILED  # refused: not retried
+    BrokenMail.error = OSError("connection refused")
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.QUEUED, attempts=5, next_attempt_at=None
+    )
+    services.delivery_send_chunk(delivery_ids=[delivery.pk])
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 6
+
+
+def test_nothing_of_a_cancelled_message_goes_out(world):
+    message = _message(world, by_email=False)
+    message.status = Message.Status.PUBLISHED
+    message.save()
+    Delivery.objects.create(
+        message=message, member=world.member, channel="sms",
+        to=str(world.member.mobile_phone), language="nl",
+    )  # fmt: skip
+    services.message_cancel(message=message, cancelled_by=world.users["officer"])
+    # A row requeued after the cancel (a retry, a reclaimed claim) is not sent.
+    Delivery.objects.filter(message=message).update(status=Delivery.Status.QUEUED)
+    ids = list(Delivery.objects.filter(message=message).values_list("pk", flat=True))
+    assert services.delivery_send_chunk(delivery_ids=ids)["skipped"] == 1
+    assert not locmem.outbox
+
+
+def test_an_update_uses_todays_number_and_wishes(world):
+    original = _message(world)
+    _publish(world, original)
+    Member.objects.filter(pk=world.member.pk).update(mobile_phone="+32470999888", by_email=False)
+    update = services.message_update_draft(original=original, created_by=world.users["officer"])
+    _publish(world, update)
+    rows = set(update.deliveries.values_list("channel", "to"))
+    assert rows == {("sms", "+32470999888")}
