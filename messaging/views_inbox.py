@@ -15,6 +15,7 @@ from rules.contrib.views import permission_required
 from messaging import services
 from messaging.models import Reply
 from networks.models import Network
+from networks.selectors import zone_officer_emails
 
 
 def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
@@ -28,13 +29,7 @@ def _reply(network: Network, pk: int) -> Reply:
 
 
 def _officer_emails(network: Network) -> list[str]:
-    from networks.models import Role, RoleAssignment
-
-    return list(
-        RoleAssignment.objects.active()
-        .filter(role=Role.OFFICER, police_zone_id=network.police_zone_id)
-        .values_list("user__email", flat=True)
-    )
+    return zone_officer_emails(police_zone_ids=[network.police_zone_id])
 
 
 @login_required

@@ -255,3 +255,14 @@ def national_overview() -> dict:
             for row in provinces
         ],
     }
+
+
+def zone_officer_emails(*, police_zone_ids) -> list[str]:
+    """Email addresses of the mandated officers of these police zones."""
+    return sorted(
+        set(
+            RoleAssignment.objects.active()
+            .filter(role=Role.OFFICER, police_zone_id__in=list(police_zone_ids))
+            .values_list("user__email", flat=True)
+        )
+    )

@@ -34,15 +34,10 @@ def message_draft_save(
 
 
 def _officer_emails(message: Message) -> list[str]:
-    from networks.models import Role, RoleAssignment
+    from networks.selectors import zone_officer_emails
 
-    zones = message.networks.values_list("police_zone_id", flat=True)
-    return sorted(
-        set(
-            RoleAssignment.objects.active()
-            .filter(role=Role.OFFICER, police_zone_id__in=zones)
-            .values_list("user__email", flat=True)
-        )
+    return zone_officer_emails(
+        police_zone_ids=message.networks.values_list("police_zone_id", flat=True)
     )
 
 
