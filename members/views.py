@@ -29,14 +29,10 @@ from members.selectors import (
     member_status_counts,
 )
 from networks.models import Network
+from networks.views import network_from_url as _network
 
 PAGE_SIZE = 50
 MEMBER_ACTIONS = ("approve", "reject", "suspend", "reactivate", "remove")
-
-
-def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
-    networks = Network.objects.select_related("municipality", "police_zone")
-    return get_object_or_404(networks, slug=slug)
 
 
 def _member(network: Network, pk: int) -> Member:

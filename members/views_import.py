@@ -20,14 +20,10 @@ from members.forms_import import MemberImportForm
 from members.models import MemberImport
 from members.selectors import member_nav_context
 from networks.models import Network
+from networks.views import network_from_url as _network
 
 PREVIEW_PAGE_SIZE = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
-    networks = Network.objects.select_related("municipality", "police_zone")
-    return get_object_or_404(networks, slug=slug)
 
 
 def _context(request: HttpRequest, network: Network, **extra) -> dict:

@@ -21,16 +21,12 @@ from messaging.selectors import (
     message_progress,
     message_templates_for,
 )
-from networks.models import Network
 from networks.selectors import user_roles
+from networks.views import network_from_url as _network
 
 
 def _message(request: HttpRequest, pk: int, **_kwargs) -> Message:
     return get_object_or_404(Message.objects.prefetch_related("networks"), pk=pk)
-
-
-def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
-    return get_object_or_404(Network, slug=slug)
 
 
 def _can_compose(user) -> bool:

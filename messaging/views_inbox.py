@@ -16,10 +16,7 @@ from messaging import services
 from messaging.models import Reply
 from networks.models import Network
 from networks.selectors import zone_officer_emails
-
-
-def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
-    return get_object_or_404(Network, slug=slug)
+from networks.views import network_from_url as _network
 
 
 def _reply(network: Network, pk: int) -> Reply:

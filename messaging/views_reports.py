@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -27,7 +27,7 @@ from messaging.forms_reports import MemberReportForm, ReportFilterForm, ReportTr
 from messaging.models import MemberReport
 from messaging.selectors_reports import report_detail, report_list, report_status_counts
 from messaging.services.reports import PHOTO_CONTENT_TYPES
-from networks.models import Network
+from networks.views import network_from_url as _network
 
 PAGE_SIZE = 50
 _PHOTO_TYPES_BY_EXTENSION = {extension: ctype for ctype, extension in PHOTO_CONTENT_TYPES.values()}
@@ -72,10 +72,6 @@ def self_report(request: HttpRequest, *, member: Member, token: str) -> HttpResp
 
 
 # --- the staff side ----------------------------------------------------------------
-
-
-def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
-    return get_object_or_404(Network, slug=slug)
 
 
 def _report(request: HttpRequest, pk: int, **_kwargs) -> MemberReport:

@@ -12,10 +12,6 @@ from networks.models import Network
 from networks.selectors import user_roles
 
 
-def _network_id(obj) -> int | None:
-    return obj.id if isinstance(obj, Network) else None
-
-
 @rules.predicate
 def is_platform_admin(user) -> bool:
     return user_roles(user=user).is_admin

@@ -25,10 +25,15 @@ from networks.selectors import (
 )
 
 
-def _network(request: HttpRequest, slug: str, **_kwargs) -> Network:
+def network_from_url(request: HttpRequest, slug: str, **_kwargs) -> Network:
+    """The network a URL names, or 404; also the object for permission checks
+    (``permission_required(..., fn=network_from_url)``)."""
     return get_object_or_404(
         Network.objects.select_related("municipality", "police_zone"), slug=slug
     )
+
+
+_network = network_from_url
 
 
 # --- public pages -------------------------------------------------------------
