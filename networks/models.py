@@ -227,6 +227,15 @@ class Street(models.Model):
     parity = models.CharField(
         _("numbers"), max_length=4, choices=Parity.choices, default=Parity.ALL
     )
+    household_count = models.PositiveIntegerField(
+        _("households"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Number of addresses (households or businesses) in this stretch, entered by the "
+            "municipality; reports show the share that joined."
+        ),
+    )
 
     class Meta:
         ordering = ["name", "number_from"]

@@ -22,6 +22,16 @@ FILES = {
     "bootstrap/LICENSE": "bootstrap/LICENSE",
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
     "htmx.org/LICENSE": "htmx/LICENSE",
+    "chart.js/dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
+    "chart.js/LICENSE.md": "chartjs/LICENSE.md",
+    "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    "leaflet/dist/images/layers.png": "leaflet/images/layers.png",
+    "leaflet/dist/images/layers-2x.png": "leaflet/images/layers-2x.png",
+    "leaflet/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
+    "leaflet/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
+    "leaflet/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
+    "leaflet/LICENSE": "leaflet/LICENSE",
 }
 
 
