@@ -110,6 +110,37 @@ def _photo_check(photo) -> tuple[str | None, str]:
     return None, PHOTO_CONTENT_TYPES[kind][1]
 
 
+def _photo_without_metadata(photo, extension: str):
+    """A copy of the photo re-encoded without its metadata (EXIF GPS position,
+    camera serial, time), the orientation applied to the pixels.
+
+    A member's phone often writes their home's coordinates into the photo;
+    the police need the picture, not that. HEIC cannot be decoded without an
+    extra codec, so it is kept as sent. Returns None when the file does not
+    decode as the image its first bytes claim.
+    """
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if extension == ".heic":
+        return photo
+    formats = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+    try:
+        photo.seek(0)
+        with Image.open(photo) as image:
+            image = ImageOps.exif_transpose(image)
+            if formats[extension] == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            out = BytesIO()
+            # No exif/icc/pnginfo arguments: Pillow writes none of them then.
+            image.save(out, format=formats[extension], quality=90)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return ContentFile(out.getvalue(), name=f"photo{extension}")
+
+
 def _street_canonical(network: Network, street: str) -> tuple[str, str | None]:
     street = " ".join((street or "").split())
     if not street:
@@ -214,7 +245,8 @@ def member_report_create(
 
     Raises ValidationError keyed by field for bad input; nothing is stored then.
     The photo (JPEG, PNG, HEIC or WebP, by extension and by content, at most
-    8 MB) is stored under a random name and shown to the police only.
+    8 MB) is stored under a random name without its metadata (EXIF location)
+    and shown to the police only.
     """
     if member.status != Member.Status.ACTIVE:
         raise ValidationError(_("Only active members can send reports."))
@@ -244,7 +276,9 @@ def member_report_create(
     if photo:
         # The member's file name may carry personal data; upload_to makes a
         # random one, and the extension follows the content.
-        photo.name = f"photo{extension}"
+        photo = _photo_without_metadata(photo, extension)
+        if photo is None:
+            raise ValidationError({"photo": _("This file is not a readable photo.")})
     report = None
     try:
         with transaction.atomic():
