@@ -22,10 +22,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore \
     DJANGO_SETTINGS_MODULE=bin_platform.settings.production
 
-# gettext provides msgfmt for compilemessages. Every Python dependency ships
-# as a binary wheel (psycopg2-binary, cryptography, ...): no compiler needed.
+# gettext provides msgfmt for compilemessages; WeasyPrint (charter and report
+# PDFs) renders through Pango, with DejaVu fonts for the text. Every Python
+# dependency ships as a binary wheel (psycopg2-binary, cryptography, ...): no
+# compiler needed.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 # The app runs as the unprivileged user "bin". Debian ships a legacy system
