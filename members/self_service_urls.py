@@ -4,6 +4,7 @@ from django.urls import path
 
 from members import views_self
 from messaging import views_reports
+from surveys import views_self as surveys_views_self
 
 app_name = "self_service"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("leave/", views_self.self_leave, name="leave"),
     path("new-link/", views_self.self_new_link, name="new_link"),
     path("report/", views_reports.self_report, name="report"),
+    path("surveys/<int:pk>/", surveys_views_self.survey_answer, name="survey_answer"),
 ]

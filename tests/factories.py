@@ -113,3 +113,47 @@ class MemberFactory(DjangoModelFactory):
     mobile_phone = factory.Sequence(lambda n: f"+3247{n:07d}")
     language = "nl"
     status = Member.Status.ACTIVE
+
+
+# --- surveys (evaluation surveys) ---------------------------------------------
+
+
+def survey_with_answers(*, network, created_by, answers: int = 0, template: bool = True, **kw):
+    """An open survey of ``network`` (standard template by default) with one
+    invitation per active member and ``answers`` of them answered through
+    the service, each giving the first option / the value 4 / a comment."""
+    from members.models import Member
+    from surveys.models import Invitation, Question, Survey
+    from surveys.services import survey_answer, survey_create
+
+    survey = survey_create(
+        network=network,
+        created_by=created_by,
+        title=kw.pop("title", "Evaluatie"),
+        template_key="bin-evaluation-v1" if template else "",
+    )
+    if not template:
+        Question.objects.create(
+            survey=survey, position=1, kind="scale", text={"nl": "Tevreden?"}, required=True
+        )
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.OPEN, **kw)
+    survey.refresh_from_db()
+    members = list(Member.objects.active().filter(network=network))
+    while len(members) < answers:
+        members.append(MemberFactory(network=network))
+    Invitation.objects.bulk_create(
+        [Invitation(survey=survey, member=m) for m in members], ignore_conflicts=True
+    )
+    for member in members[:answers]:
+        values = {}
+        for q in survey.questions.all():
+            if q.kind == "scale":
+                values[q.pk] = 4
+            elif q.kind == "text":
+                values[q.pk] = "Prima"
+            elif q.kind == "multiple":
+                values[q.pk] = [q.choices[0]["key"]]
+            else:
+                values[q.pk] = q.choices[0]["key"]
+        survey_answer(survey=survey, member=member, answers=values)
+    return survey

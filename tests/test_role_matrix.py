@@ -113,6 +113,20 @@ def _import(w):
     return {"slug": w.network.slug, "pk": draft.pk}
 
 
+def _survey(w, *, status: str = "draft", question: bool = False):
+    from surveys.models import Survey
+    from surveys.services import survey_create
+
+    survey = survey_create(
+        network=w.network, created_by=w.users["officer"], template_key="bin-evaluation-v1"
+    )
+    Survey.objects.filter(pk=survey.pk).update(status=status)
+    kwargs = {"slug": w.network.slug, "pk": survey.pk}
+    if question:
+        kwargs["qpk"] = survey.questions.first().pk
+    return kwargs
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("public:home", lambda w: {}, EVERYONE),
@@ -150,6 +164,17 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("alerts:reports", _slug, MEMBER_DATA),
     ("alerts:report", lambda w: _report(w), MEMBER_DATA),
     ("alerts:report_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
+    # Evaluation surveys: results are aggregates for everyone who sees the
+    # network; building and sending for those who run it.
+    ("surveys:list", _slug, NETWORK_VIEW),
+    ("surveys:create", _slug, MEMBER_DATA),
+    ("surveys:detail", lambda w: _survey(w), NETWORK_VIEW),
+    ("surveys:edit", lambda w: _survey(w), MEMBER_DATA),
+    ("surveys:question_add", lambda w: _survey(w), MEMBER_DATA),
+    ("surveys:question_edit", lambda w: _survey(w, question=True), MEMBER_DATA),
+    ("surveys:results", lambda w: _survey(w, status="open"), NETWORK_VIEW),
+    ("surveys:export_csv", lambda w: _survey(w, status="open"), NETWORK_VIEW),
+    ("surveys:export_xlsx", lambda w: _survey(w, status="closed"), NETWORK_VIEW),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -168,8 +193,14 @@ EXEMPT = {
     "alerts:cancel": "POST only, tests/messaging/test_compose.py",
     "signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
+    "surveys:question_action": "POST only, tests/surveys/test_views.py",
+    "surveys:open": "POST only, tests/surveys/test_views.py",
+    "surveys:close": "POST only, tests/surveys/test_views.py",
+    "surveys:summary": "POST only, tests/surveys/test_views.py",
 }
-NAMESPACES = ("public", "accounts", "networks", "members", "signup", "member_import", "alerts")
+NAMESPACES = (
+    "public", "accounts", "networks", "members", "signup", "member_import", "alerts", "surveys",
+)  # fmt: skip
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "members",
     "messaging",
     "charters",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "members-retention": {
         "task": "members.tasks.member_retention_task",
+        "schedule": 3600.0,
+    },
+    "surveys-close-due": {
+        "task": "surveys.tasks.survey_close_due_task",
         "schedule": 3600.0,
     },
 }

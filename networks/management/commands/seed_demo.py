@@ -35,6 +35,7 @@ from members.models import ConsentRecord, Language, Member
 from members.services import member_create
 from networks.models import Country, Municipality, Network, PoliceZone, Role, Street
 from networks.services import role_grant
+from surveys import demo as surveys_demo
 
 DEMO_EMAIL_DOMAIN = "demo.bin"
 # Printed on every run on purpose: these accounts exist only in demo databases.
@@ -713,6 +714,7 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
         Member.objects.filter(network__in=networks.values(), email_verified_at__isnull=True).update(
             email_verified_at=now, phone_verified_at=now
         )
+        surveys_demo.seed_surveys()
     return result
 
 

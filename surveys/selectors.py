@@ -1,0 +1,402 @@
+"""Reads of evaluation surveys: lists, results, benchmark, summary, export.
+
+Results are aggregates only. Below ``MIN_RESPONSES`` answers nothing but the
+response rate is shown, on screen and in the exports alike, so that a
+handful of answers cannot be traced to the few members who gave them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from members.models import Member
+from networks.models import Network
+from surveys.models import (
+    MIN_RESPONSES,
+    SCALE_VALUES,
+    Answer,
+    Invitation,
+    Question,
+    Survey,
+    localized,
+)
+
+
+def survey_list(*, network: Network) -> QuerySet[Survey]:
+    return (
+        Survey.objects.filter(network=network)
+        .annotate(
+            response_count=Count("responses", distinct=True),
+            question_count=Count("questions", distinct=True),
+        )
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+
+
+def member_open_surveys(*, member: Member) -> QuerySet[Survey]:
+    """Open surveys of the member's network that they were asked and have not answered."""
+    if member.status != Member.Status.ACTIVE:
+        return Survey.objects.none()
+    return (
+        Survey.objects.filter(
+            network_id=member.network_id,
+            status=Survey.Status.OPEN,
+            invitations__member=member,
+            invitations__answered=False,
+        )
+        .exclude(closes_on__lt=timezone.localdate())
+        .order_by("opens_at")
+    )
+
+
+def survey_response_rate(*, survey: Survey) -> dict:
+    counts = Invitation.objects.filter(survey=survey).aggregate(
+        invited=Count("pk"), answered=Count("pk", filter=Q(answered=True))
+    )
+    invited, answered = counts["invited"], counts["answered"]
+    return {
+        "invited": invited,
+        "answered": answered,
+        "percent": round(100 * answered / invited) if invited else 0,
+    }
+
+
+@dataclass
+class OptionResult:
+    key: str
+    label: str
+    count: int = 0
+    percent: int = 0
+    benchmark: int | None = None
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    number: int
+    text: str
+    kind: str
+    kind_label: str
+    answered: int = 0
+    options: list[OptionResult] = field(default_factory=list)
+    mean: float | None = None
+    texts: list[str] = field(default_factory=list)
+    # None: no benchmark (custom question); {"suppressed": True}: too few answers.
+    benchmark: dict | None = None
+
+    @property
+    def chart(self) -> dict:
+        return {
+            "id": self.question.pk,
+            "kind": self.kind,
+            "labels": [o.label for o in self.options],
+            "values": [o.percent for o in self.options],
+            "benchmark": (
+                [o.benchmark for o in self.options]
+                if self.benchmark and not self.benchmark.get("suppressed")
+                else None
+            ),
+        }
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def _options(question: Question, language: str) -> list[OptionResult]:
+    if question.kind == Question.Kind.SCALE:
+        return [OptionResult(key=str(v), label=str(v)) for v in SCALE_VALUES]
+    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        return [OptionResult(key=k, label=label) for k, label in question.choice_labels(language)]
+    return []
+
+
+def _tally(rows) -> tuple[int, Counter, list[int], list[str]]:
+    """Answers given, counts per option key, scale values and texts."""
+    counter: Counter = Counter()
+    scales: list[int] = []
+    texts: list[str] = []
+    n = 0
+    for choices, scale, text in rows:
+        n += 1
+        for key in choices or []:
+            counter[key] += 1
+        if scale is not None:
+            scales.append(scale)
+            counter[str(scale)] += 1
+        if text:
+            texts.append(text)
+    return n, counter, scales, texts
+
+
+def survey_benchmark(*, survey: Survey) -> dict[str, dict]:
+    """Per template question key: how the members of *other* networks answered
+    the same standard question. Aggregates only, and only from at least
+    ``MIN_RESPONSES`` answers; fewer gives ``{"suppressed": True}``."""
+    if not survey.template_key:
+        return {}
+    rows = (
+        Answer.objects.filter(
+            question__survey__template_key=survey.template_key,
+            question__survey__status__in=[Survey.Status.OPEN, Survey.Status.CLOSED],
+        )
+        .exclude(question__survey__network_id=survey.network_id)
+        .exclude(question__template_question_key="")
+        .values_list(
+            "question__template_question_key",
+            "choices",
+            "scale",
+            "question__survey__network_id",
+        )
+    )
+    grouped: dict[str, list] = defaultdict(list)
+    networks: dict[str, set] = defaultdict(set)
+    for key, choices, scale, network_id in rows:
+        grouped[key].append((choices, scale, ""))
+        networks[key].add(network_id)
+    result = {}
+    for key, answers in grouped.items():
+        n, counter, scales, _texts = _tally(answers)
+        if n < MIN_RESPONSES:
+            result[key] = {"suppressed": True, "n": n}
+            continue
+        result[key] = {
+            "suppressed": False,
+            "n": n,
+            "networks": len(networks[key]),
+            "percent": {k: _percent(c, n) for k, c in counter.items()},
+            "mean": round(sum(scales) / len(scales), 1) if scales else None,
+        }
+    return result
+
+
+def survey_results(*, survey: Survey, language: str | None = None) -> dict:
+    """Everything the results page, the exports and the summary show."""
+    language = language or translation.get_language() or survey.network.default_language
+    rate = survey_response_rate(survey=survey)
+    responses = survey.responses.count()
+    shown = responses >= MIN_RESPONSES
+    questions = list(survey.questions.select_related("survey__network").order_by("position", "pk"))
+    by_question: dict[int, list] = defaultdict(list)
+    if shown:
+        # Ordered by the random key: free-text answers come in no telling order.
+        for qid, choices, scale, text in (
+            Answer.objects.filter(response__survey=survey)
+            .order_by("pk")
+            .values_list("question_id", "choices", "scale", "text")
+        ):
+            by_question[qid].append((choices, scale, text))
+    benchmark = survey_benchmark(survey=survey) if shown else {}
+    results = []
+    for number, question in enumerate(questions, start=1):
+        result = QuestionResult(
+            question=question,
+            number=number,
+            text=question.text_in(language),
+            kind=question.kind,
+            kind_label=str(Question.Kind(question.kind).label),
+            options=_options(question, language),
+        )
+        if shown:
+            n, counter, scales, texts = _tally(by_question.get(question.pk, []))
+            result.answered = n
+            for option in result.options:
+                option.count = counter.get(option.key, 0)
+                option.percent = _percent(option.count, n)
+            if scales:
+                result.mean = round(sum(scales) / len(scales), 1)
+            result.texts = texts
+            if question.template_question_key and question.kind != Question.Kind.TEXT:
+                bench = benchmark.get(question.template_question_key)
+                result.benchmark = bench or {"suppressed": True, "n": 0}
+                if bench and not bench["suppressed"]:
+                    for option in result.options:
+                        option.benchmark = bench["percent"].get(option.key, 0)
+        results.append(result)
+    return {
+        "survey": survey,
+        "rate": rate,
+        "responses": responses,
+        "shown": shown,
+        "min_responses": MIN_RESPONSES,
+        "questions": results,
+        "has_benchmark": bool(survey.template_key),
+    }
+
+
+def survey_charts(*, results: dict) -> list[dict]:
+    """The chart data of the results page (read by static/src/survey_charts.js)."""
+    if not results["shown"]:
+        return []
+    return [q.chart for q in results["questions"] if q.kind != Question.Kind.TEXT]
+
+
+# --- summary for members ------------------------------------------------------
+
+
+def survey_summary_texts(*, survey: Survey) -> dict:
+    """The text of the results message, in each of the network's languages:
+    response rate, then the key figure of every closed question."""
+    network = survey.network
+    texts = {}
+    for code in network.languages or ["nl"]:
+        with translation.override(code):
+            results = survey_results(survey=survey, language=code)
+            rate = results["rate"]
+            lines = [
+                _(
+                    "Results of the survey “%(title)s”: %(answered)s of %(invited)s members "
+                    "answered (%(percent)s%%). Thank you for taking part!"
+                )
+                % {"title": survey.title, **rate}
+            ]
+            if results["shown"]:
+                for q in results["questions"]:
+                    figure = _key_figure(q)
+                    if figure:
+                        lines.append(f"- {q.text} {figure}")
+            sms = lines[0]
+            texts[code] = {
+                "sms": sms,
+                "subject": _("Results: %(title)s") % {"title": survey.title},
+                "body": "\n".join(lines),
+            }
+    return texts
+
+
+def _key_figure(q: QuestionResult) -> str:
+    if not q.answered:
+        return ""
+    if q.kind == Question.Kind.SCALE and q.mean is not None:
+        return _("Average: %(mean)s out of 5.") % {"mean": f"{q.mean:.1f}"}
+    if q.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and q.options:
+        top = max(q.options, key=lambda o: o.count)
+        return _("Most chosen: %(label)s (%(percent)s%%).") % {
+            "label": top.label,
+            "percent": top.percent,
+        }
+    return ""
+
+
+# --- export -------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_safe(value):
+    """Keep spreadsheets from running member text that starts like a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def survey_export_rows(*, results: dict) -> tuple[list[str], list[list]]:
+    """The results as one table: the same figures as the results page."""
+    header = [
+        _("Number"),
+        _("Question"),
+        _("Kind"),
+        _("Answer"),
+        _("Count"),
+        _("Percent"),
+        _("Average"),
+        _("Other networks"),
+    ]
+    rate = results["rate"]
+    rows: list[list] = [
+        [
+            "",
+            _("Response rate"),
+            "",
+            f"{rate['answered']} / {rate['invited']}",
+            rate["answered"],
+            rate["percent"],
+            "",
+            "",
+        ]
+    ]
+    if not results["shown"]:
+        return header, rows
+    for q in results["questions"]:
+        bench = q.benchmark
+        suppressed = bool(bench and bench.get("suppressed"))
+        if q.kind == Question.Kind.TEXT:
+            for text in q.texts:
+                rows.append([q.number, q.text, q.kind_label, _cell_safe(text), "", "", "", ""])
+            continue
+        for option in q.options:
+            other = ""
+            if suppressed:
+                other = f"< {MIN_RESPONSES}"
+            elif option.benchmark is not None:
+                other = option.benchmark
+            rows.append(
+                [q.number, q.text, q.kind_label, option.label, option.count, option.percent,
+                 "", other]
+            )  # fmt: skip
+        other_mean = ""
+        if suppressed:
+            other_mean = f"< {MIN_RESPONSES}"
+        elif bench and bench.get("mean") is not None:
+            other_mean = bench["mean"]
+        rows.append(
+            [q.number, q.text, q.kind_label, _("Answered"), q.answered, "",
+             q.mean if q.mean is not None else "", other_mean]
+        )  # fmt: skip
+    return header, [[_cell_safe(c) for c in row] for row in rows]
+
+
+def survey_export_csv(*, results: dict) -> str:
+    import csv
+    import io
+
+    header, rows = survey_export_rows(results=results)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return "\ufeff" + out.getvalue()
+
+
+def survey_export_xlsx(*, results: dict) -> bytes:
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Font
+
+    header, rows = survey_export_rows(results=results)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = _("Results")[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGH", (8, 50, 16, 40, 8, 8, 8, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = [
+    "localized",
+    "member_open_surveys",
+    "survey_benchmark",
+    "survey_charts",
+    "survey_export_csv",
+    "survey_export_rows",
+    "survey_export_xlsx",
+    "survey_list",
+    "survey_response_rate",
+    "survey_results",
+    "survey_summary_texts",
+]

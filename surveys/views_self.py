@@ -1,0 +1,71 @@
+"""The member's side: answering a survey from their personal page.
+
+Reuses the personal-page wrapper of ``members.views_self`` (signed link,
+same invalid-link page, no Referer, no caching, no indexing).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from members.models import Member
+from members.views_self import personal_page
+from surveys import services
+from surveys.forms import SurveyAnswerForm
+from surveys.models import Invitation, Survey
+
+
+@personal_page
+@require_http_methods(["GET", "POST"])
+def survey_answer(request: HttpRequest, pk: int, *, member: Member, token: str) -> HttpResponse:
+    network = member.network
+    survey = Survey.objects.filter(pk=pk, network=network).select_related("network").first()
+    invitation = Invitation.objects.filter(survey=survey, member=member).first() if survey else None
+    context = {"member": member, "network": network, "token": token, "survey": survey}
+    if survey is None or invitation is None or member.status != Member.Status.ACTIVE:
+        return render(request, "surveys/self/unavailable.html", context, status=404)
+    if request.GET.get("done") and invitation.answered:
+        return render(request, "surveys/self/thanks.html", context)
+    if invitation.answered:
+        return render(request, "surveys/self/already.html", context)
+    closed = survey.status != Survey.Status.OPEN or (
+        survey.closes_on is not None and survey.closes_on < timezone.localdate()
+    )
+    if closed:
+        return render(request, "surveys/self/closed.html", context)
+    form = SurveyAnswerForm(
+        request.POST if request.method == "POST" else None,
+        survey=survey,
+        language=request.LANGUAGE_CODE,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(survey=survey, member=member, answers=form.answers())
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "already_answered":
+                return render(request, "surveys/self/already.html", context)
+            if getattr(exc, "code", None) == "closed":
+                return render(request, "surveys/self/closed.html", context)
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            # Redirected, so that reloading the thank-you page sends nothing twice.
+            return redirect(
+                reverse("self_service:survey_answer", args=[token, survey.pk]) + "?done=1"
+            )
+    return render(
+        request,
+        "surveys/self/answer.html",
+        {**context, "form": form, "intro": survey.intro, "title": survey.title},
+    )
+
+
+__all__ = ["survey_answer"]
