@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from charters import views_self as charters_views_self
 from members import views_self
 from messaging import views_reports
 
@@ -13,4 +14,9 @@ urlpatterns = [
     path("leave/", views_self.self_leave, name="leave"),
     path("new-link/", views_self.self_new_link, name="new_link"),
     path("report/", views_reports.self_report, name="report"),
+    path(
+        "house-rules/accept/",
+        charters_views_self.self_house_rules_accept,
+        name="house_rules_accept",
+    ),
 ]
