@@ -28,3 +28,120 @@ def house_rules_current(*, network: Network) -> CurrentHouseRules:
         return CurrentHouseRules(version=latest.version, text=latest.text, is_standard=False)
     text = render_to_string("charters/standard_house_rules.txt", {"network": network})
     return CurrentHouseRules(version=STANDARD_VERSION, text=text, is_standard=True)
+
+
+# --------------------------------------------------------------------------
+# Charter and founding (Founding and governance issue)
+# --------------------------------------------------------------------------
+
+
+def charter_in_force(*, network: Network):
+    """The network's charter in force: its latest version signed by all three
+    parties, or None. Messaging reads its communication plan."""
+    from charters.models import CharterVersion
+
+    return (
+        CharterVersion.objects.filter(network=network, status=CharterVersion.Status.SIGNED)
+        .order_by("-number")
+        .first()
+    )
+
+
+def charter_working(*, network: Network):
+    """The version being written or signed (draft or submitted), or None."""
+    from charters.models import CharterVersion
+
+    return (
+        CharterVersion.objects.filter(
+            network=network,
+            status__in=[CharterVersion.Status.DRAFT, CharterVersion.Status.SUBMITTED],
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def charter_versions(*, network: Network):
+    from charters.models import CharterVersion
+
+    return (
+        CharterVersion.objects.filter(network=network)
+        .select_related("created_by")
+        .order_by("-number")
+    )
+
+
+def charter_signatures(*, version) -> dict:
+    """Party → its valid signature on ``version`` (voided ones left out)."""
+    return {s.party: s for s in version.signatures.filter(voided_at__isnull=True)}
+
+
+def charter_parties_of(*, user, network: Network) -> list[str]:
+    """The charter parties ``user`` may sign for in ``network``.
+
+    The coordinator (not a co-coordinator), a mandated officer of the
+    network's zone and municipal staff of its municipality (mayor or
+    delegate). Admins are no party: they sign nothing.
+    """
+    from charters.models import CharterSignature
+    from networks.selectors import user_roles
+
+    if user is None or not user.is_authenticated:
+        return []
+    roles = user_roles(user=user)
+    parties = []
+    if network.pk in roles.coordinator_of:
+        parties.append(CharterSignature.Party.COORDINATOR)
+    if network.police_zone_id in roles.officer_of_zones:
+        parties.append(CharterSignature.Party.OFFICER)
+    if network.municipality_id in roles.staff_of_municipalities:
+        parties.append(CharterSignature.Party.MUNICIPALITY)
+    return parties
+
+
+def founding_progress(*, network: Network) -> dict:
+    """The founding steps in order, with how many are done (for the progress bar).
+
+    Reads only: steps not created yet show as open.
+    """
+    from charters.models import FoundingStep
+
+    existing = {
+        s.step: s
+        for s in FoundingStep.objects.filter(network=network).prefetch_related("attachments")
+    }
+    steps = []
+    for position, (code, label) in enumerate(FoundingStep.Step.choices, start=1):
+        row = existing.get(code)
+        steps.append({"code": code, "label": label, "position": position, "row": row})
+    done = sum(1 for s in steps if s["row"] is not None and s["row"].done_on)
+    total = len(steps)
+    return {
+        "steps": steps,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
+    }
+
+
+def member_house_rules_status(*, member) -> dict:
+    """The house rules in force for a member's network, and whether the member
+    accepted exactly that version (the personal page asks when not)."""
+    from members.models import ConsentRecord
+
+    current = house_rules_current(network=member.network)
+    accepted = (
+        ConsentRecord.objects.filter(
+            member=member,
+            subject=ConsentRecord.Subject.HOUSE_RULES,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("-given_at", "-pk")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return {
+        "current": current,
+        "accepted_version": accepted,
+        "up_to_date": accepted == current.version,
+    }

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from charters import views_self as charters_views_self
 from members import views_self
 from messaging import views_reports
 from surveys import views_self as surveys_views_self
@@ -15,4 +16,9 @@ urlpatterns = [
     path("new-link/", views_self.self_new_link, name="new_link"),
     path("report/", views_reports.self_report, name="report"),
     path("surveys/<int:pk>/", surveys_views_self.survey_answer, name="survey_answer"),
+    path(
+        "house-rules/accept/",
+        charters_views_self.self_house_rules_accept,
+        name="house_rules_accept",
+    ),
 ]

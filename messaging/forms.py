@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
-from messaging.selectors import communication_policy
+from messaging.selectors import communication_policy, plan_channel_error
 from messaging.sms import sms_length
 from networks.models import Network, Street
 from networks.selectors import user_roles
@@ -148,11 +148,26 @@ class MessageForm(forms.Form):
                     _("As coordinator of %(network)s you can send: %(kinds)s.")
                     % {"network": network, "kinds": labels},
                 )
+        self._check_plan(data, networks)
         if data.get("kind") != Message.Kind.FEEDBACK and data.get("follows"):
             self.add_error("follows", _("Only feedback follows an alert."))
         data["texts"] = texts
         data["street_list"] = streets
         return data
+
+    def _check_plan(self, data: dict, networks) -> None:
+        """Channels the networks' signed communication plans allow for the kind
+        (for everyone, the police too), each refusal next to its checkbox."""
+        kind = data.get("kind")
+        if not kind:
+            return
+        for network in networks:
+            allowed = communication_policy(network=network).channels_for(kind)
+            for name, channel in (("by_sms", "sms"), ("by_email", "email"), ("by_voice", "voice")):
+                if data.get(name) and channel not in allowed:
+                    self.add_error(
+                        name, plan_channel_error(network=network, kind=kind, allowed=allowed)
+                    )
 
     def sms_lengths(self) -> dict:
         return {code: sms_length(self.data.get(f"sms_{code}", "")) for code, _ in LANGUAGES}

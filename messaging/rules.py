@@ -2,8 +2,9 @@
 
 The object is a Network. Mandated officers (and admins) write and publish to
 the networks of their zone; coordinators follow their own network's messages.
-Sending by coordinators, with the officer's approval, follows the charter's
-communication plan (Founding and governance issue).
+Sending by coordinators, with the officer's approval, follows the
+communication plan of the network's signed charter
+(``messaging.selectors.communication_policy``).
 """
 
 import rules
@@ -37,11 +38,7 @@ def can_publish_message(user, message) -> bool:
         if user.has_perm("messaging.send_to_network", network):
             return True
         policy = communication_policy(network=network)
-        return (
-            runs_network(user, network)
-            and not policy.needs_approval
-            and message.kind in policy.coordinator_kinds
-        )
+        return runs_network(user, network) and policy.coordinator_may_publish(message.kind)
 
     networks = list(message.networks.all())
     return bool(networks) and all(allowed(n) for n in networks)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -113,17 +114,58 @@ def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> 
     )
 
 
+ALL_CHANNELS = ("sms", "email", "voice")
+
+
 @dataclass(frozen=True)
 class CommunicationPolicy:
-    """What a network's coordinators may send, and whether the officer approves first."""
+    """A network's communication plan as it applies to sending.
+
+    ``coordinator_kinds``: the kinds its coordinators may write.
+    ``approval``: per kind, whether the mandated officer approves a
+    coordinator's message first (kinds not named follow ``needs_approval``).
+    ``channels``: per kind, the channels it may go through (kinds not named,
+    or no mapping at all, may use every channel).
+    ``charter_number``: the signed charter version it comes from, if any.
+    """
 
     coordinator_kinds: tuple[str, ...]
-    needs_approval: bool
+    needs_approval: bool = True
+    approval: Mapping[str, bool] = field(default_factory=dict)
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    response_times: Mapping[str, str] = field(default_factory=dict)
+    charter_number: int | None = None
+
+    def approves(self, kind: str) -> bool:
+        """Whether a coordinator's message of this kind waits for the officer."""
+        return self.approval.get(kind, self.needs_approval)
+
+    def coordinator_may_publish(self, kind: str) -> bool:
+        """A coordinator publishes this kind directly, without approval."""
+        return kind in self.coordinator_kinds and not self.approves(kind)
+
+    def channels_for(self, kind: str) -> tuple[str, ...]:
+        return tuple(self.channels.get(kind, ALL_CHANNELS))
+
+    @classmethod
+    def from_plan(cls, plan: dict, *, charter_number: int | None = None) -> CommunicationPolicy:
+        """From a charter's communication plan (see charters.plan)."""
+        kinds = tuple(
+            k for k in Message.Kind.values if (plan.get(k) or {}).get("coordinator_may_send")
+        )
+        return cls(
+            coordinator_kinds=kinds,
+            approval={k: bool((plan.get(k) or {}).get("officer_approves")) for k in plan},
+            channels={k: tuple((plan.get(k) or {}).get("channels") or ()) for k in plan},
+            response_times={k: str((plan.get(k) or {}).get("response_time", "")) for k in plan},
+            charter_number=charter_number,
+        )
 
 
 # Until a network has a signed charter, the circular's default: the police send
 # urgent alerts and feedback; coordinators send prevention tips and general
-# information after the mandated officer approved them.
+# information after the mandated officer approved them. No channel is ruled
+# out before the partners agree on them in the charter.
 DEFAULT_POLICY = CommunicationPolicy(
     coordinator_kinds=(Message.Kind.PREVENTION, Message.Kind.INFO), needs_approval=True
 )
@@ -132,10 +174,50 @@ DEFAULT_POLICY = CommunicationPolicy(
 def communication_policy(*, network: Network) -> CommunicationPolicy:
     """The network's communication plan as it applies to sending.
 
-    The one place Messaging reads it: the Founding and governance issue makes
-    it come from the network's signed charter.
+    The one place Messaging reads it: the plan of the network's charter in
+    force (its latest version signed by all three parties), else the default.
     """
-    return DEFAULT_POLICY
+    from charters.selectors import charter_in_force
+
+    charter = charter_in_force(network=network)
+    if charter is None or not charter.communication_plan:
+        return DEFAULT_POLICY
+    return CommunicationPolicy.from_plan(charter.communication_plan, charter_number=charter.number)
+
+
+def message_plan_problems(*, message: Message) -> dict[str, list[str]]:
+    """Field → what the networks' communication plans refuse in this message.
+
+    Channels a kind may not use, for everyone (the police too: the plan was
+    agreed by all partners). Checked by the compose form, shown on the
+    preview and enforced again when publishing, since a plan may change
+    between writing and publishing.
+    """
+    problems: dict[str, list[str]] = {}
+    chosen = [
+        ("by_sms", "sms", message.by_sms),
+        ("by_email", "email", message.by_email),
+        ("by_voice", "voice", message.by_voice),
+    ]
+    for network in message.networks.all():
+        allowed = communication_policy(network=network).channels_for(message.kind)
+        for field_name, channel, on in chosen:
+            if on and channel not in allowed:
+                problems.setdefault(field_name, []).append(
+                    plan_channel_error(network=network, kind=message.kind, allowed=allowed)
+                )
+    return problems
+
+
+def plan_channel_error(*, network: Network, kind: str, allowed) -> str:
+    from django.utils.translation import gettext as _
+
+    labels = dict(Delivery.Channel.choices)
+    return _("The communication plan of %(network)s sends %(kind)s only by: %(channels)s.") % {
+        "network": network,
+        "kind": str(Message.Kind(kind).label).lower(),
+        "channels": ", ".join(str(labels.get(c, c)) for c in allowed) or "—",
+    }
 
 
 def messages_awaiting_approval(*, user) -> QuerySet[Message]:

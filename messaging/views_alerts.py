@@ -17,6 +17,7 @@ from messaging.models import Message
 from messaging.selectors import (
     message_failures,
     message_history,
+    message_plan_problems,
     message_preview,
     message_progress,
     message_templates_for,
@@ -106,6 +107,9 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
         context["preview"] = message_preview(message=message)
+        context["plan_problems"] = [
+            text for texts in message_plan_problems(message=message).values() for text in texts
+        ]
     else:
         # A message to several networks: each viewer sees the failures and
         # replies of the networks they follow only.

@@ -157,3 +157,35 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
                 values[q.pk] = q.choices[0]["key"]
         survey_answer(survey=survey, member=member, answers=values)
     return survey
+
+
+# --- Charters (Founding and governance: charter and founding checklist) --------
+
+
+def charter_submitted(network, *, by):
+    """A charter version of ``network`` started from the defaults and submitted."""
+    from charters.services import charter_draft_create, charter_submit
+
+    version = charter_draft_create(network=network, created_by=by)
+    return charter_submit(version=version, submitted_by=by)
+
+
+def charter_signed(network, *, coordinator, officer, municipal):
+    """A charter version signed by all three parties (in force)."""
+    from charters.services import charter_sign
+
+    version = charter_submitted(network, by=coordinator)
+    for party, user in (
+        ("coordinator", coordinator),
+        ("officer", officer),
+        ("municipality", municipal),
+    ):
+        charter_sign(
+            version=version,
+            user=user,
+            party=party,
+            name=user.get_full_name() or "X",
+            role_title="Role",
+        )
+    version.refresh_from_db()
+    return version

@@ -127,6 +127,29 @@ def _survey(w, *, status: str = "draft", question: bool = False):
     return kwargs
 
 
+CHARTER_PARTIES = frozenset({"coordinator", "officer", "municipal"})
+FOUNDING_EDIT = frozenset({"admin", "coordinator", "co_coordinator", "officer", "municipal"})
+
+
+def _charter(w):
+    from tests.factories import charter_submitted
+
+    version = charter_submitted(w.network, by=w.users["coordinator"])
+    return {"slug": w.network.slug, "number": version.number}
+
+
+def _founding_attachment(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from charters.services import founding_attachment_add, founding_steps_ensure
+
+    step = founding_steps_ensure(network=w.network)[0]
+    attachment = founding_attachment_add(
+        step=step, upload=SimpleUploadedFile("minutes.png", _PNG), uploaded_by=w.users["admin"]
+    )
+    return {"slug": w.network.slug, "pk": attachment.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("public:home", lambda w: {}, EVERYONE),
@@ -175,6 +198,15 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("surveys:results", lambda w: _survey(w, status="open"), NETWORK_VIEW),
     ("surveys:export_csv", lambda w: _survey(w, status="open"), NETWORK_VIEW),
     ("surveys:export_xlsx", lambda w: _survey(w, status="closed"), NETWORK_VIEW),
+    # Founding and governance: charter and founding checklist (h5a).
+    ("charters:detail", _slug, NETWORK_VIEW),
+    ("charters:version", lambda w: _charter(w), NETWORK_VIEW),
+    ("charters:pdf", lambda w: _charter(w), NETWORK_VIEW),
+    ("charters:edit", lambda w: _charter(w), NETWORK_EDIT),
+    ("charters:sign", lambda w: _charter(w), CHARTER_PARTIES),
+    ("charters:founding", _slug, NETWORK_VIEW),
+    ("charters:founding_step", lambda w: {**_slug(w), "step": "preparation"}, FOUNDING_EDIT),
+    ("charters:founding_attachment", lambda w: _founding_attachment(w), NETWORK_VIEW),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -197,10 +229,21 @@ EXEMPT = {
     "surveys:open": "POST only, tests/surveys/test_views.py",
     "surveys:close": "POST only, tests/surveys/test_views.py",
     "surveys:summary": "POST only, tests/surveys/test_views.py",
+    "charters:start": "POST only, test_charter_post_matrix below",
+    "charters:submit": "POST only, test_charter_post_matrix below",
+    "charters:founding_attachment_delete": "POST only, tests/charters/test_founding.py",
 }
 NAMESPACES = (
-    "public", "accounts", "networks", "members", "signup", "member_import", "alerts", "surveys",
-)  # fmt: skip
+    "public",
+    "accounts",
+    "networks",
+    "members",
+    "signup",
+    "member_import",
+    "alerts",
+    "surveys",
+    "charters",
+)
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
@@ -327,3 +370,25 @@ def test_member_action_post_matrix(client, world, role):
                 assert response["Location"].startswith(reverse("account_login"))
             else:
                 assert response.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_charter_post_matrix(client, world, role):
+    """Starting and submitting a charter version: those who edit the charter only."""
+    from charters.models import CharterVersion
+
+    client = _client_for(client, world, role)
+    response = client.post(reverse("charters:start", kwargs=_slug(world)))
+    version = CharterVersion.objects.filter(network=world.network).first()
+    if role in NETWORK_EDIT:
+        assert response.status_code == 302 and version is not None
+        response = client.post(
+            reverse("charters:submit", kwargs={**_slug(world), "number": version.number})
+        )
+        version.refresh_from_db()
+        assert version.status == CharterVersion.Status.SUBMITTED, role
+    else:
+        assert version is None
+        assert response.status_code in (302, 403)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("account_login"))

@@ -318,6 +318,9 @@ STORAGES = {
 # check permissions, never by the web server directly.
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media-not-public/"
+# Founding-step attachments (minutes, the paper charter, letters): the largest
+# accepted upload, in bytes.
+FOUNDING_ATTACHMENT_MAX_BYTES = env.int("FOUNDING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -215,8 +215,14 @@ def message_cancel(*, message: Message, cancelled_by) -> int:
 
 
 @transaction.atomic
-def message_publish(*, message: Message, published_by) -> Message:
-    """Publish a draft (or approved) message; the fan-out starts after commit."""
+def message_publish(*, message: Message, published_by, check_plan: bool = True) -> Message:
+    """Publish a draft (or approved) message; the fan-out starts after commit.
+
+    The channels must be ones the networks' communication plans allow for the
+    kind (``messaging.selectors.message_plan_problems``). ``check_plan=False``
+    is for the platform's own notices about the charter itself (new house
+    rules), which are not messages of the plan.
+    """
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status not in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
         raise ValidationError(_("Only a draft can be published."))
@@ -226,6 +232,12 @@ def message_publish(*, message: Message, published_by) -> Message:
         raise ValidationError({"networks": _("Choose at least one network.")})
     if not (message.by_sms or message.by_email or message.by_voice):
         raise ValidationError({"by_sms": _("Choose at least one channel.")})
+    if check_plan:
+        from messaging.selectors import message_plan_problems
+
+        problems = message_plan_problems(message=message)
+        if problems:
+            raise ValidationError(problems)
     message.status = Message.Status.PUBLISHED
     message.published_at = timezone.now()
     if message.approved_by_id is None:

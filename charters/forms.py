@@ -1,0 +1,169 @@
+"""Forms of the charter and the founding checklist. They only read and check
+input; the services decide."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from charters.models import CharterSignature, CharterVersion, FoundingStep
+from charters.plan import CHANNEL_LABELS, CHANNELS, KINDS, plan_errors
+from messaging.models import Message
+
+
+class CharterForm(forms.ModelForm):
+    """The charter's text fields plus one row per message kind of the
+    communication plan (channels, who sends, approval, response time)."""
+
+    class Meta:
+        model = CharterVersion
+        fields = [
+            "coordinator_contact",
+            "police_contact",
+            "municipality_contact",
+            "other_partners",
+            "sms_budget",
+            "signs_cost",
+            "other_costs",
+            "paid_by",
+            "member_fee",
+            "communication_notes",
+            "house_rules",
+        ]
+        widgets = {
+            "coordinator_contact": forms.Textarea(attrs={"rows": 3}),
+            "police_contact": forms.Textarea(attrs={"rows": 3}),
+            "municipality_contact": forms.Textarea(attrs={"rows": 3}),
+            "other_partners": forms.Textarea(attrs={"rows": 2}),
+            "other_costs": forms.Textarea(attrs={"rows": 2}),
+            "paid_by": forms.Textarea(attrs={"rows": 2}),
+            "communication_notes": forms.Textarea(attrs={"rows": 3}),
+            "house_rules": forms.Textarea(attrs={"rows": 12}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = (self.instance.communication_plan or {}) if self.instance else {}
+        channel_choices = [(c, CHANNEL_LABELS[c]) for c in CHANNELS]
+        for kind in KINDS:
+            entry = plan.get(kind) or {}
+            self.fields[f"{kind}_channels"] = forms.MultipleChoiceField(
+                label=_("Channels"),
+                choices=channel_choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=entry.get("channels", []),
+            )
+            self.fields[f"{kind}_coordinator"] = forms.BooleanField(
+                label=_("Coordinators may send"),
+                required=False,
+                initial=entry.get("coordinator_may_send", False),
+            )
+            self.fields[f"{kind}_approves"] = forms.BooleanField(
+                label=_("The officer approves coordinators' messages"),
+                required=False,
+                initial=entry.get("officer_approves", True),
+            )
+            self.fields[f"{kind}_response"] = forms.CharField(
+                label=_("Expected response time"),
+                required=False,
+                max_length=200,
+                initial=entry.get("response_time", ""),
+            )
+        self.fields["house_rules"].required = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def plan_rows(self) -> list[dict]:
+        """The plan's fields grouped per kind, for the table in the template."""
+        return [
+            {
+                "kind": kind,
+                "label": Message.Kind(kind).label,
+                "channels": self[f"{kind}_channels"],
+                "coordinator": self[f"{kind}_coordinator"],
+                "approves": self[f"{kind}_approves"],
+                "response": self[f"{kind}_response"],
+            }
+            for kind in KINDS
+        ]
+
+    def clean(self):
+        data = super().clean()
+        plan = {
+            kind: {
+                "channels": data.get(f"{kind}_channels") or [],
+                "coordinator_may_send": bool(data.get(f"{kind}_coordinator")),
+                "officer_approves": bool(data.get(f"{kind}_approves")),
+                "response_time": (data.get(f"{kind}_response") or "").strip(),
+            }
+            for kind in KINDS
+        }
+        for kind, message in plan_errors(plan).items():
+            field = f"{kind}_channels" if not plan[kind]["channels"] else f"{kind}_approves"
+            self.add_error(field, message)
+        data["communication_plan"] = plan
+        return data
+
+    def charter_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {name: data[name] for name in self.Meta.fields}
+        fields["communication_plan"] = data["communication_plan"]
+        return fields
+
+
+class SignForm(forms.Form):
+    party = forms.ChoiceField(label=_("I sign as"))
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    role_title = forms.CharField(
+        label=_("Your role"),
+        max_length=200,
+        help_text=_("E.g. coordinator, inspector, mayor, alderman for safety."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have read this version of the charter and sign it on behalf of my party."),
+    )
+
+    def __init__(self, *args, parties: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [(p, CharterSignature.Party(p).label) for p in parties]
+        if len(parties) == 1:
+            self.fields["party"].initial = parties[0]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class FoundingStepForm(forms.ModelForm):
+    class Meta:
+        model = FoundingStep
+        fields = ["done_on", "responsible", "notes"]
+        widgets = {
+            "done_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.step == FoundingStep.Step.SIGNED:
+            self.fields["done_on"].disabled = True
+            self.fields["done_on"].help_text = _(
+                "Filled in when all three parties have signed the charter in the app."
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Attach a file"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PDF, PNG, JPEG, Word, Excel or OpenDocument; at most %(mb)s MB."
+        ) % {"mb": settings.FOUNDING_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        self.helper = FormHelper()
+        self.helper.form_tag = False

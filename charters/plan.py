@@ -1,0 +1,106 @@
+"""The communication plan of a charter: its shape, defaults and validation.
+
+A plan holds one entry per message kind (the kinds of ``messaging.Message``)::
+
+    {"urgent": {"channels": ["sms", "voice"], "coordinator_may_send": false,
+                "officer_approves": true, "response_time": "15 minutes"}, ...}
+
+Messaging reads the signed plan through ``messaging.selectors.communication_policy``;
+nothing about kinds, channels or approval is configured a second time.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+KINDS = ("urgent", "feedback", "prevention", "info")
+CHANNELS = ("sms", "email", "voice")
+CHANNEL_LABELS = {
+    "sms": gettext_lazy("SMS"),
+    "email": gettext_lazy("Email"),
+    "voice": gettext_lazy("Voice call"),
+}
+
+
+def default_plan() -> dict:
+    """The circular's usual plan, as Messaging applies it without a charter.
+
+    The police send urgent alerts (SMS and voice call, so that they are seen at
+    once) and feedback on them; coordinators send prevention tips and general
+    information by email after the mandated officer approved them. The
+    response times are written in the active language: call it inside
+    ``translation.override`` of the network's language.
+    """
+    return {
+        "urgent": {
+            "channels": ["sms", "voice"],
+            "coordinator_may_send": False,
+            "officer_approves": True,
+            "response_time": _("At once, within 15 minutes of the facts"),
+        },
+        "feedback": {
+            "channels": ["sms", "email"],
+            "coordinator_may_send": False,
+            "officer_approves": True,
+            "response_time": _("Within 24 hours of the alert"),
+        },
+        "prevention": {
+            "channels": ["email"],
+            "coordinator_may_send": True,
+            "officer_approves": True,
+            "response_time": _("Within a week"),
+        },
+        "info": {
+            "channels": ["email"],
+            "coordinator_may_send": True,
+            "officer_approves": True,
+            "response_time": _("Within a week"),
+        },
+    }
+
+
+def plan_errors(plan: dict) -> dict[str, str]:
+    """Per kind, what is wrong with a plan (empty when it can be signed).
+
+    Every kind needs at least one channel, otherwise members would never get
+    it. Coordinators may send urgent alerts only with the officer's approval:
+    an urgent alert is police information acted on at once (lights on, stay
+    inside), and the circular leaves its content to the mandated officer; a
+    coordinator's unchecked alert risks false alarms and people taking matters
+    into their own hands, which a BIN must never encourage.
+    """
+    errors: dict[str, str] = {}
+    for kind in KINDS:
+        entry = plan.get(kind)
+        if not isinstance(entry, dict):
+            errors[kind] = _("Fill in this message kind.")
+            continue
+        channels = entry.get("channels") or []
+        if not channels:
+            errors[kind] = _("Choose at least one channel.")
+        elif any(channel not in CHANNELS for channel in channels):
+            errors[kind] = _("Unknown channel.")
+        elif (
+            kind == "urgent"
+            and entry.get("coordinator_may_send")
+            and not entry.get("officer_approves")
+        ):
+            errors[kind] = _(
+                "Coordinators may send urgent alerts only after the mandated officer approves them."
+            )
+    return errors
+
+
+def plan_normalised(plan: dict) -> dict:
+    """The plan with known keys only, channels in a fixed order."""
+    result = {}
+    for kind in KINDS:
+        entry = plan.get(kind) or {}
+        result[kind] = {
+            "channels": [c for c in CHANNELS if c in (entry.get("channels") or [])],
+            "coordinator_may_send": bool(entry.get("coordinator_may_send")),
+            "officer_approves": bool(entry.get("officer_approves")),
+            "response_time": str(entry.get("response_time") or "").strip()[:200],
+        }
+    return result
