@@ -46,7 +46,9 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's event loop lives as long as the
+# browser, and the other tests are better off without one in their thread.
+@pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
