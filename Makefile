@@ -8,7 +8,7 @@ PORT ?= 8000
 N ?= 10000
 export PORT
 
-.PHONY: run test lint format assets messages migrate seed check-tools clean bench makemessages
+.PHONY: run test lint format assets messages migrate seed check-tools check-browser clean bench makemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 check-tools:
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (Debian: apt-get install nodejs npm)"; exit 1; }
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (Debian: apt-get install gettext)"; exit 1; }
+
+# The browser journeys (tests/e2e) need Chromium; without it they skip locally.
+check-browser:
+	@[ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || echo "note: Chromium is missing, the browser journeys (tests/e2e) will skip (Debian: apt-get install chromium)"
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -59,8 +63,8 @@ format: $(VENV)/.installed-dev
 
 # The whole suite. Without DATABASE_URL it runs on SQLite; under CI=true
 # (.ci/run) on PostgreSQL and Redis, where tests needing them fail, not skip.
-test: $(VENV)/.installed-dev assets messages lint
+test: $(VENV)/.installed-dev assets messages lint check-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf var staticfiles static/vendor node_modules .pytest_cache .ruff_cache
+	rm -rf var staticfiles static/vendor node_modules .pytest_cache .ruff_cache test-artifacts

@@ -1,6 +1,9 @@
+import re
+
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 
 from bin_platform import views
 from members import views_self as members_views_self
@@ -8,6 +11,21 @@ from members import views_self as members_views_self
 # The admin login goes through allauth, so MFA and rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "BIN Platform"
+
+
+def anymail_webhook_urls(email_backend: str) -> list[URLPattern]:
+    """The webhooks of the email provider in use, and no other.
+
+    django-anymail's URLconf has one per provider; unconfigured ones answer
+    anyone with a server error (missing secret or package), so they stay out.
+    """
+    from anymail import urls as anymail_urls
+
+    match = re.fullmatch(r"anymail\.backends\.(\w+)\.\w+", email_backend)
+    if not match:
+        return []
+    return [p for p in anymail_urls.urlpatterns if (p.name or "").startswith(f"{match[1]}_")]
+
 
 urlpatterns = [
     path("networks/<slug:slug>/join/", include("members.signup_urls")),
@@ -26,7 +44,7 @@ urlpatterns = [
     path("m/<str:code>/", members_views_self.short_link, name="member_short_link"),
     path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
     # Inbound email replies (and delivery events) from an API email provider.
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_webhook_urls(settings.EMAIL_BACKEND), "anymail"))),
     path("webhooks/twilio/", include("messaging.webhook_urls")),
     path("admin/", admin.site.urls),
 ]

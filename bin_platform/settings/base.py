@@ -264,8 +264,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BIN] "
 # Throttling of logins and password resets lives in the cache above (Redis
-# in production), so it holds across all web processes.
-ACCOUNT_RATE_LIMITS = {
+# in production), so it holds across all web processes. "login_failed" also
+# counts wrong codes at the second-factor step (per user). The nosec marks:
+# bandit reads keys named "*password*" as passwords; these values are rates.
+ACCOUNT_RATE_LIMITS = {  # nosec B105
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",
     "reset_password": "20/m/ip,5/m/key",

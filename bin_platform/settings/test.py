@@ -8,7 +8,8 @@ from .base import *  # noqa: F403
 from .base import REDIS_URL, VAR_DIR, env
 
 DEBUG = False
-SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+# Only ever used by the test suite; production.py refuses to start without its own.
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105  # nosec B105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests read sent mail from django.core.mail.outbox, unless EMAIL_URL is given
 # (the integration tests point a real worker at a real SMTP server).

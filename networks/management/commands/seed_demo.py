@@ -40,7 +40,7 @@ from surveys import demo as surveys_demo
 
 DEMO_EMAIL_DOMAIN = "demo.bin"
 # Printed on every run on purpose: these accounts exist only in demo databases.
-DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105
+DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105
 RANDOM_SEED = 2026
 
 ALL, EVEN, ODD = Street.Parity.ALL, Street.Parity.EVEN, Street.Parity.ODD
@@ -677,7 +677,8 @@ def _seed_users(*, password: str, networks: dict[str, Network], result: SeedResu
 
 
 def _seed_members(*, networks: dict[str, Network], users: dict, result: SeedResult) -> None:
-    people = PeopleGenerator(random.Random(RANDOM_SEED))
+    # Seeded on purpose: the same made-up people on every run; nothing secret.
+    people = PeopleGenerator(random.Random(RANDOM_SEED))  # nosec B311
     # Paper forms are entered by the network's coordinator where the demo has one.
     recorded_by = {
         spec.scope_key: users[spec.email] for spec in DEMO_USERS if spec.role == Role.COORDINATOR
