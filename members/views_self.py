@@ -28,7 +28,10 @@ from members.tokens import member_from_token
 
 
 def _keep_private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: the token never leaves for another site,
+    # but the browser still sends a real Origin header on our own forms (with
+    # no-referrer it sends "Origin: null" and Django's CSRF check refuses it).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     add_never_cache_headers(response)  # Cache-Control: ... no-store ...
     return response

@@ -66,7 +66,7 @@ def seed_surveys() -> int:
     if author is None:
         return 0
     created = 0
-    rng = random.Random(2026)  # noqa: S311 - demo data, reproducible on purpose
+    rng = random.Random(2026)  # noqa: S311  # nosec B311 - demo data, reproducible on purpose
     for slug, (count, mood) in DEMO_SURVEYS.items():
         network = Network.objects.filter(slug=slug).first()
         if network is None or network.surveys.filter(template_key=BIN_EVALUATION.key).exists():

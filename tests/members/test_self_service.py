@@ -100,7 +100,7 @@ def test_home_shows_the_members_data_privately(client, member):
     assert "Urgent alerts always come through" in body
     assert "ask your coordinator" in body
     # The URL is a secret: no Referer, no cache, no search engine.
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert '<meta name="robots" content="noindex' in body
     assert "noindex" in response["X-Robots-Tag"]
@@ -284,7 +284,7 @@ def test_data_download_holds_the_members_data_and_nothing_of_others(client, worl
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"].startswith("attachment;")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     raw = response.content.decode()
     data = json.loads(raw)
@@ -333,7 +333,7 @@ def test_tampered_and_junk_links_get_the_invalid_link_page(client, member, name)
     for bad in (_tamper(token), token[:-1] + ("x" if token[-1] != "x" else "y"), "junk", "a:b:c"):
         response = client.get(reverse(f"self_service:{name}", args=[bad]))
         _assert_invalid_link(response)
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
 
 
