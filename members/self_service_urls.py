@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from charters import views_self_meetings
 from members import views_self
 from messaging import views_reports
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("leave/", views_self.self_leave, name="leave"),
     path("new-link/", views_self.self_new_link, name="new_link"),
     path("report/", views_reports.self_report, name="report"),
+    path("meetings/<int:pk>/rsvp/", views_self_meetings.meeting_rsvp_view, name="meeting_rsvp"),
 ]

@@ -31,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from charters.demo_governance import seed_governance_demo
 from members.models import ConsentRecord, Language, Member
 from members.services import member_create
 from networks.models import Country, Municipality, Network, PoliceZone, Role, Street
@@ -707,6 +708,7 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
         networks = _seed_places()
         users = _seed_users(password=password, networks=networks, result=result)
         _seed_members(networks=networks, users=users, result=result)
+        seed_governance_demo(networks=networks, users=users)
         # The demo list was collected and checked by hand: its addresses count
         # as verified, so pending demo members wait in the approval queue.
         now = timezone.now()
