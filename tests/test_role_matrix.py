@@ -113,6 +113,34 @@ def _import(w):
     return {"slug": w.network.slug, "pk": draft.pk}
 
 
+SIGNS_EDIT = frozenset({"admin", "municipal"})  # the municipality keeps the register
+
+
+def _coordinator(w):
+    return {"slug": w.network.slug, "user_id": w.users["coordinator"].pk}
+
+
+def _meeting(w):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from charters.models import Meeting
+
+    meeting = Meeting.objects.create(
+        network=w.network, kind="member_meeting", place="Parochiezaal",
+        starts_at=timezone.now() + timedelta(days=10),
+    )  # fmt: skip
+    return {"slug": w.network.slug, "pk": meeting.pk}
+
+
+def _sign(w):
+    from charters.models import Sign
+
+    sign = Sign.objects.create(network=w.network, street="Kerkstraat", house_number="1")
+    return {"slug": w.network.slug, "pk": sign.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("public:home", lambda w: {}, EVERYONE),
@@ -150,6 +178,21 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("alerts:reports", _slug, MEMBER_DATA),
     ("alerts:report", lambda w: _report(w), MEMBER_DATA),
     ("alerts:report_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
+    # Founding and governance: coordinator governance, meetings, BIN signs (h5b).
+    ("governance:overview", _slug, NETWORK_VIEW),
+    ("governance:screening", lambda w: _coordinator(w), AUDIT),
+    ("governance:hand_over", _slug, frozenset({"admin", "officer", "coordinator"})),
+    ("governance:remove", lambda w: _coordinator(w), AUDIT),
+    ("governance:meetings", _slug, NETWORK_VIEW),
+    ("governance:meeting_new", _slug, NETWORK_EDIT),
+    ("governance:meeting_detail", lambda w: _meeting(w), NETWORK_VIEW),
+    ("governance:meeting_edit", lambda w: _meeting(w), NETWORK_EDIT),
+    ("governance:meeting_invite", lambda w: _meeting(w), NETWORK_EDIT),
+    ("governance:meeting_close", lambda w: _meeting(w), NETWORK_EDIT),
+    ("governance:signs", _slug, NETWORK_VIEW),
+    ("governance:sign_new", _slug, SIGNS_EDIT),
+    ("governance:sign_edit", lambda w: _sign(w), SIGNS_EDIT),
+    ("governance:sign_delete", lambda w: _sign(w), SIGNS_EDIT),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -169,7 +212,16 @@ EXEMPT = {
     "signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
 }
-NAMESPACES = ("public", "accounts", "networks", "members", "signup", "member_import", "alerts")
+NAMESPACES = (
+    "public",
+    "accounts",
+    "networks",
+    "members",
+    "signup",
+    "member_import",
+    "alerts",
+    "governance",
+)
 
 
 def _named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
