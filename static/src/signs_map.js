@@ -35,13 +35,16 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     note.addTo(map);
   }
+  // Vector layers go on the map only once it has a view (Leaflet needs one to
+  // clip them), so the layers are built first and the view fitted to them.
   const layers = [];
+  const bounds = L.latLngBounds([]);
   if (data.area) {
-    layers.push(
-      L.geoJSON(data.area, {
-        style: { color: "#0b5394", weight: 2, fillOpacity: 0.08 },
-      }).addTo(map),
-    );
+    const area = L.geoJSON(data.area, {
+      style: { color: "#0b5394", weight: 2, fillOpacity: 0.08 },
+    });
+    layers.push(area);
+    bounds.extend(area.getBounds());
   }
   signs.forEach((sign) => {
     const marker = L.circleMarker([sign.lat, sign.lng], {
@@ -51,17 +54,17 @@ document.addEventListener("DOMContentLoaded", () => {
       fillColor: colours[sign.state] || "#000",
       fillOpacity: 0.95,
     });
-    // Text only (bindTooltip with a DOM node): nothing typed by users becomes HTML.
+    // Text only (a DOM node, not HTML): nothing typed by users becomes markup.
     const label = document.createElement("span");
     label.textContent = [sign.label, sign.state_label].filter(Boolean).join(" · ");
     marker.bindTooltip(label);
-    marker.addTo(map);
     layers.push(marker);
+    bounds.extend(marker.getLatLng());
   });
-  const bounds = L.featureGroup(layers).getBounds();
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
   } else {
     map.setView([50.85, 4.35], 8);
   }
+  layers.forEach((layer) => layer.addTo(map));
 });
