@@ -42,8 +42,9 @@ def _meeting(world, *, days=10, kind="member_meeting", status="planned", **extra
     )
 
 
-def _rsvp_url(member, meeting) -> str:
-    token = member_self_service_token(member=member)
+def _rsvp_url(member, meeting, token: str | None = None) -> str:
+    # Tokens carry a timestamp: the page's links use the token it was opened with.
+    token = token or member_self_service_token(member=member)
     return reverse("self_service:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
 
 
@@ -187,8 +188,8 @@ def test_member_sees_meeting_and_answers_through_personal_link(client, world):
     token = member_self_service_token(member=world.member)
     home = client.get(reverse("self_service:home", args=[token])).content.decode()
     assert "Parochiezaal, Kerkstraat 3" in home
-    assert _rsvp_url(world.member, meeting) in home
-    assert _rsvp_url(world.member, internal) not in home  # steering meetings are internal
+    assert _rsvp_url(world.member, meeting, token) in home
+    assert _rsvp_url(world.member, internal, token) not in home  # steering meetings are internal
     response = client.post(_rsvp_url(world.member, meeting), {"answer": "yes", "guests": "2"})
     assert response.status_code == 302
     assert response["Location"].endswith("#meetings")
