@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ChartersConfig(AppConfig):
-    """Local charters: communication plan, house rules and their signatures.
-
-    Its models arrive with the Founding and governance issue.
-    """
+    """Local charters, founding, coordinator governance, meetings and BIN signs."""
 
     name = "charters"
     verbose_name = _("Charters")
+
+    def ready(self) -> None:
+        # rules autodiscovers only rules.py; the governance permissions live apart.
+        from charters import rules_governance  # noqa: F401

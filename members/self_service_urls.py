@@ -3,6 +3,7 @@
 from django.urls import path
 
 from charters import views_self as charters_views_self
+from charters import views_self_meetings
 from members import views_self
 from messaging import views_reports
 from surveys import views_self as surveys_views_self
@@ -21,4 +22,5 @@ urlpatterns = [
         charters_views_self.self_house_rules_accept,
         name="house_rules_accept",
     ),
+    path("meetings/<int:pk>/rsvp/", views_self_meetings.meeting_rsvp_view, name="meeting_rsvp"),
 ]

@@ -154,6 +154,34 @@ def _founding_attachment(w):
     return {"slug": w.network.slug, "pk": attachment.pk}
 
 
+SIGNS_EDIT = frozenset({"admin", "municipal"})  # the municipality keeps the register
+
+
+def _coordinator(w):
+    return {"slug": w.network.slug, "user_id": w.users["coordinator"].pk}
+
+
+def _meeting(w):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from charters.models import Meeting
+
+    meeting = Meeting.objects.create(
+        network=w.network, kind="member_meeting", place="Parochiezaal",
+        starts_at=timezone.now() + timedelta(days=10),
+    )  # fmt: skip
+    return {"slug": w.network.slug, "pk": meeting.pk}
+
+
+def _sign(w):
+    from charters.models import Sign
+
+    sign = Sign.objects.create(network=w.network, street="Kerkstraat", house_number="1")
+    return {"slug": w.network.slug, "pk": sign.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("public:home", lambda w: {}, EVERYONE),
@@ -211,6 +239,21 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("charters:founding", _slug, NETWORK_VIEW),
     ("charters:founding_step", lambda w: {**_slug(w), "step": "preparation"}, FOUNDING_EDIT),
     ("charters:founding_attachment", lambda w: _founding_attachment(w), NETWORK_VIEW),
+    # Founding and governance: coordinator governance, meetings, BIN signs (h5b).
+    ("governance:overview", _slug, NETWORK_VIEW),
+    ("governance:screening", lambda w: _coordinator(w), AUDIT),
+    ("governance:hand_over", _slug, frozenset({"admin", "officer", "coordinator"})),
+    ("governance:remove", lambda w: _coordinator(w), AUDIT),
+    ("governance:meetings", _slug, NETWORK_VIEW),
+    ("governance:meeting_new", _slug, NETWORK_EDIT),
+    ("governance:meeting_detail", lambda w: _meeting(w), NETWORK_VIEW),
+    ("governance:meeting_edit", lambda w: _meeting(w), NETWORK_EDIT),
+    ("governance:meeting_invite", lambda w: _meeting(w), NETWORK_EDIT),
+    ("governance:meeting_close", lambda w: _meeting(w), NETWORK_EDIT),
+    ("governance:signs", _slug, NETWORK_VIEW),
+    ("governance:sign_new", _slug, SIGNS_EDIT),
+    ("governance:sign_edit", lambda w: _sign(w), SIGNS_EDIT),
+    ("governance:sign_delete", lambda w: _sign(w), SIGNS_EDIT),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -247,6 +290,7 @@ NAMESPACES = (
     "alerts",
     "surveys",
     "charters",
+    "governance",
 )
 
 

@@ -6,8 +6,10 @@ filesystem broker and console gateways, so ``make run`` needs no server.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -183,6 +185,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.survey_close_due_task",
         "schedule": 3600.0,
     },
+    # Coordinators of networks without a member meeting for a year (at most
+    # once a month per network, see charters.services.meeting_reminders_send).
+    "meeting-reminders": {
+        "task": "charters.tasks.meeting_reminders_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 
 # --- Email -------------------------------------------------------------------
@@ -327,6 +335,23 @@ FOUNDING_ATTACHMENT_MAX_BYTES = env.int("FOUNDING_ATTACHMENT_MAX_BYTES", default
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Maps ----------------------------------------------------------------------
+# Background tiles of the BIN signs map (Leaflet URL template, e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png). Empty: no tiles, the map
+# draws the signs and the area on a plain background, and no request leaves
+# the site. The tile host is added to the CSP's img-src below.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+
+
+def _tile_origin(url: str) -> str:
+    """The CSP source of a tile URL template; {s} subdomains become a wildcard."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
 # --- Security headers ----------------------------------------------------------
 # No inline scripts or styles anywhere: everything comes from our static files.
 CONTENT_SECURITY_POLICY = {
@@ -334,7 +359,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *filter(None, [_tile_origin(MAP_TILE_URL)])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -49,6 +49,12 @@ def _survey_answer(w):
     return {**_self_service(w), "pk": survey.pk}
 
 
+def _meeting_rsvp(w):
+    from tests.test_role_matrix import _meeting
+
+    return {**_self_service(w), "pk": _meeting(w)["pk"]}
+
+
 # Arguments for URLs outside the GET matrix: the member's own link, and
 # tokens that do not exist (the "link not valid" pages must be clean too).
 CRAWL_KWARGS = {
@@ -62,6 +68,7 @@ CRAWL_KWARGS = {
     "signup:confirm_email": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
     "signup:verify": lambda w: {"slug": w.network.slug},
     "self_service:survey_answer": lambda w: _survey_answer(w),
+    "self_service:meeting_rsvp": lambda w: _meeting_rsvp(w),
 }
 # URLs with arguments that the crawl leaves out, and why.
 NOT_CRAWLED = {

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from charters.demo import seed_charters
+from charters.demo_governance import seed_governance_demo
 from members.models import ConsentRecord, Language, Member
 from members.services import member_create
 from networks.models import Country, Municipality, Network, PoliceZone, Role, Street
@@ -711,6 +712,7 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
         users = _seed_users(password=password, networks=networks, result=result)
         _seed_members(networks=networks, users=users, result=result)
         seed_charters(networks=networks, users=users)
+        seed_governance_demo(networks=networks, users=users)
         # The demo list was collected and checked by hand: its addresses count
         # as verified, so pending demo members wait in the approval queue.
         now = timezone.now()
