@@ -19,6 +19,7 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/members/io/", include("members.import_urls")),
     path("manage/networks/<slug:slug>/members/", include("members.urls")),
     path("manage/messages/", include("messaging.urls")),
+    path("manage/reports/", include("reports.urls")),
     path("manage/", include("networks.urls")),
     path("me/<str:token>/", include("members.self_service_urls")),
     path("m/<str:code>/", members_views_self.short_link, name="member_short_link"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "members",
     "messaging",
     "charters",
+    "reports",
 ]
 
 MIDDLEWARE = [
