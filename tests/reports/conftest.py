@@ -197,4 +197,3 @@ def dataset(db) -> Dataset:
         messages={"m1": m1, "m2": m2, "m3": m3, "m5": m5, "m6": m6},
         period=Period(start=date(2026, 1, 1), end=date(2026, 3, 31)), users=users,
     )  # fmt: skip
-
