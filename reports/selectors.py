@@ -171,15 +171,15 @@ def members_over_time(*, network_ids, period: Period, split_by_kind: bool = Fals
     )
     start = period.start_at
     kind_field = ["network__kind"] if split_by_kind else []
-    baseline_rows = (
-        members.filter(joined_on__lt=start)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=start))
-        .values(*kind_field)
-        .annotate(n=Count("id"))
+    before = members.filter(joined_on__lt=start).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=start)
     )
     baseline: dict[str, int] = defaultdict(int)
-    for row in baseline_rows:
-        baseline[row.get("network__kind", "")] += row["n"]
+    if split_by_kind:
+        for row in before.values("network__kind").annotate(n=Count("id")):
+            baseline[row["network__kind"]] += row["n"]
+    else:
+        baseline[""] = before.aggregate(n=Count("id"))["n"]
 
     def per_month(field: str) -> dict[tuple[date, str], int]:
         rows = (
