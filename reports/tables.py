@@ -45,8 +45,32 @@ class Section:
     chart: Chart | None = None
     note: str = ""
     totals: list | None = None
-    # Index of the first numeric column, for right alignment.
+    # The numeric columns (right-aligned): from first_number up to, not
+    # including, last_number (None: to the end).
     first_number: int = 1
+    last_number: int | None = None
+
+    def _numeric(self, index: int) -> bool:
+        end = len(self.columns) if self.last_number is None else self.last_number
+        return self.first_number <= index < end
+
+    @property
+    def header(self) -> list[tuple[str, bool]]:
+        return [(c, self._numeric(i)) for i, c in enumerate(self.columns)]
+
+    @property
+    def cells(self) -> list[list[tuple[object, bool]]]:
+        """Rows as (value, numeric) pairs, for the templates."""
+        return [[(v, self._numeric(i)) for i, v in enumerate(row)] for row in self.rows]
+
+    @property
+    def total_cells(self) -> list[tuple[object, bool]]:
+        return [(v, self._numeric(i)) for i, v in enumerate(self.totals or [])]
+
+    @property
+    def wide(self) -> bool:
+        """Too many columns to share the width with a chart."""
+        return len(self.columns) > 6
 
     def chart_data(self) -> dict | None:
         """The chart's labels and datasets, as json_script data for Chart.js."""
@@ -224,6 +248,7 @@ def _networks_section(*, ids, period: Period, zone_extras: bool) -> Section:
         totals=totals,
         chart=Chart(kind="bar", columns=[3, 4]),
         first_number=3,
+        last_number=len(columns) - 1,
         note=_(
             "Active members and pending sign-ups are today's figures; pending sign-ups include "
             "those still confirming their email address or phone."
