@@ -686,50 +686,60 @@ def networks_by_status_and_kind() -> list[dict]:
     ]
 
 
-def national_by_area(*, level: str) -> list[dict]:
+def active_members_by_network() -> dict[int, int]:
+    """Active members per network, all networks. One query on the
+    (network, status) index."""
+    rows = (
+        Member.objects.filter(status=Member.Status.ACTIVE)
+        .values("network_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["network_id"]: row["n"] for row in rows}
+
+
+def national_by_area(*, level: str, active_by_network: dict[int, int] | None = None) -> list[dict]:
     """Networks, active networks and active members per province,
-    municipality or police zone (``level``), split into BIN and BIN-Z. Two
-    queries: networks, then members (never joined, so neither is multiplied)."""
+    municipality or police zone (``level``), split into BIN and BIN-Z.
+
+    Members are counted once per network (``active_members_by_network``,
+    which the caller may pass to share between levels); the per-network rows
+    are then added up per area. Two queries at most.
+    """
     keys = {
         "province": ("country", "municipality__province"),
         "municipality": ("municipality_id", "municipality__name", "municipality__province"),
         "zone": ("police_zone_id", "police_zone__name", "police_zone__number"),
     }[level]
-    network_rows = Network.objects.values(*keys).annotate(
-        networks=Count("id"),
-        active_networks=Count("id", filter=Q(status=Network.Status.ACTIVE)),
-        binz_networks=Count("id", filter=Q(kind=Network.Kind.BINZ)),
-    )
-    member_keys = tuple(f"network__{key}" for key in keys)
-    member_rows = (
-        Member.objects.filter(status=Member.Status.ACTIVE)
-        .values(*member_keys)
-        .annotate(
-            members=Count("id"),
-            binz_members=Count("id", filter=Q(network__kind=Network.Kind.BINZ)),
-        )
-    )
-    members = {tuple(row[k] for k in member_keys): row for row in member_rows}
-    result = []
-    for row in network_rows:
-        key = tuple(row[k] for k in keys)
-        found = members.get(key, {"members": 0, "binz_members": 0})
-        result.append(
+    if active_by_network is None:
+        active_by_network = active_members_by_network()
+    areas: dict[tuple, dict] = {}
+    for network in Network.objects.values("id", "kind", "status", *keys).order_by():
+        key = tuple(network[k] for k in keys)
+        area = areas.setdefault(
+            key,
             {
-                **{k: row[k] for k in keys},
-                "networks": row["networks"],
-                "active_networks": row["active_networks"],
-                "binz_networks": row["binz_networks"],
-                "members": found["members"],
-                "binz_members": found["binz_members"],
-            }
+                **{k: network[k] for k in keys},
+                "networks": 0,
+                "active_networks": 0,
+                "binz_networks": 0,
+                "members": 0,
+                "binz_members": 0,
+            },
         )
+        members = active_by_network.get(network["id"], 0)
+        binz = network["kind"] == Network.Kind.BINZ
+        area["networks"] += 1
+        area["active_networks"] += network["status"] == Network.Status.ACTIVE
+        area["binz_networks"] += binz
+        area["members"] += members
+        area["binz_members"] += members if binz else 0
     label = {
         "province": lambda r: (r["country"], r["municipality__province"] or ""),
         "municipality": lambda r: (r["municipality__name"], r["municipality_id"]),
         "zone": lambda r: (r["police_zone__name"], r["police_zone_id"]),
     }[level]
-    return sorted(result, key=label)
+    return sorted(areas.values(), key=label)
 
 
 # --- who sees which dashboard ----------------------------------------------------------

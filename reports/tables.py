@@ -470,7 +470,8 @@ def national_report(*, period: Period) -> Report:
             chart=Chart(kind="bar", columns=[1, 2], stacked=True),
         )
     )
-    provinces = selectors.national_by_area(level="province")
+    active = selectors.active_members_by_network()
+    provinces = selectors.national_by_area(level="province", active_by_network=active)
     area_columns = [
         _("Networks"),
         _("Active networks"),
@@ -522,7 +523,7 @@ def national_report(*, period: Period) -> Report:
             first_number=2,
         )
     )
-    zones = selectors.national_by_area(level="zone")
+    zones = selectors.national_by_area(level="zone", active_by_network=active)
     report.sections.append(
         Section(
             key="zones",
@@ -532,7 +533,7 @@ def national_report(*, period: Period) -> Report:
             first_number=2,
         )
     )
-    municipalities = selectors.national_by_area(level="municipality")
+    municipalities = selectors.national_by_area(level="municipality", active_by_network=active)
     report.sections.append(
         Section(
             key="municipalities",

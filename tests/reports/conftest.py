@@ -77,6 +77,12 @@ def _delivery(message, member, channel, status, *, minutes=None, fallback_for=No
     return Delivery.objects.create(message=message, member=member, channel=channel, **fields)
 
 
+@pytest.fixture(autouse=True)
+def _live_national_figures(settings):
+    # Tests change data between two views; the cache has its own test.
+    settings.REPORTS_NATIONAL_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def dataset(db) -> Dataset:
     from charters.models import CharterVersion, Meeting, Sign

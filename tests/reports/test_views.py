@@ -210,6 +210,21 @@ def test_national_dashboard_suppresses_small_counts_everywhere(client, dataset):
     assert provinces.rows[0][2:4] == [5, 5]
 
 
+def test_national_figures_are_cached_for_a_while(client, dataset, settings):
+    from tests.factories import NetworkFactory
+
+    settings.REPORTS_NATIONAL_CACHE_SECONDS = 600
+    user = dataset.users["federal"]
+    first = _get(client, user, "reports:national", Q1).context["report"]
+    NetworkFactory(municipality=dataset.lede)
+    again = _get(client, user, "reports:national", Q1).context["report"]
+    assert again.section("provinces").rows == first.section("provinces").rows
+    assert again.generated_at == first.generated_at
+    settings.REPORTS_NATIONAL_CACHE_SECONDS = 0
+    fresh = _get(client, user, "reports:national", Q1).context["report"]
+    assert fresh.section("provinces").rows[0][2] == 5
+
+
 def test_no_contact_data_in_any_dashboard_or_export(client, dataset):
     members = dataset.members.values()
     secrets = [m.email for m in members] + [m.mobile_phone.as_e164 for m in members]
