@@ -357,7 +357,9 @@ def main() -> None:
     settings.DATABASES["default"].setdefault("TEST", {})
     settings.DATABASES["default"]["TEST"]["NAME"] = settings.DATABASES["default"]["NAME"] + "_bench"
     setup_test_environment()
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
+    connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=args.keepdb, serialize=False
+    )
     try:
         populated = _populate(args)
         print("data", json.dumps(populated), file=sys.stderr)
