@@ -285,16 +285,22 @@ def _streets_section(*, ids, networks: list[Network]) -> Section:
         ]
         for s in streets
     ]
-    note = _(
-        "Household counts entered for %(counted)s of %(streets)s streets; on those streets "
-        "%(members)s of %(households)s households joined (%(share)s)."
-    ) % {
-        "counted": coverage["streets_counted"],
-        "streets": coverage["streets"],
-        "members": coverage["members_on_counted_streets"],
-        "households": coverage["households"],
-        "share": "—" if coverage["share"] is None else f"{_text(coverage['share'])} %",
-    }
+    if not coverage["streets_counted"]:
+        note = _(
+            "No household counts entered yet for the %(streets)s streets; the municipality "
+            "enters them from the network's report."
+        ) % {"streets": coverage["streets"]}
+    else:
+        note = _(
+            "Household counts entered for %(counted)s of %(streets)s streets; on those "
+            "streets %(members)s of %(households)s households joined (%(share)s)."
+        ) % {
+            "counted": coverage["streets_counted"],
+            "streets": coverage["streets"],
+            "members": coverage["members_on_counted_streets"],
+            "households": coverage["households"],
+            "share": "—" if coverage["share"] is None else f"{_text(coverage['share'])} %",
+        }
     return Section(
         key="streets",
         title=_("Active members per street"),
