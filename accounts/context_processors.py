@@ -18,8 +18,9 @@ def navigation(request) -> dict:
             items.append((reverse("networks:mine"), _("My networks")))
         if roles.is_admin or roles.officer_of_zones or roles.coordinates:
             items.append((reverse("alerts:new"), _("New message")))
-        if roles.staff_of_municipalities:
-            items.append((reverse("networks:mine"), _("Reports")))
+        if roles.any:
+            # Every role sees at least one dashboard (reports.rules).
+            items.append((reverse("reports:index"), _("Reports")))
         if roles.is_admin or roles.is_federal_viewer:
             items.append((reverse("networks:national"), _("National overview")))
         if roles.is_admin or roles.coordinator_of or roles.officer_of_zones:

@@ -40,6 +40,7 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls")),
     path("manage/networks/<slug:slug>/", include("charters.governance_urls")),
+    path("manage/reports/", include("reports.urls")),
     path("manage/", include("networks.urls")),
     path("me/<str:token>/", include("members.self_service_urls")),
     path("m/<str:code>/", members_views_self.short_link, name="member_short_link"),

@@ -54,6 +54,8 @@ COMPOSE = frozenset(
 PUBLISH = frozenset({"admin", "officer"})
 CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", "officer_other"})
 REPORT_PHOTO = frozenset({"admin", "officer"})  # the police only
+REPORTS_MUNICIPALITY = frozenset({"admin", "municipal", "officer"})
+REPORTS_ZONE = frozenset({"admin", "officer"})
 
 
 def _slug(w):
@@ -254,6 +256,24 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("governance:sign_new", _slug, SIGNS_EDIT),
     ("governance:sign_edit", lambda w: _sign(w), SIGNS_EDIT),
     ("governance:sign_delete", lambda w: _sign(w), SIGNS_EDIT),
+    # Reports (dashboards): network figures for everyone who sees the network,
+    # a municipality's for its staff and the zone's officers, a zone's for its
+    # officers, the anonymised national one for federal viewers; admins all.
+    ("reports:index", lambda w: {}, SIGNED_IN - {"member"}),
+    ("reports:network", _slug, NETWORK_VIEW),
+    ("reports:network_export", lambda w: {**_slug(w), "fmt": "csv"}, NETWORK_VIEW),
+    ("reports:network_export", lambda w: {**_slug(w), "fmt": "xlsx"}, NETWORK_VIEW),
+    ("reports:households", _slug, frozenset({"admin", "municipal"})),
+    ("reports:municipality", lambda w: {"pk": w.municipality.pk}, REPORTS_MUNICIPALITY),
+    (
+        "reports:municipality_export",
+        lambda w: {"pk": w.municipality.pk, "fmt": "csv"},
+        REPORTS_MUNICIPALITY,
+    ),
+    ("reports:zone", lambda w: {"pk": w.zone.pk}, REPORTS_ZONE),
+    ("reports:zone_export", lambda w: {"pk": w.zone.pk, "fmt": "xlsx"}, REPORTS_ZONE),
+    ("reports:national", lambda w: {}, NATIONAL),
+    ("reports:national_export", lambda w: {"fmt": "csv"}, NATIONAL),
 ]
 
 # Named URLs deliberately outside the GET matrix, with the test that covers them.
@@ -291,6 +311,7 @@ NAMESPACES = (
     "surveys",
     "charters",
     "governance",
+    "reports",
 )
 
 

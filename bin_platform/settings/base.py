@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "messaging",
     "charters",
     "surveys",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +300,9 @@ SIGNUP_EMAIL_LINK_HOURS = env.int("SIGNUP_EMAIL_LINK_HOURS", default=48)
 SIGNUP_SMS_CODE_MINUTES = env.int("SIGNUP_SMS_CODE_MINUTES", default=30)
 # Unverified sign-ups are purged after this many days (GDPR retention).
 SIGNUP_RETENTION_DAYS = env.int("SIGNUP_RETENTION_DAYS", default=30)
+# The national dashboard reads every member and delivery: its anonymised
+# figures are kept this many seconds in the cache (0: computed on every view).
+REPORTS_NATIONAL_CACHE_SECONDS = env.int("REPORTS_NATIONAL_CACHE_SECONDS", default=600)
 
 # --- I18N --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

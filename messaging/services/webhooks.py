@@ -151,8 +151,11 @@ def twilio_status_record(
 
     now = timezone.now()
     fields: dict = {"status": target, "updated_at": now}
-    if target == _S.SENT:
+    if target in (_S.SENT, _S.DELIVERED):
         fields["sent_at"] = Coalesce(F("sent_at"), Value(now, output_field=DateTimeField()))
+    if target == _S.DELIVERED:
+        # Reports measure how fast a message reached its members with this.
+        fields["delivered_at"] = now
     error_code = str(error_code or "").strip()[:32]
     if target in (_S.UNDELIVERED, _S.FAILED):
         detail = (error_message or "").strip() or f"Twilio: {status}"

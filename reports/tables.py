@@ -1,0 +1,579 @@
+"""The dashboards as sections of tables: one structure for the page, its
+charts, and the CSV, XLSX and PDF exports, so they always show the same figures.
+
+A section's rows hold ints, floats (rounded for display), strings (names,
+labels, "< 5") or None (no value). A chart is drawn from chosen columns of the
+same rows; a suppressed or missing value is a gap in the chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from charters.models import CharterVersion
+from messaging.models import Delivery, MemberReport, Message
+from networks.models import Network
+from networks.selectors import SMALL_COUNT_THRESHOLD, suppress_small
+from reports import selectors
+from reports.selectors import Period
+
+
+@dataclass
+class Chart:
+    """How to draw a section: ``kind`` is a Chart.js type (bar, line),
+    ``columns`` the indexes of the row values to plot, ``label_column`` the
+    index of the category labels."""
+
+    kind: str
+    columns: list[int]
+    label_column: int = 0
+    stacked: bool = False
+    unit: str = ""
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    chart: Chart | None = None
+    note: str = ""
+    totals: list | None = None
+    # The numeric columns (right-aligned): from first_number up to, not
+    # including, last_number (None: to the end).
+    first_number: int = 1
+    last_number: int | None = None
+
+    def _numeric(self, index: int) -> bool:
+        end = len(self.columns) if self.last_number is None else self.last_number
+        return self.first_number <= index < end
+
+    @property
+    def header(self) -> list[tuple[str, bool]]:
+        return [(c, self._numeric(i)) for i, c in enumerate(self.columns)]
+
+    @property
+    def cells(self) -> list[list[tuple[object, bool]]]:
+        """Rows as (value, numeric) pairs, for the templates."""
+        return [[(v, self._numeric(i)) for i, v in enumerate(row)] for row in self.rows]
+
+    @property
+    def total_cells(self) -> list[tuple[object, bool]]:
+        return [(v, self._numeric(i)) for i, v in enumerate(self.totals or [])]
+
+    @property
+    def wide(self) -> bool:
+        """Too many columns to share the width with a chart."""
+        return len(self.columns) > 6
+
+    def chart_data(self) -> dict | None:
+        """The chart's labels and datasets, as json_script data for Chart.js."""
+        if self.chart is None or not self.rows:
+            return None
+
+        def number(value):
+            return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+        return {
+            "type": self.chart.kind,
+            "stacked": self.chart.stacked,
+            "title": self.title,
+            "unit": self.chart.unit,
+            "labels": [str(row[self.chart.label_column]) for row in self.rows],
+            "datasets": [
+                {
+                    "label": self.columns[index],
+                    "data": [number(row[index]) for row in self.rows],
+                    # What the table says where the chart has a gap ("< 5").
+                    "text": [_text(row[index]) for row in self.rows],
+                }
+                for index in self.chart.columns
+            ],
+        }
+
+
+def _text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return formats.number_format(value, 1)
+    return str(value)
+
+
+@dataclass
+class Report:
+    title: str
+    scope: str
+    period: Period
+    sections: list[Section] = field(default_factory=list)
+    anonymised: bool = False
+    generated_at: object = field(default_factory=timezone.now)
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+    @property
+    def filename_stem(self) -> str:
+        from django.utils.text import slugify
+
+        period = f"{self.period.start:%Y%m%d}-{self.period.end:%Y%m%d}"
+        return f"report-{slugify(self.scope)[:60]}-{period}"
+
+
+def _month_label(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def _minutes(seconds):
+    return None if seconds is None else round(seconds / 60.0, 1)
+
+
+def _hours(seconds):
+    return None if seconds is None else round(seconds / 3600.0, 1)
+
+
+def charter_label(network) -> str:
+    """A short text for the state of a network's charter (``networks_with_charter`` rows)."""
+    labels = dict(CharterVersion.Status.choices)
+    if network.charter_in_force:
+        text = _("In force: version %(number)s") % {"number": network.charter_in_force}
+        if network.charter_signed_at:
+            signed = formats.date_format(
+                timezone.localtime(network.charter_signed_at), "SHORT_DATE_FORMAT"
+            )
+            text += f" ({signed})"
+        if network.charter_latest and network.charter_latest != network.charter_in_force:
+            text += "; " + _("version %(number)s: %(status)s") % {
+                "number": network.charter_latest,
+                "status": labels.get(network.charter_latest_status, ""),
+            }
+        return text
+    if network.charter_latest:
+        return _("Version %(number)s: %(status)s") % {
+            "number": network.charter_latest,
+            "status": labels.get(network.charter_latest_status, ""),
+        }
+    return _("No charter yet")
+
+
+# --- municipality, zone and network dashboards ------------------------------------
+
+
+def network_report(
+    *, networks: list[Network], period: Period, title: str, scope: str, zone_extras: bool = False
+) -> Report:
+    """The dashboard of a municipality, police zone or single network: every
+    figure per network and in total. ``zone_extras`` adds the police's open
+    items (member reports not closed, urgent alerts without feedback)."""
+    ids = [n.pk for n in networks]
+    report = Report(title=title, scope=scope, period=period)
+    report.sections.append(_networks_section(ids=ids, period=period, zone_extras=zone_extras))
+    report.sections.append(_members_section(ids=ids, period=period))
+    report.sections.append(_streets_section(ids=ids, networks=networks))
+    report.sections.append(_messages_section(ids=ids, period=period))
+    report.sections.append(_delivery_section(ids=ids, period=period))
+    report.sections.append(_speed_section(ids=ids, period=period))
+    report.sections.append(_member_reports_section(ids=ids, period=period))
+    return report
+
+
+def _networks_section(*, ids, period: Period, zone_extras: bool) -> Section:
+    networks = list(selectors.networks_with_charter(network_ids=ids))
+    members = selectors.member_counts_by_network(network_ids=ids, period=period)
+    messages = selectors.messages_by_network(network_ids=ids, period=period)
+    reports = selectors.member_reports_by_network(network_ids=ids, period=period)
+    governance = selectors.signs_and_meetings_by_network(network_ids=ids, period=period)
+    alerts = selectors.alerts_without_feedback_by_network(network_ids=ids) if zone_extras else {}
+    columns = [
+        _("Network"),
+        _("Kind"),
+        _("Status"),
+        _("Active members"),
+        _("Pending sign-ups"),
+        _("Joined in period"),
+        _("Left in period"),
+        _("Messages in period"),
+        _("Member reports in period"),
+        _("Signs placed"),
+        _("Meetings held in period"),
+    ]
+    if zone_extras:
+        columns += [_("Open member reports"), _("Urgent alerts without feedback")]
+    columns.append(_("Charter"))
+    kinds = {Network.Kind.BIN: "BIN", Network.Kind.BINZ: "BIN-Z"}
+    rows = []
+    for network in networks:
+        m = members.get(network.pk, {})
+        g = governance.get(network.pk, {})
+        r = reports.get(network.pk, {})
+        row = [
+            network.name,
+            kinds.get(network.kind, network.kind),
+            network.get_status_display(),
+            m.get("active", 0),
+            m.get("pending", 0),
+            m.get("joined", 0),
+            m.get("left", 0),
+            messages.get(network.pk, {}).get("messages", 0),
+            r.get("reports", 0),
+            g.get("signs_placed", 0),
+            g.get("meetings", 0),
+        ]
+        if zone_extras:
+            row += [r.get("open", 0), alerts.get(network.pk, 0)]
+        row.append(charter_label(network))
+        rows.append(row)
+    totals = None
+    if len(rows) > 1:
+        totals = [_("Total"), "", ""] + [
+            sum(row[i] for row in rows) for i in range(3, len(columns) - 1)
+        ]
+        totals.append("")
+    # A message to several of these networks counts once in the total.
+    if totals is not None:
+        totals[7] = sum(
+            p["total"] for p in selectors.messages_per_kind_month(network_ids=ids, period=period)
+        )
+    return Section(
+        key="networks",
+        title=_("Networks"),
+        columns=columns,
+        rows=rows,
+        totals=totals,
+        chart=Chart(kind="bar", columns=[3, 4]),
+        first_number=3,
+        last_number=len(columns) - 1,
+        note=_(
+            "Active members and pending sign-ups are today's figures; pending sign-ups include "
+            "those still confirming their email address or phone."
+        ),
+    )
+
+
+def _members_section(*, ids, period: Period) -> Section:
+    series = selectors.members_over_time(network_ids=ids, period=period)
+    return Section(
+        key="members",
+        title=_("Members over time"),
+        columns=[_("Month"), _("Members at month end"), _("Joined"), _("Left")],
+        rows=[[_month_label(p["month"]), p["members"], p["joined"], p["left"]] for p in series],
+        chart=Chart(kind="line", columns=[1, 2, 3]),
+        note=_(
+            "A member counts from approval until leaving; suspended members still count. "
+            "The current month ends today."
+        ),
+    )
+
+
+def _streets_section(*, ids, networks: list[Network]) -> Section:
+    streets = selectors.members_per_street(network_ids=ids)
+    coverage = selectors.street_coverage(streets=streets)
+    names = {n.pk: n.name for n in networks}
+    rows = [
+        [
+            names.get(s["network_id"], ""),
+            s["street"] + ("" if s["in_area"] else " " + _("(not in the street list)")),
+            s["members"],
+            s["households"],
+            s["share"],
+        ]
+        for s in streets
+    ]
+    if not coverage["streets_counted"]:
+        note = _(
+            "No household counts entered yet for the %(streets)s streets; the municipality "
+            "enters them from the network's report."
+        ) % {"streets": coverage["streets"]}
+    else:
+        note = _(
+            "Household counts entered for %(counted)s of %(streets)s streets; on those "
+            "streets %(members)s of %(households)s households joined (%(share)s)."
+        ) % {
+            "counted": coverage["streets_counted"],
+            "streets": coverage["streets"],
+            "members": coverage["members_on_counted_streets"],
+            "households": coverage["households"],
+            "share": "—" if coverage["share"] is None else f"{_text(coverage['share'])} %",
+        }
+    return Section(
+        key="streets",
+        title=_("Active members per street"),
+        columns=[_("Network"), _("Street"), _("Active members"), _("Households"), _("Share (%)")],
+        rows=rows,
+        note=note,
+        first_number=2,
+    )
+
+
+def _messages_section(*, ids, period: Period, count=lambda n: n) -> Section:
+    series = selectors.messages_per_kind_month(network_ids=ids, period=period)
+    kinds = dict(Message.Kind.choices)
+    return Section(
+        key="messages",
+        title=_("Messages per kind and month"),
+        columns=[_("Month"), *[str(kinds[k]) for k in Message.Kind.values], _("Total")],
+        rows=[
+            [
+                _month_label(p["month"]),
+                *[count(p[k]) for k in Message.Kind.values],
+                count(p["total"]),
+            ]
+            for p in series
+        ],
+        chart=Chart(kind="bar", columns=list(range(1, len(Message.Kind.values) + 1)), stacked=True),
+    )
+
+
+def _delivery_section(*, ids, period: Period, count=lambda n: n) -> Section:
+    rows = selectors.delivery_by_channel(network_ids=ids, period=period)
+    labels = dict(Delivery.Channel.choices)
+    table = []
+    for row in rows:
+        counted = row["total"] - row["cancelled"]
+        rate = row["success_rate"]
+        if count(counted) != counted:  # too few to publish a rate
+            rate = None
+        table.append(
+            [
+                str(labels[row["channel"]]),
+                count(row["total"]),
+                count(row["delivered"]),
+                count(row["sent"]),
+                count(row["failed"]),
+                count(row["pending"]),
+                count(row["cancelled"]),
+                rate,
+            ]
+        )
+    return Section(
+        key="delivery",
+        title=_("Delivery per channel"),
+        columns=[
+            _("Channel"),
+            _("Deliveries"),
+            _("Delivered"),
+            _("Sent, no report"),
+            _("Failed"),
+            _("Pending"),
+            _("Cancelled"),
+            _("Success (%)"),
+        ],
+        rows=table,
+        chart=Chart(kind="bar", columns=[2, 3, 4, 5], stacked=True),
+        note=_(
+            "Messages published in the period. Success: delivered, or sent where the channel "
+            "gives no delivery report (email), out of all deliveries not cancelled."
+        ),
+    )
+
+
+def _speed_section(*, ids, period: Period, count=lambda n: n) -> Section:
+    rows = selectors.delivery_speed(network_ids=ids, period=period)
+    kinds = dict(Message.Kind.choices)
+    table = []
+    for row in rows:
+        enough = count(row["reached"]) == row["reached"]
+        table.append(
+            [
+                str(kinds[row["kind"]]),
+                count(row["messages"]),
+                count(row["reached"]),
+                _minutes(row["median"]) if enough else None,
+                _minutes(row["mean"]) if enough else None,
+            ]
+        )
+    return Section(
+        key="speed",
+        title=_("Time from publishing to 90 % delivered"),
+        columns=[
+            _("Kind"),
+            _("Messages"),
+            _("Reached 90 %"),
+            _("Median (minutes)"),
+            _("Mean (minutes)"),
+        ],
+        rows=table,
+        chart=Chart(kind="bar", columns=[3], unit=pgettext("unit", "min")),
+        note=_(
+            "Per message: the moment 90 % of its deliveries had arrived (delivered, or sent for "
+            "email); messages that never reached 90 % are counted apart."
+        ),
+    )
+
+
+def _member_reports_section(*, ids, period: Period, count=lambda n: n) -> Section:
+    rows = selectors.member_reports_by_category(network_ids=ids, period=period)
+    labels = dict(MemberReport.Category.choices)
+    table = []
+    for row in rows:
+        enough = count(row["triaged"]) == row["triaged"]
+        table.append(
+            [
+                str(labels[row["category"]]),
+                count(row["reports"]),
+                count(row["triaged"]),
+                count(row["open"]),
+                _hours(row["median"]) if enough else None,
+                _hours(row["mean"]) if enough else None,
+            ]
+        )
+    return Section(
+        key="member_reports",
+        title=_("Member reports per category"),
+        columns=[
+            _("Category"),
+            _("Reports"),
+            _("Triaged"),
+            _("Still open"),
+            _("Median time to triage (hours)"),
+            _("Mean time to triage (hours)"),
+        ],
+        rows=table,
+        chart=Chart(kind="bar", columns=[1, 2]),
+        note=_("Reports made in the period; time to triage runs until first handled."),
+    )
+
+
+# --- national dashboard -------------------------------------------------------------
+
+
+def suppressed(count: int):
+    """A count as the federal dashboard shows it: the number, or "< 5"."""
+    return count if count >= SMALL_COUNT_THRESHOLD else suppress_small(count)
+
+
+def national_report(*, period: Period) -> Report:
+    """The federal viewer's dashboard: national aggregates per province,
+    municipality and zone, networks by status and kind, and trends. Every
+    count below 5 reads "< 5", in the tables, the charts and the exports."""
+    c = suppressed
+    report = Report(
+        title=_("National overview"), scope=_("Belgium and the Netherlands"), period=period
+    )
+    report.anonymised = True
+    status_labels = dict(Network.Status.choices)
+    by_status = selectors.networks_by_status_and_kind()
+    report.sections.append(
+        Section(
+            key="network_status",
+            title=_("Networks by status"),
+            columns=[_("Status"), "BIN", "BIN-Z", _("Total")],
+            rows=[
+                [
+                    str(status_labels[r["status"]]),
+                    c(r[Network.Kind.BIN]),
+                    c(r[Network.Kind.BINZ]),
+                    c(r[Network.Kind.BIN] + r[Network.Kind.BINZ]),
+                ]
+                for r in by_status
+            ],
+            chart=Chart(kind="bar", columns=[1, 2], stacked=True),
+        )
+    )
+    active = selectors.active_members_by_network()
+    provinces = selectors.national_by_area(level="province", active_by_network=active)
+    area_columns = [
+        _("Networks"),
+        _("Active networks"),
+        _("BIN-Z networks"),
+        _("Active members"),
+        _("of which BIN-Z"),
+    ]
+
+    def figures(row):
+        return [
+            c(row["networks"]),
+            c(row["active_networks"]),
+            c(row["binz_networks"]),
+            c(row["members"]),
+            c(row["binz_members"]),
+        ]
+
+    kinds_total = {
+        "bin": [
+            sum(r["networks"] - r["binz_networks"] for r in provinces),
+            sum(r["members"] - r["binz_members"] for r in provinces),
+        ],
+        "binz": [
+            sum(r["binz_networks"] for r in provinces),
+            sum(r["binz_members"] for r in provinces),
+        ],
+    }
+    report.sections.append(
+        Section(
+            key="kinds",
+            title=_("BIN and BIN-Z"),
+            columns=[_("Kind"), _("Networks"), _("Active members")],
+            rows=[
+                ["BIN", c(kinds_total["bin"][0]), c(kinds_total["bin"][1])],
+                ["BIN-Z", c(kinds_total["binz"][0]), c(kinds_total["binz"][1])],
+            ],
+            chart=Chart(kind="bar", columns=[1, 2]),
+        )
+    )
+    report.sections.append(
+        Section(
+            key="provinces",
+            title=_("Per province"),
+            columns=[_("Country"), _("Province"), *area_columns],
+            rows=[
+                [r["country"], r["municipality__province"] or "—", *figures(r)] for r in provinces
+            ],
+            chart=Chart(kind="bar", columns=[5], label_column=1),
+            first_number=2,
+        )
+    )
+    zones = selectors.national_by_area(level="zone", active_by_network=active)
+    report.sections.append(
+        Section(
+            key="zones",
+            title=_("Per police zone"),
+            columns=[_("Police zone"), _("Number"), *area_columns],
+            rows=[[r["police_zone__name"], r["police_zone__number"], *figures(r)] for r in zones],
+            first_number=2,
+        )
+    )
+    municipalities = selectors.national_by_area(level="municipality", active_by_network=active)
+    report.sections.append(
+        Section(
+            key="municipalities",
+            title=_("Per municipality"),
+            columns=[_("Municipality"), _("Province"), *area_columns],
+            rows=[
+                [r["municipality__name"], r["municipality__province"] or "—", *figures(r)]
+                for r in municipalities
+            ],
+            first_number=2,
+        )
+    )
+    series = selectors.members_over_time(network_ids=None, period=period, split_by_kind=True)
+    report.sections.append(
+        Section(
+            key="members",
+            title=_("Members over time"),
+            columns=[_("Month"), _("Members at month end"), "BIN", "BIN-Z", _("Joined"), _("Left")],
+            rows=[
+                [
+                    _month_label(p["month"]),
+                    c(p["members"]),
+                    c(p["by_kind"][Network.Kind.BIN]),
+                    c(p["by_kind"][Network.Kind.BINZ]),
+                    c(p["joined"]),
+                    c(p["left"]),
+                ]
+                for p in series
+            ],
+            chart=Chart(kind="line", columns=[1, 2, 3]),
+        )
+    )
+    report.sections.append(_messages_section(ids=None, period=period, count=c))
+    report.sections.append(_delivery_section(ids=None, period=period, count=c))
+    report.sections.append(_speed_section(ids=None, period=period, count=c))
+    report.sections.append(_member_reports_section(ids=None, period=period, count=c))
+    return report
