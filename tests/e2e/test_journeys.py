@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -250,3 +251,152 @@ def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monk
     texts = [m.body for m in locmem.outbox if isinstance(m, OutgoingSMS)]
     assert len(texts) == 3 and all(t.startswith("Inbrekers actief") for t in texts)
     assert len([m for m in mail.outbox if m.subject == "Dringend: inbrekers actief"]) == 3
+
+
+def _page_tables(page) -> dict[str, list[list[str]]]:
+    """Every report table on the page: caption → rows of cell texts (body and total)."""
+    tables = {}
+    for table in page.locator("table.report-table").all():
+        caption = table.locator("caption").inner_text().strip()
+        rows = []
+        for row in table.locator("tbody tr, tfoot tr").all():
+            cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]
+            if len(cells) > 1:  # "Nothing to show" rows span the table
+                rows.append(cells)
+        tables[caption] = rows
+    return tables
+
+
+def _csv_sections(text: str) -> dict[str, list[list[str]]]:
+    """The CSV export split into sections: title → data rows (after the header)."""
+    import csv
+    import io
+
+    sections: dict[str, list[list[str]]] = {}
+    blocks, block = [], []
+    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        if not any(row):
+            blocks.append(block)
+            block = []
+        else:
+            block.append(row)
+    blocks.append(block)
+    for block in blocks[1:]:  # the first block is the report's header
+        if len(block) >= 2:
+            sections[block[0][0]] = block[2:]
+    return sections
+
+
+def test_municipality_opens_the_reports_and_downloads_the_csv(journey, world):
+    page = journey.page
+    network = world.network
+    # Figures to look at: members in two streets, one sign-up waiting, and an
+    # alert delivered to three members.
+    members = [MemberFactory(network=network, street="Kerkstraat") for _ in range(3)]
+    MemberFactory(network=network, street="Dorpsstraat")
+    MemberFactory(network=network, status=Member.Status.PENDING)
+    message = Message.objects.create(
+        kind=Message.Kind.URGENT,
+        status=Message.Status.PUBLISHED,
+        created_by=world.users["officer"],
+        published_at=timezone.now() - timedelta(hours=2),
+        texts={"nl": {"sms": "Inbraak Kerkstraat", "subject": "Inbraak", "body": "Inbraak"}},
+    )
+    message.networks.add(network)
+    for member in members:
+        Delivery.objects.create(
+            message=message,
+            member=member,
+            channel=Delivery.Channel.SMS,
+            status=Delivery.Status.DELIVERED,
+            sent_at=message.published_at + timedelta(seconds=20),
+            delivered_at=message.published_at + timedelta(seconds=30),
+        )
+
+    sign_in(journey, world.users["municipal"])
+    page.get_by_role("link", name="Reports").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+    journey.shot("reports-index")
+    page.get_by_role("link", name=world.municipality.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(world.municipality.name)
+    expect(page.locator("canvas[data-report-chart]").first).to_be_visible()
+    journey.shot("municipality-dashboard")
+    shown = _page_tables(page)
+    assert shown, "the dashboard shows no tables"
+    # Nothing personal on the page: no member's email or phone number.
+    body = page.locator("main").inner_text()
+    for member in members:
+        assert member.email not in body and str(member.mobile_phone) not in body
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    journey.shot("after-download")
+    exported = _csv_sections(text)
+    # Every table on the screen is in the file, row for row.
+    for caption, rows in shown.items():
+        title = caption.split(" — ")[0]
+        assert title in exported, f"section {title!r} missing from the CSV"
+        csv_rows = [[c if c != "" else "—" for c in row] for row in exported[title]]
+        for row in rows:
+            assert row in csv_rows, f"{title}: {row} not in the CSV {csv_rows}"
+    # The figures entered above are there.
+    in_street = str(Member.objects.active().filter(network=network, street="Kerkstraat").count())
+    assert [network.name, "Kerkstraat", in_street] in [
+        row[:3] for row in exported["Active members per street"]
+    ]
+    assert exported["Delivery per channel"][0][:3] == ["SMS", "3", "3"]
+
+
+def test_member_answers_a_meeting_invitation_and_a_survey_from_the_personal_link(journey, world):
+    """The member's own forms, in a real browser: its referrer policy must still
+    let the browser send an Origin that Django's CSRF check accepts."""
+    from charters.models import Meeting, MeetingRSVP
+    from members.tokens import member_self_service_token
+    from surveys.models import Response
+    from tests.factories import survey_with_answers
+
+    page = journey.page
+    member = world.member
+    meeting = Meeting.objects.create(
+        network=member.network,
+        kind=Meeting.Kind.MEMBER_MEETING,
+        place="Parochiezaal, Kerkstraat 1",
+        agenda="Jaarverslag\nNieuwe borden",
+        starts_at=timezone.now() + timedelta(days=14),
+    )
+    survey = survey_with_answers(network=member.network, created_by=world.users["officer"])
+
+    page.goto(
+        reverse("self_service:home", kwargs={"token": member_self_service_token(member=member)})
+    )
+    expect(page.locator("#meetings")).to_contain_text("Parochiezaal")
+    journey.shot("personal-page")
+    page.locator(f"label[for=rsvp-{meeting.pk}-yes]").click()
+    page.fill(f"#rsvp-{meeting.pk}-guests", "1")
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.locator("#meetings")).to_contain_text("I will come")
+    journey.shot("rsvp-sent")
+    rsvp = MeetingRSVP.objects.get(meeting=meeting, member=member)
+    assert (rsvp.answer, rsvp.guests) == ("yes", 1)
+
+    page.get_by_role("link", name=survey.title).click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # Send it empty first: the errors show next to the questions.
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator(".alert-danger").first).to_be_visible()
+    journey.shot("survey-errors")
+    for group in page.locator("form fieldset, form .form-group, form .mb-3").all():
+        radios = group.locator("input[type=radio]")
+        if radios.count():
+            radios.first.check()
+    for box in page.locator("form input[type=checkbox]").all()[:1]:
+        box.check()
+    journey.shot("survey-filled")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("main")).to_contain_text("Thank")
+    journey.shot("survey-thanks")
+    assert Response.objects.filter(survey=survey).count() == 1
+    assert survey.invitations.get(member=member).answered
