@@ -104,7 +104,7 @@ def test_report_page_shows_the_emergency_numbers_before_the_form(client, world):
         assert body.index(f'href="tel:{number}"') < form_at
     assert body.index("crime in progress") < form_at
     # Same protections as every personal page.
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert "noindex" in response["X-Robots-Tag"]
     # The street is chosen from the network's list.
