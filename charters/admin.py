@@ -4,7 +4,11 @@ from charters.models import (
     CharterSignature,
     CharterVersion,
     FoundingStep,
+    GovernanceEvent,
     HouseRules,
+    Meeting,
+    ScreeningRecord,
+    Sign,
 )
 
 
@@ -56,3 +60,50 @@ class FoundingStepAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(GovernanceEvent)
+class GovernanceEventAdmin(admin.ModelAdmin):
+    """The governance log is append-only: the admin only reads it."""
+
+    list_display = ["at", "network", "action", "actor", "subject_user"]
+    list_filter = ["action", "network"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScreeningRecord)
+class ScreeningRecordAdmin(admin.ModelAdmin):
+    """Read-only here: the mandated officer records screenings in the app, so
+    each change is logged as a governance event."""
+
+    list_display = ["network", "user", "consent_on", "outcome", "decided_on", "recorded_by"]
+    list_filter = ["outcome", "network"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["network", "kind", "starts_at", "status", "attendance"]
+    list_filter = ["kind", "status", "network"]
+    readonly_fields = ["invitation", "created_by", "created_at", "updated_at"]
+
+
+@admin.register(Sign)
+class SignAdmin(admin.ModelAdmin):
+    list_display = ["network", "street", "house_number", "state", "placed_on"]
+    list_filter = ["state", "network"]
+    readonly_fields = ["updated_by", "updated_at"]

@@ -213,9 +213,10 @@ def plan_channel_error(*, network: Network, kind: str, allowed) -> str:
     from django.utils.translation import gettext as _
 
     labels = dict(Delivery.Channel.choices)
-    return _("The communication plan of %(network)s sends %(kind)s only by: %(channels)s.") % {
+    # The kind's label as it is (quoted in the text): German capitalises nouns.
+    return _("The communication plan of %(network)s sends “%(kind)s” only by: %(channels)s.") % {
         "network": network,
-        "kind": str(Message.Kind(kind).label).lower(),
+        "kind": Message.Kind(kind).label,
         "channels": ", ".join(str(labels.get(c, c)) for c in allowed) or "—",
     }
 
