@@ -351,7 +351,7 @@ def test_a_bad_link_gets_the_invalid_link_page(client, world, tamper):
         response = method(reverse("self_service:report", args=[token]), _data())
         assert response.status_code == 404
         assert INVALID_TEMPLATE in [t.name for t in response.templates]
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
         assert "noindex" in response["X-Robots-Tag"]
     assert not MemberReport.objects.exists()
