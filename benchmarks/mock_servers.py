@@ -515,9 +515,9 @@ class SMTPSink(_Server):
             _SinkHandler(self),
             hostname=self.host,
             port=self.port,
-            # Big alert runs: no per-session limit on commands.
-            server_kwargs={"command_call_limit": None},
             ready_timeout=10,
+            # Big alert runs: no per-session limit on commands.
+            command_call_limit=None,
         )
         self._controller.start()
         return self
