@@ -298,9 +298,8 @@ def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -
     }
 
 
-def _raw_worker(args) -> tuple[int, int]:
+def _raw_worker(items, barrier, results) -> None:
     """One process of the raw loop: the gateway's client and an SMTP connection."""
-    items, start_at = args
     import django
 
     django.setup()
@@ -311,9 +310,7 @@ def _raw_worker(args) -> tuple[int, int]:
     gateway = get_sms_gateway()
     mail = get_connection()
     mail.open()
-    delay = start_at - time.time()
-    if delay > 0:
-        time.sleep(delay)
+    barrier.wait(timeout=120)  # everyone set up: the clock starts
     sent = 0
     try:
         for channel, to, text in items:
@@ -324,7 +321,7 @@ def _raw_worker(args) -> tuple[int, int]:
             sent += 1
     finally:
         mail.close()
-    return sent, 0
+        results.put(sent)
 
 
 def measure_raw(members: int, processes: int, control: str) -> dict:
@@ -337,16 +334,26 @@ def measure_raw(members: int, processes: int, control: str) -> dict:
     for i in range(members):
         items.append(("sms", f"+3247{i:07d}", text))
         items.append(("email", f"member{i}@bench.example.org", TEXTS["nl"]["body"]))
-    shares = [items[k::processes] for k in range(processes)]
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(processes) as pool:
-        # The processes start (Django set-up, connections) before the clock does.
-        start_at = time.time() + 3.0
-        results = pool.map(_raw_worker, [(share, start_at) for share in shares])
+    barrier, results = ctx.Barrier(processes + 1), ctx.Queue()
+    workers = [
+        ctx.Process(target=_raw_worker, args=(items[k::processes], barrier, results))
+        for k in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        barrier.wait(timeout=120)
+        started = time.time()
+        sent = sum(results.get(timeout=600) for _ in workers)
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.terminate()
     stats = mock_stats(control)
     lasts = [s["last_at"] for s in (stats["twilio"], stats["smtp"]) if s["last_at"]]
-    sent = sum(r[0] for r in results)
-    return {"requests": sent, "seconds": (max(lasts) - start_at) if lasts else 0.0}
+    return {"requests": sent, "seconds": (max(lasts) - started) if lasts else 0.0}
 
 
 def _timed(session: requests.Session, method: str, url: str, **kwargs) -> tuple[float, int]:

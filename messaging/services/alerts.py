@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -358,25 +358,33 @@ def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
 
 
 def _record_sent(sent: list[tuple[int, str, datetime]]) -> None:
-    """Mark sent rows (id, provider id, time) in one statement, only those we
-    still hold: a cancel or a sweep in between wins."""
+    """Mark sent rows (id, provider id, time) in one transaction, only those we
+    still hold: a cancel or a sweep in between wins.
+
+    Plain parametrised statements: the ORM would build a CASE per row, which
+    cost more than the sends it records."""
     if not sent:
         return
-    Delivery.objects.filter(
-        pk__in=[pk for pk, _p, _t in sent], status=Delivery.Status.SENDING
-    ).update(
-        status=Delivery.Status.SENT,
-        attempts=F("attempts") + 1,
-        provider_id=Case(
-            *(When(pk=pk, then=Value(provider_id)) for pk, provider_id, _t in sent),
-            default=F("provider_id"),
-        ),
-        sent_at=Case(
-            *(When(pk=pk, then=Value(at)) for pk, _p, at in sent),
-            output_field=DateTimeField(),
-        ),
-        error="",
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    # The table name comes from the model; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, provider_id = %s, "  # noqa: S608
+        "sent_at = %s, error = '' WHERE id = %s AND status = %s"
     )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    Delivery.Status.SENT.value,
+                    provider_id,
+                    connection.ops.adapt_datetimefield_value(at),
+                    pk,
+                    Delivery.Status.SENDING.value,
+                )
+                for pk, provider_id, at in sent
+            ],
+        )
 
 
 class _Throttle:
