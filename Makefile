@@ -63,8 +63,9 @@ test: $(VENV)/.installed-dev assets messages lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The alert pipeline under load and the page timings (BENCHMARKS.md). Needs
-# PostgreSQL and Redis as after .ci/run; uses a database of its own.
-bench: $(VENV)/.installed
+# PostgreSQL and Redis as after .ci/run (and aiosmtpd, a dev requirement);
+# uses a database of its own.
+bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run --members $(N)
 
 clean:
