@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -85,6 +87,13 @@ def _quiet_until(*, start, end, now: datetime) -> datetime | None:
 def message_recipients(*, message: Message, now: datetime | None = None) -> list[Recipient]:
     """Who gets the message through which channel, with member preferences applied.
 
+    See ``_recipients_iter``, which yields them one by one."""
+    return list(_recipients_iter(message=message, now=now))
+
+
+def _recipients_iter(*, message: Message, now: datetime | None = None) -> Iterator[Recipient]:
+    """The recipients of ``message``, in member order, as they are read.
+
     Active members of the targeted networks (and streets); each member's own
     channels intersected with the message's; non-urgent messages skip paused
     members and wait for the end of quiet hours — urgent alerts override both.
@@ -93,7 +102,8 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
     """
     now = now or timezone.now()
     if message.update_of_id:
-        return _recipients_of(message.update_of)
+        yield from _recipients_of(message.update_of)
+        return
     members = Member.objects.active().filter(network__in=message.networks.all())
     if message.streets:
         members = members.filter(street__in=message.streets)
@@ -104,8 +114,7 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
         "by_voice", "quiet_hours_start", "quiet_hours_end", "network__languages",
     )  # fmt: skip
     seen: set[tuple[str, str]] = set()
-    recipients: list[Recipient] = []
-    for row in rows:
+    for row in rows.iterator(chunk_size=FANOUT_BATCH):
         not_before = None
         if not message.is_urgent:
             not_before = _quiet_until(
@@ -124,16 +133,13 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
             if key in seen:
                 continue
             seen.add(key)
-            recipients.append(
-                Recipient(
-                    member_id=row["pk"],
-                    channel=channel,
-                    to=address,
-                    language=row["language"],
-                    not_before=not_before,
-                )
+            yield Recipient(
+                member_id=row["pk"],
+                channel=channel,
+                to=address,
+                language=row["language"],
+                not_before=not_before,
             )
-    return recipients
 
 
 def _recipients_of(original: Message) -> list[Recipient]:
@@ -281,12 +287,14 @@ def message_fanout(*, message_id: int) -> int:
     message = Message.objects.get(pk=message_id)
     if message.status != Message.Status.PUBLISHED:
         return 0
-    recipients = message_recipients(message=message)
-    queued, last_pk, start = 0, 0, 0
+    # Read as they are written: the first batch goes out before the rest of
+    # the member list has been read.
+    recipients = _recipients_iter(message=message)
+    queued, last_pk, total = 0, 0, 0
     while True:
-        size = _chunk_size() if start == 0 else FANOUT_BATCH
-        batch = recipients[start : start + size]
-        start += size
+        size = _chunk_size() if total == 0 else FANOUT_BATCH
+        batch = list(islice(recipients, size))
+        total += len(batch)
         Delivery.objects.bulk_create(
             (
                 Delivery(
@@ -314,12 +322,12 @@ def message_fanout(*, message_id: int) -> int:
             delivery_sends_queue(message, due)
             queued += len(due)
             last_pk = due[-1]
-        if start >= len(recipients):
+        if len(batch) < size:
             break
     Message.objects.filter(pk=message.pk, fanout_done_at__isnull=True).update(
         fanout_done_at=timezone.now()
     )
-    logger.info("message %s: %s deliveries, %s queued now", message.pk, len(recipients), queued)
+    logger.info("message %s: %s deliveries, %s queued now", message.pk, total, queued)
     return message.deliveries.count()
 
 
