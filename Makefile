@@ -66,5 +66,11 @@ format: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev assets messages lint check-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The alert pipeline under load and the page timings (BENCHMARKS.md). Needs
+# PostgreSQL and Redis as after .ci/run (and aiosmtpd, a dev requirement);
+# uses a database of its own.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.run --members $(N)
+
 clean:
 	rm -rf var staticfiles static/vendor node_modules .pytest_cache .ruff_cache test-artifacts

@@ -27,7 +27,12 @@ from networks.views import network_from_url as _network
 
 
 def _message(request: HttpRequest, pk: int, **_kwargs) -> Message:
-    return get_object_or_404(Message.objects.prefetch_related("networks"), pk=pk)
+    # Read once per request: the permission check and the view both need it.
+    cached = getattr(request, "_bin_message", None)
+    if cached is None or cached.pk != pk:
+        cached = get_object_or_404(Message.objects.prefetch_related("networks"), pk=pk)
+        request._bin_message = cached
+    return cached
 
 
 def _can_compose(user) -> bool:

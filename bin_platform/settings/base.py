@@ -393,6 +393,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The Twilio SDK logs every request's URL and headers at INFO: ten
+        # lines per SMS, a real cost in a 10,000-member alert. Errors still show.
+        "twilio.http_client": {"level": env("TWILIO_LOG_LEVEL", default="WARNING")},
         # runserver's request log, through our handler so tokens are masked.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

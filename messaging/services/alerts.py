@@ -14,14 +14,16 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
-from django.db import transaction
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -85,6 +87,13 @@ def _quiet_until(*, start, end, now: datetime) -> datetime | None:
 def message_recipients(*, message: Message, now: datetime | None = None) -> list[Recipient]:
     """Who gets the message through which channel, with member preferences applied.
 
+    See ``_recipients_iter``, which yields them one by one."""
+    return list(_recipients_iter(message=message, now=now))
+
+
+def _recipients_iter(*, message: Message, now: datetime | None = None) -> Iterator[Recipient]:
+    """The recipients of ``message``, in member order, as they are read.
+
     Active members of the targeted networks (and streets); each member's own
     channels intersected with the message's; non-urgent messages skip paused
     members and wait for the end of quiet hours — urgent alerts override both.
@@ -93,7 +102,8 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
     """
     now = now or timezone.now()
     if message.update_of_id:
-        return _recipients_of(message.update_of)
+        yield from _recipients_of(message.update_of)
+        return
     members = Member.objects.active().filter(network__in=message.networks.all())
     if message.streets:
         members = members.filter(street__in=message.streets)
@@ -104,8 +114,7 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
         "by_voice", "quiet_hours_start", "quiet_hours_end", "network__languages",
     )  # fmt: skip
     seen: set[tuple[str, str]] = set()
-    recipients: list[Recipient] = []
-    for row in rows:
+    for row in rows.iterator(chunk_size=FANOUT_BATCH):
         not_before = None
         if not message.is_urgent:
             not_before = _quiet_until(
@@ -124,16 +133,13 @@ def message_recipients(*, message: Message, now: datetime | None = None) -> list
             if key in seen:
                 continue
             seen.add(key)
-            recipients.append(
-                Recipient(
-                    member_id=row["pk"],
-                    channel=channel,
-                    to=address,
-                    language=row["language"],
-                    not_before=not_before,
-                )
+            yield Recipient(
+                member_id=row["pk"],
+                channel=channel,
+                to=address,
+                language=row["language"],
+                not_before=not_before,
             )
-    return recipients
 
 
 def _recipients_of(original: Message) -> list[Recipient]:
@@ -277,63 +283,128 @@ def delivery_sends_queue(message: Message, ids: list[int], countdown: float = 0)
             return
 
 
+# Deliveries inserted per statement by the fan-out. The first batch is one
+# send chunk, so the first sends start while the rest is still written.
+FANOUT_BATCH = 2000
+
+
 def message_fanout(*, message_id: int) -> int:
     """Create the deliveries of a published message and queue their sends.
 
-    Safe to run again: existing rows are kept (unique constraint), and only
-    queued rows are sent. Returns the number of deliveries of the message.
+    Rows are written in batches and each batch's sends are queued at once, so
+    the first members get the alert before the last rows exist. Safe to run
+    again: existing rows are kept (unique constraint), and only queued rows
+    are sent. Returns the number of deliveries of the message.
     """
     message = Message.objects.get(pk=message_id)
     if message.status != Message.Status.PUBLISHED:
         return 0
-    recipients = message_recipients(message=message)
-    Delivery.objects.bulk_create(
-        (
-            Delivery(
-                message=message,
-                member_id=r.member_id,
-                channel=r.channel,
-                to=r.to,
-                language=r.language,
-                not_before=r.not_before,
-            )
-            for r in recipients
-        ),
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
+    # Read as they are written: the first batch goes out before the rest of
+    # the member list has been read.
+    recipients = _recipients_iter(message=message)
+    queued, last_pk, total = 0, 0, 0
+    while True:
+        size = _chunk_size() if total == 0 else FANOUT_BATCH
+        batch = list(islice(recipients, size))
+        total += len(batch)
+        Delivery.objects.bulk_create(
+            (
+                Delivery(
+                    message=message,
+                    member_id=r.member_id,
+                    channel=r.channel,
+                    to=r.to,
+                    language=r.language,
+                    not_before=r.not_before,
+                )
+                for r in batch
+            ),
+            ignore_conflicts=True,
+        )
+        now = timezone.now()
+        # Rows of this message get increasing ids batch after batch; a second
+        # run finds all its queued rows in the first pass.
+        due = list(
+            message.deliveries.filter(status=Delivery.Status.QUEUED, pk__gt=last_pk)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if due:
+            delivery_sends_queue(message, due)
+            queued += len(due)
+            last_pk = due[-1]
+        if len(batch) < size:
+            break
     Message.objects.filter(pk=message.pk, fanout_done_at__isnull=True).update(
         fanout_done_at=timezone.now()
     )
-    now = timezone.now()
-    due = list(
-        message.deliveries.filter(status=Delivery.Status.QUEUED)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    delivery_sends_queue(message, due)
-    logger.info("message %s: %s deliveries, %s queued now", message.pk, len(recipients), len(due))
+    logger.info("message %s: %s deliveries, %s queued now", message.pk, total, queued)
     return message.deliveries.count()
 
 
-def _claim(delivery_id: int) -> Delivery | None:
-    """Take a queued, due row for sending; None if someone else has it or it is not due."""
+# Rows claimed, and their successful sends recorded, per round trip: one
+# SELECT ... FOR UPDATE SKIP LOCKED and one UPDATE per batch instead of three
+# statements per delivery. A cancel stops every row not yet claimed, so at
+# most this many rows of a cancelled message can still go out.
+CLAIM_BATCH = 20
+
+
+def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
+    """Take the queued, due rows among ``delivery_ids`` for sending; rows held
+    by another worker, not due, or of a message no longer published are left."""
     now = timezone.now()
-    claimed = (
-        Delivery.objects.filter(
-            pk=delivery_id,
-            status=Delivery.Status.QUEUED,
-            # A cancelled message sends nothing more, whatever was queued.
-            message__status=Message.Status.PUBLISHED,
+    with transaction.atomic():
+        claimable = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("message", "member__network")
+            .filter(
+                pk__in=delivery_ids,
+                status=Delivery.Status.QUEUED,
+                # A cancelled message sends nothing more, whatever was queued.
+                message__status=Message.Status.PUBLISHED,
+            )
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("pk")
         )
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Delivery.Status.SENDING, claimed_at=now)
+        if claimable:
+            Delivery.objects.filter(pk__in=[d.pk for d in claimable]).update(
+                status=Delivery.Status.SENDING, claimed_at=now
+            )
+    for delivery in claimable:
+        delivery.status, delivery.claimed_at = Delivery.Status.SENDING, now
+    return claimable
+
+
+def _record_sent(sent: list[tuple[int, str, datetime]]) -> None:
+    """Mark sent rows (id, provider id, time) in one transaction, only those we
+    still hold: a cancel or a sweep in between wins.
+
+    Plain parametrised statements: the ORM would build a CASE per row, which
+    cost more than the sends it records."""
+    if not sent:
+        return
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    # The table name comes from the model; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, provider_id = %s, "  # noqa: S608
+        "sent_at = %s, error = '' WHERE id = %s AND status = %s"
     )
-    if not claimed:
-        return None
-    return Delivery.objects.select_related("message", "member__network").get(pk=delivery_id)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    Delivery.Status.SENT.value,
+                    provider_id,
+                    connection.ops.adapt_datetimefield_value(at),
+                    pk,
+                    Delivery.Status.SENDING.value,
+                )
+                for pk, provider_id, at in sent
+            ],
+        )
 
 
 class _Throttle:
@@ -354,8 +425,11 @@ class _Throttle:
         cls.last[channel] = max(now, earliest)
 
 
-def _send(delivery: Delivery) -> str:
-    """Hand one delivery to its gateway; returns the provider's id."""
+def _send(delivery: Delivery, *, mail_connection=None) -> str:
+    """Hand one delivery to its gateway; returns the provider's id.
+
+    ``mail_connection``: an open email backend to reuse (one SMTP session per
+    chunk rather than per email)."""
     message = delivery.message
     texts = message.text_for(delivery.language, delivery.member.network.default_language)
     _Throttle.wait(delivery.channel)
@@ -389,7 +463,12 @@ def _send(delivery: Delivery) -> str:
         body=(texts.get("body") or texts.get("sms", "")) + "\n\n-- \n" + footer,
         to=[delivery.to],
         reply_to=[reply_to] if reply_to else None,
+        connection=mail_connection,
     )
+    if mail_connection is not None and hasattr(mail_connection, "open"):
+        # Opened here, the session stays up for the rest of the chunk (a
+        # backend opened by send() itself closes after each message).
+        mail_connection.open()
     email.send()
     return ""
 
@@ -413,70 +492,92 @@ def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
 
 
 def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
-    """Send a chunk of deliveries; each row is claimed before it is sent.
+    """Send a chunk of deliveries; rows are claimed (CLAIM_BATCH at a time)
+    before they are sent.
 
     Returns counts per outcome, for logs and tests.
     """
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     retry_ids: dict[int, list[int]] = {}
-    for delivery_id in delivery_ids:
-        delivery = _claim(delivery_id)
-        if delivery is None:
-            counts["skipped"] += 1
-            continue
-        attempts = delivery.attempts + 1
-        # Every outcome is recorded only while we still hold the row
-        # (status sending): a cancel or a sweep in between wins.
-        mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
-        try:
-            provider_id = _send(delivery)
-        except (TemporaryGatewayError, OSError) as exc:
-            if isinstance(exc, smtplib.SMTPRecipientsRefused):
-                # The mail server refuses the address: retrying cannot help.
-                mine.update(status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000])
-                counts["failed"] += 1
-                continue
-            final = attempts >= MAX_SEND_ATTEMPTS
-            mine.update(
-                status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
-                attempts=attempts,
-                error=str(exc)[:1000],
-                next_attempt_at=None if final else timezone.now() + _backoff(attempts),
-            )
-            if final:
-                counts["failed"] += 1
-            else:
-                counts["retry"] += 1
-                retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
-            continue
-        except (PermanentGatewayError, GatewayConfigurationError) as exc:
-            mine.update(
-                status=Delivery.Status.FAILED,
-                attempts=attempts,
-                error=str(exc)[:1000],
-                error_code=getattr(exc, "code", "")[:32],
-            )
-            counts["failed"] += 1
-            published = Message.objects.filter(
-                pk=delivery.message_id, status=Message.Status.PUBLISHED
-            ).exists()
-            fallback = delivery_email_fallback(delivery) if published else None
-            if fallback is not None:
-                delivery_sends_queue(delivery.message, [fallback.pk])
-            continue
-        mine.update(
-            status=Delivery.Status.SENT,
-            attempts=attempts,
-            provider_id=provider_id,
-            sent_at=timezone.now(),
-            error="",
-        )
-        counts["sent"] += 1
+    mail_connection = get_connection()
+    try:
+        for start in range(0, len(delivery_ids), CLAIM_BATCH):
+            batch = delivery_ids[start : start + CLAIM_BATCH]
+            claimed = _claim_batch(batch)
+            counts["skipped"] += len(batch) - len(claimed)
+            sent: list[tuple[int, str, datetime]] = []
+            try:
+                for delivery in claimed:
+                    outcome = _send_one(delivery, mail_connection=mail_connection)
+                    if isinstance(outcome, str):
+                        sent.append((delivery.pk, outcome, timezone.now()))
+                        counts["sent"] += 1
+                        continue
+                    counts[outcome[0]] += 1
+                    if outcome[0] == "retry":
+                        retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
+            finally:
+                # Also when a send raised something unforeseen: what went out is recorded.
+                _record_sent(sent)
+    finally:
+        _mail_close(mail_connection)
     for message_id, ids in retry_ids.items():
         message = Message.objects.get(pk=message_id)
         wait = min(_backoff(1).total_seconds(), 600)
         delivery_sends_queue(message, ids, countdown=wait)
     return counts
+
+
+def _mail_close(connection) -> None:
+    close = getattr(connection, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:
+        # A broken session is dropped; the next send opens a new one.
+        logger.warning("closing the SMTP connection failed", exc_info=True)
+
+
+def _send_one(delivery: Delivery, *, mail_connection) -> str | tuple[str]:
+    """Send one claimed row: the provider id on success, else ("retry",) or
+    ("failed",) with the outcome already recorded on the row."""
+    attempts = delivery.attempts + 1
+    # Every failure is recorded only while we still hold the row (status
+    # sending): a cancel or a sweep in between wins.
+    mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
+    try:
+        return _send(delivery, mail_connection=mail_connection)
+    except (TemporaryGatewayError, OSError) as exc:
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            # The mail server refuses the address: retrying cannot help.
+            mine.update(status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000])
+            return ("failed",)
+        if delivery.channel == Delivery.Channel.EMAIL:
+            # The SMTP session may be broken: the next email opens a new one.
+            _mail_close(mail_connection)
+        final = attempts >= MAX_SEND_ATTEMPTS
+        mine.update(
+            status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
+            attempts=attempts,
+            error=str(exc)[:1000],
+            next_attempt_at=None if final else timezone.now() + _backoff(attempts),
+        )
+        return ("failed",) if final else ("retry",)
+    except (PermanentGatewayError, GatewayConfigurationError) as exc:
+        mine.update(
+            status=Delivery.Status.FAILED,
+            attempts=attempts,
+            error=str(exc)[:1000],
+            error_code=getattr(exc, "code", "")[:32],
+        )
+        published = Message.objects.filter(
+            pk=delivery.message_id, status=Message.Status.PUBLISHED
+        ).exists()
+        fallback = delivery_email_fallback(delivery) if published else None
+        if fallback is not None:
+            delivery_sends_queue(delivery.message, [fallback.pk])
+        return ("failed",)
 
 
 def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:

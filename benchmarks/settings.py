@@ -1,0 +1,27 @@
+"""Settings of ``make bench``: production's, with the providers swapped for
+the local mocks of benchmarks/mock_servers.py.
+
+Everything else (DEBUG off, CONN_MAX_AGE, Celery acks, logging, security
+middleware) is production's, read from the same environment variables. Two
+differences, both about the bench machine, not the code under test:
+
+- SMS go through the real Twilio gateway to ``BENCH_TWILIO_BASE_URL``
+  (its ``base_url`` option, meant for mock servers); voice is not measured.
+- Static files come from the source folders (no collectstatic step): pages
+  are timed on their HTML, which the browser gets before any static file.
+"""
+
+from bin_platform.settings.production import *  # noqa: F403
+from bin_platform.settings.production import env
+
+MESSAGING_GATEWAYS = {
+    "sms": {
+        "BACKEND": "messaging.gateways.twilio.TwilioSMSGateway",
+        "OPTIONS": {"base_url": env("BENCH_TWILIO_BASE_URL")},
+    },
+    "voice": {"BACKEND": "messaging.gateways.file.FileVoiceGateway", "OPTIONS": {}},
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

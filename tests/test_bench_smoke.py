@@ -1,0 +1,167 @@
+"""The benchmark's parts that run without servers: the mocks in-process
+(through the real Twilio gateway and Django's SMTP backend) and the JSON
+summary. `make bench` itself needs PostgreSQL, Redis and minutes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from django.core.mail import EmailMessage, get_connection
+
+from benchmarks.mock_servers import SMTPSink, TwilioMock
+from benchmarks.summary import (
+    REQUIRED_KEYS,
+    percentile,
+    summary_build,
+    summary_lines,
+    summary_write,
+)
+from messaging.gateways import OutgoingSMS, PermanentGatewayError, TemporaryGatewayError
+from messaging.gateways.twilio import TwilioSMSGateway
+
+ACCOUNT_SID = "AC" + "c" * 32
+
+
+@pytest.fixture
+def twilio():
+    with TwilioMock(account_sid=ACCOUNT_SID) as mock:
+        yield mock
+
+
+@pytest.fixture
+def gateway(twilio):
+    return TwilioSMSGateway(
+        base_url=twilio.url,
+        account_sid=ACCOUNT_SID,
+        auth_token="t" * 32,
+        from_number="+3253606464",
+        status_callback_base="https://bin.example.org",
+    )
+
+
+def test_the_twilio_mock_answers_like_twilio_and_counts(twilio, gateway):
+    first = gateway.send_sms(OutgoingSMS(to="+32470000001", body="Inbraak"))
+    second = gateway.send_sms(OutgoingSMS(to="+32470000001", body="Inbraak"))
+    gateway.send_sms(OutgoingSMS(to="+32470000002", body="Inbraak"))
+    assert first.provider_id.startswith("SM") and len(first.provider_id) == 34
+    assert first.provider_id != second.provider_id
+    assert first.status == "queued"
+    assert twilio.count_for("+32470000001") == 2
+    stats = twilio.stats()
+    assert stats["total"] == stats["accepted"] == 3
+    assert stats["first_at"] <= stats["last_at"]
+    sent = twilio.messages[0]
+    assert sent["body"] == "Inbraak" and sent["from"] == "+3253606464"
+    assert sent["status_callback"] == "https://bin.example.org/webhooks/twilio/status/"
+
+
+def test_the_twilio_mock_injects_faults(twilio, gateway):
+    twilio.fail_first(1, status=429, retry_after=7)
+    with pytest.raises(TemporaryGatewayError) as rate_limited:
+        gateway.send_sms(OutgoingSMS(to="+32470000001", body="x"))
+    assert rate_limited.value.retry_after == 7
+    twilio.fail_numbers(["+32470000009"])
+    with pytest.raises(PermanentGatewayError) as invalid:
+        gateway.send_sms(OutgoingSMS(to="+32470000009", body="x"))
+    assert invalid.value.code == "21211"
+    twilio.fail_number_times("+32470000003", 1, status=500)
+    with pytest.raises(TemporaryGatewayError):
+        gateway.send_sms(OutgoingSMS(to="+32470000003", body="x"))
+    assert gateway.send_sms(OutgoingSMS(to="+32470000003", body="x")).provider_id
+    twilio.fail_burst(every=3, length=1, status=503)
+    outcomes = []
+    for _ in range(6):
+        try:
+            gateway.send_sms(OutgoingSMS(to="+32470000004", body="x"))
+            outcomes.append("ok")
+        except TemporaryGatewayError:
+            outcomes.append("503")
+    assert outcomes == ["503", "ok", "ok", "503", "ok", "ok"]
+    assert twilio.stats()["by_status"] == {"201": 5, "400": 1, "429": 1, "500": 1, "503": 2}
+    twilio.reset()
+    assert twilio.stats()["total"] == 0
+    assert gateway.send_sms(OutgoingSMS(to="+32470000009", body="x")).provider_id
+
+
+def test_the_control_endpoints(twilio):
+    session = requests.Session()
+    session.trust_env = False
+    url = f"{twilio.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    assert session.post(url, data={"To": "+32470000001"}).status_code == 401  # no auth
+    assert session.post(
+        f"{twilio.url}/__mock__/faults", json={"fail_first": {"count": 1, "status": 500}}
+    ).ok
+    assert (
+        session.post(url, data={"To": "+32470000001"}, auth=(ACCOUNT_SID, "t")).status_code == 500
+    )
+    assert (
+        session.post(url, data={"To": "+32470000001"}, auth=(ACCOUNT_SID, "t")).status_code == 201
+    )
+    stats = session.get(f"{twilio.url}/__mock__/stats?per_to=1").json()["twilio"]
+    # A request without credentials is refused before it counts.
+    assert stats["by_status"] == {"201": 1, "500": 1} and stats["total"] == 2
+    assert stats["per_to"] == {"+32470000001": 2}
+    assert session.post(f"{twilio.url}/__mock__/faults", json={"nope": 1}).status_code == 400
+    assert session.post(f"{twilio.url}/__mock__/reset").ok
+    assert session.get(f"{twilio.url}/__mock__/stats").json()["twilio"]["total"] == 0
+
+
+def test_the_smtp_sink_counts_messages_and_recipients():
+    with SMTPSink() as sink:
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend", host=sink.host, port=sink.port
+        )
+        with connection:
+            for n in range(3):
+                EmailMessage(
+                    subject="Dringend",
+                    body="Licht aan",
+                    to=[f"lid{n}@example.org", "Coordinator@example.org"],
+                    connection=connection,
+                ).send()
+        stats = sink.stats()
+    assert stats["total"] == 3 and stats["recipients"] == 6
+    assert sink.count_for("coordinator@example.org") == 3
+    assert b"Licht aan" in sink.messages[0]["data"]
+
+
+def test_percentiles():
+    assert percentile([], 95) is None
+    assert percentile([5.0], 95) == 5.0
+    assert percentile(list(range(1, 101)), 50) == pytest.approx(50.5)
+    assert percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
+
+
+def test_the_summary_has_every_figure_and_ends_the_output(tmp_path):
+    summary = summary_build(
+        members=100,
+        fanout_deliveries=200,
+        fanout_seconds=0.5,
+        first_delivery_seconds=0.1,
+        raw_requests=200,
+        raw_seconds=0.2,
+        member_list_ms=[10.0] * 19 + [200.0],
+        alert_post_ms=[50.0] * 20,
+        callbacks=100,
+        callbacks_seconds=0.25,
+        alert_post_small_ms=[40.0],
+    )
+    assert set(REQUIRED_KEYS) <= set(summary)
+    assert summary["fanout_per_second"] == 400.0
+    assert summary["raw_per_second"] == 1000.0
+    assert summary["ratio_to_raw"] == 0.4
+    assert summary["callbacks_per_second"] == 400.0
+    assert summary["member_list_p95_ms"] == pytest.approx(19.5)
+    assert summary["targets_met"] == {
+        "fanout_per_second": False,
+        "ratio_to_raw": False,
+        "first_delivery_seconds": True,
+        "alert_post_p95_ms": True,
+        "member_list_p95_ms": True,
+    }
+    assert any("MISSED" in line for line in summary_lines(summary))
+    path = summary_write(summary, tmp_path)
+    assert path.suffix == ".json"
+    assert json.loads(path.read_text())["fanout_deliveries"] == 200
