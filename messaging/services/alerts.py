@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -52,12 +52,19 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 6
-STALE_CLAIM = timedelta(minutes=5)
 LOCAL_TZ = ZoneInfo("Europe/Brussels")
 
 
 def _chunk_size() -> int:
     return getattr(settings, "MESSAGING_FANOUT_CHUNK", 200)
+
+
+def _stale_claim() -> timedelta:
+    return timedelta(seconds=getattr(settings, "MESSAGING_STALE_CLAIM_SECONDS", 300))
+
+
+def _sweep_grace() -> timedelta:
+    return timedelta(seconds=getattr(settings, "MESSAGING_SWEEP_GRACE_SECONDS", 30))
 
 
 @dataclass(frozen=True)
@@ -383,7 +390,27 @@ def _send(delivery: Delivery) -> str:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+    first = getattr(settings, "MESSAGING_RETRY_BACKOFF_SECONDS", 5)
+    return timedelta(seconds=min(600, first * 2 ** max(0, attempts - 1)))
+
+
+def _record(delivery_id: int, **fields) -> int:
+    """Write the outcome of a send, only while the send still holds the row
+    (status sending): a cancel or a sweep in between wins.
+
+    The gateway has been called by then: if the database connection dropped
+    meanwhile, the outcome is written again on a fresh connection instead of
+    leaving the row for the sweep, which would send it a second time.
+    """
+    mine = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING)
+    try:
+        return mine.update(**fields)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning("database connection lost recording delivery %s; reconnecting", delivery_id)
+        connection.close()
+        return mine.update(**fields)
 
 
 def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
@@ -406,39 +433,46 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     Returns counts per outcome, for logs and tests.
     """
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-    retry_ids: dict[int, list[int]] = {}
+    # (message, seconds to wait) → rows to try again then.
+    retry_ids: dict[tuple[int, float], list[int]] = {}
     for delivery_id in delivery_ids:
         delivery = _claim(delivery_id)
         if delivery is None:
             counts["skipped"] += 1
             continue
         attempts = delivery.attempts + 1
-        # Every outcome is recorded only while we still hold the row
-        # (status sending): a cancel or a sweep in between wins.
-        mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
         try:
             provider_id = _send(delivery)
         except (TemporaryGatewayError, OSError) as exc:
             if isinstance(exc, smtplib.SMTPRecipientsRefused):
                 # The mail server refuses the address: retrying cannot help.
-                mine.update(status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000])
+                _record(
+                    delivery.pk,
+                    status=Delivery.Status.FAILED,
+                    attempts=attempts,
+                    error=str(exc)[:1000],
+                )
                 counts["failed"] += 1
                 continue
             final = attempts >= MAX_SEND_ATTEMPTS
-            mine.update(
+            wait = _backoff(attempts)
+            _record(
+                delivery.pk,
                 status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
                 attempts=attempts,
                 error=str(exc)[:1000],
-                next_attempt_at=None if final else timezone.now() + _backoff(attempts),
+                next_attempt_at=None if final else timezone.now() + wait,
             )
             if final:
                 counts["failed"] += 1
             else:
                 counts["retry"] += 1
-                retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
+                key = (delivery.message_id, wait.total_seconds())
+                retry_ids.setdefault(key, []).append(delivery.pk)
             continue
         except (PermanentGatewayError, GatewayConfigurationError) as exc:
-            mine.update(
+            _record(
+                delivery.pk,
                 status=Delivery.Status.FAILED,
                 attempts=attempts,
                 error=str(exc)[:1000],
@@ -452,7 +486,8 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
             if fallback is not None:
                 delivery_sends_queue(delivery.message, [fallback.pk])
             continue
-        mine.update(
+        _record(
+            delivery.pk,
             status=Delivery.Status.SENT,
             attempts=attempts,
             provider_id=provider_id,
@@ -460,9 +495,10 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
             error="",
         )
         counts["sent"] += 1
-    for message_id, ids in retry_ids.items():
+    # Each row is queued again for when its own backoff ends: a task that came
+    # earlier would find the row not yet due and leave it to the sweep.
+    for (message_id, wait), ids in retry_ids.items():
         message = Message.objects.get(pk=message_id)
-        wait = min(_backoff(1).total_seconds(), 600)
         delivery_sends_queue(message, ids, countdown=wait)
     return counts
 
@@ -476,13 +512,13 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     reclaimed = Delivery.objects.filter(
-        status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+        status=Delivery.Status.SENDING, claimed_at__lt=now - _stale_claim()
     ).update(status=Delivery.Status.QUEUED)
     started = 0
     for message in Message.objects.filter(
         status=Message.Status.PUBLISHED,
         fanout_done_at__isnull=True,
-        published_at__lt=now - timedelta(seconds=30),
+        published_at__lt=now - _sweep_grace(),
     ):
         _queue_fanout(message)
         started += 1
@@ -490,7 +526,7 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
         Delivery.objects.filter(status=Delivery.Status.QUEUED)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(created_at__lt=now - timedelta(seconds=30)) | Q(next_attempt_at__lte=now))
+        .filter(Q(created_at__lt=now - _sweep_grace()) | Q(next_attempt_at__lte=now))
         .order_by("message_id", "pk")
         .values_list("message_id", "pk")[:20000]
     )
