@@ -26,6 +26,7 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
@@ -240,8 +241,10 @@ def celery_broker(url: str) -> Iterator:
     from bin_platform.celery import app
 
     def forget_connections() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Close every pooled broker connection and drop the pools, kombu's
+        # shared ones included: the next publish opens a new one to the
+        # broker configured then.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
