@@ -156,10 +156,19 @@ def test_worker_killed_mid_fanout_sends_everything_with_at_most_one_duplicate_pe
 
 
 def test_alert_published_while_redis_is_down_goes_out_once_it_is_back(
-    client, world, private_redis, private_broker, worker_factory, twilio_mock, caplog
+    client, settings, world, private_redis, private_broker, worker_factory, twilio_mock, caplog
 ):
+    # As in production, one Redis is the broker and the cache of the web
+    # process and the worker: the outage takes both.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+            "KEY_PREFIX": "bin",
+        }
+    }
     phones = _members(world, 300)
-    worker = worker_factory(env=FAST_RECOVERY)
+    worker = worker_factory(env={**FAST_RECOVERY, "REDIS_URL": private_redis.url})
     message = _alert(world)
     private_redis.stop()
 
