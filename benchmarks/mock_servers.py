@@ -15,7 +15,8 @@ separate process.
 ``SMTPSink`` is an aiosmtpd server that accepts every message and counts
 messages and recipients (with the time each was received).
 
-In-process (tests)::
+In-process (tests; ``settings`` is pytest-django's fixture, whose change of
+MESSAGING_GATEWAYS also clears the cached gateway)::
 
     from benchmarks.mock_servers import SMTPSink, TwilioMock
 
@@ -25,14 +26,25 @@ In-process (tests)::
         twilio.fail_numbers(["+32470000000"])             # always 400, code 21211
         twilio.fail_number_times("+32470000001", 1, status=500)  # first try only
         twilio.set_latency(0.05)                          # seconds per answer
-        settings.MESSAGING_GATEWAYS = {"sms": {
-            "BACKEND": "messaging.gateways.twilio.TwilioSMSGateway",
-            "OPTIONS": {"base_url": twilio.url, "account_sid": "AC" + "a" * 32,
-                        "auth_token": "x" * 32, "from_number": "+3253606464"}}, ...}
+        settings.MESSAGING_GATEWAYS = {
+            "sms": {
+                "BACKEND": "messaging.gateways.twilio.TwilioSMSGateway",
+                "OPTIONS": {
+                    "base_url": twilio.url,
+                    "account_sid": "AC" + "a" * 32,
+                    "auth_token": "x" * 32,
+                    "from_number": "+3253606464",
+                },
+            },
+            "voice": settings.MESSAGING_GATEWAYS["voice"],
+        }
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port
         ...
-        twilio.count_for("+32470000002"); twilio.stats(); twilio.messages
-        smtp.stats(); smtp.messages
+        twilio.count_for("+32470000002")   # requests to that number, any answer
+        twilio.accepted_for("+32470000002")  # answered 201
+        twilio.stats(); twilio.messages    # messages: dicts with sid, to, body, at
+        smtp.stats(); smtp.count_for("a@example.org"); smtp.messages
         twilio.reset()  # counters and faults
 
 As a process (the benchmark keeps no messages there, only counters)::
@@ -515,9 +527,9 @@ class SMTPSink(_Server):
             _SinkHandler(self),
             hostname=self.host,
             port=self.port,
-            # Big alert runs: no per-session limit on commands.
-            server_kwargs={"command_call_limit": None},
             ready_timeout=10,
+            # Big alert runs: no per-session limit on commands.
+            command_call_limit=None,
         )
         self._controller.start()
         return self
