@@ -1,9 +1,20 @@
 """Celery tasks of messaging: thin, they take ids and call a service."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from messaging import services
 from messaging.gateways import TemporaryGatewayError
+
+# A dropped database connection (failover, restart, idle timeout) ends the
+# task; it starts again on a fresh connection a moment later. Claims make
+# running a fan-out or a send chunk twice harmless.
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 8,
+}
 
 
 @shared_task(
@@ -23,13 +34,13 @@ def notification_sweep_task() -> None:
 
 # Alerts: acks_late and reject-on-worker-lost come from the settings; a send
 # claims its rows, so a task delivered twice sends nothing twice.
-@shared_task
+@shared_task(**DATABASE_RETRY)
 def message_fanout_task(message_id: int) -> None:
 
     services.message_fanout(message_id=message_id)
 
 
-@shared_task
+@shared_task(**DATABASE_RETRY)
 def delivery_send_task(delivery_ids: list[int]) -> None:
 
     services.delivery_send_chunk(delivery_ids=delivery_ids)

@@ -242,6 +242,16 @@ MESSAGING_SEND_RATE = {
     "voice": env.float("VOICE_SEND_RATE", default=0),
     "email": env.float("EMAIL_SEND_RATE", default=0),
 }
+# Recovery of alert sends (delivery-sweep). A row claimed longer ago than
+# MESSAGING_STALE_CLAIM_SECONDS was left by a dead worker and is sent again:
+# keep it well above the longest gateway call (Twilio times out after 10 s,
+# SMTP after EMAIL_TIMEOUT). The sweep leaves work younger than
+# MESSAGING_SWEEP_GRACE_SECONDS to the tasks already queued for it.
+MESSAGING_STALE_CLAIM_SECONDS = env.float("MESSAGING_STALE_CLAIM_SECONDS", default=300)
+MESSAGING_SWEEP_GRACE_SECONDS = env.float("MESSAGING_SWEEP_GRACE_SECONDS", default=30)
+# First wait after a temporary gateway error (429, 5xx, timeout); it doubles
+# with each attempt, up to 10 minutes.
+MESSAGING_RETRY_BACKOFF_SECONDS = env.float("MESSAGING_RETRY_BACKOFF_SECONDS", default=5)
 
 # --- Auth / allauth ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

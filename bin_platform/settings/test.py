@@ -28,11 +28,12 @@ elif env("PYTEST_XDIST_WORKER", default=""):
     CACHES["default"]["LOCATION"] = f"{_base}/{2 + _worker}"
 
 # locmem unless a test process is told otherwise (the worker process of the
-# integration tests writes to files the test reads).
+# integration tests writes to files the test reads, or calls the Twilio
+# gateway pointed at a mock server: SMS_GATEWAY_OPTIONS, JSON).
 MESSAGING_GATEWAYS = {
     "sms": {
         "BACKEND": env("SMS_GATEWAY", default="messaging.gateways.locmem.LocmemSMSGateway"),
-        "OPTIONS": {},
+        "OPTIONS": env.json("SMS_GATEWAY_OPTIONS", default={}),
     },
     "voice": {
         "BACKEND": env("VOICE_GATEWAY", default="messaging.gateways.locmem.LocmemVoiceGateway"),

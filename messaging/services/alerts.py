@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -54,12 +54,19 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 6
-STALE_CLAIM = timedelta(minutes=5)
 LOCAL_TZ = ZoneInfo("Europe/Brussels")
 
 
 def _chunk_size() -> int:
     return getattr(settings, "MESSAGING_FANOUT_CHUNK", 200)
+
+
+def _stale_claim() -> timedelta:
+    return timedelta(seconds=getattr(settings, "MESSAGING_STALE_CLAIM_SECONDS", 300))
+
+
+def _sweep_grace() -> timedelta:
+    return timedelta(seconds=getattr(settings, "MESSAGING_SWEEP_GRACE_SECONDS", 30))
 
 
 @dataclass(frozen=True)
@@ -343,10 +350,11 @@ def message_fanout(*, message_id: int) -> int:
     return message.deliveries.count()
 
 
-# Rows claimed, and their successful sends recorded, per round trip: one
-# SELECT ... FOR UPDATE SKIP LOCKED and one UPDATE per batch instead of three
-# statements per delivery. A cancel stops every row not yet claimed, so at
-# most this many rows of a cancelled message can still go out.
+# Rows claimed per round trip: one SELECT ... FOR UPDATE SKIP LOCKED and one
+# UPDATE per batch instead of two statements per delivery. Each outcome is
+# still recorded on its own, right after its send (``_send_one``). A cancel
+# stops every row not yet claimed, so at most this many rows of a cancelled
+# message can still go out.
 CLAIM_BATCH = 20
 
 
@@ -375,36 +383,6 @@ def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
     for delivery in claimable:
         delivery.status, delivery.claimed_at = Delivery.Status.SENDING, now
     return claimable
-
-
-def _record_sent(sent: list[tuple[int, str, datetime]]) -> None:
-    """Mark sent rows (id, provider id, time) in one transaction, only those we
-    still hold: a cancel or a sweep in between wins.
-
-    Plain parametrised statements: the ORM would build a CASE per row, which
-    cost more than the sends it records."""
-    if not sent:
-        return
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    # The table name comes from the model; every value is a parameter.
-    sql = (
-        f"UPDATE {table} SET status = %s, attempts = attempts + 1, provider_id = %s, "  # noqa: S608
-        "sent_at = %s, error = '' WHERE id = %s AND status = %s"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                (
-                    Delivery.Status.SENT.value,
-                    provider_id,
-                    connection.ops.adapt_datetimefield_value(at),
-                    pk,
-                    Delivery.Status.SENDING.value,
-                )
-                for pk, provider_id, at in sent
-            ],
-        )
 
 
 class _Throttle:
@@ -474,7 +452,27 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+    first = getattr(settings, "MESSAGING_RETRY_BACKOFF_SECONDS", 5)
+    return timedelta(seconds=min(600, first * 2 ** max(0, attempts - 1)))
+
+
+def _record(delivery_id: int, **fields) -> int:
+    """Write the outcome of a send, only while the send still holds the row
+    (status sending): a cancel or a sweep in between wins.
+
+    The gateway has been called by then: if the database connection dropped
+    meanwhile, the outcome is written again on a fresh connection instead of
+    leaving the row for the sweep, which would send it a second time.
+    """
+    mine = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING)
+    try:
+        return mine.update(**fields)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning("database connection lost recording delivery %s; reconnecting", delivery_id)
+        connection.close()
+        return mine.update(**fields)
 
 
 def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
@@ -498,32 +496,25 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     Returns counts per outcome, for logs and tests.
     """
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-    retry_ids: dict[int, list[int]] = {}
+    # (message, seconds to wait) → rows to try again then.
+    retry_ids: dict[tuple[int, float], list[int]] = {}
     mail_connection = get_connection()
     try:
         for start in range(0, len(delivery_ids), CLAIM_BATCH):
             batch = delivery_ids[start : start + CLAIM_BATCH]
             claimed = _claim_batch(batch)
             counts["skipped"] += len(batch) - len(claimed)
-            sent: list[tuple[int, str, datetime]] = []
-            try:
-                for delivery in claimed:
-                    outcome = _send_one(delivery, mail_connection=mail_connection)
-                    if isinstance(outcome, str):
-                        sent.append((delivery.pk, outcome, timezone.now()))
-                        counts["sent"] += 1
-                        continue
-                    counts[outcome[0]] += 1
-                    if outcome[0] == "retry":
-                        retry_ids.setdefault(delivery.message_id, []).append(delivery.pk)
-            finally:
-                # Also when a send raised something unforeseen: what went out is recorded.
-                _record_sent(sent)
+            for delivery in claimed:
+                outcome, wait = _send_one(delivery, mail_connection=mail_connection)
+                counts[outcome] += 1
+                if outcome == "retry":
+                    retry_ids.setdefault((delivery.message_id, wait), []).append(delivery.pk)
     finally:
         _mail_close(mail_connection)
-    for message_id, ids in retry_ids.items():
+    # Each row is queued again for when its own backoff ends: a task that came
+    # earlier would find the row not yet due and leave it to the sweep.
+    for (message_id, wait), ids in retry_ids.items():
         message = Message.objects.get(pk=message_id)
-        wait = min(_backoff(1).total_seconds(), 600)
         delivery_sends_queue(message, ids, countdown=wait)
     return counts
 
@@ -539,33 +530,39 @@ def _mail_close(connection) -> None:
         logger.warning("closing the SMTP connection failed", exc_info=True)
 
 
-def _send_one(delivery: Delivery, *, mail_connection) -> str | tuple[str]:
-    """Send one claimed row: the provider id on success, else ("retry",) or
-    ("failed",) with the outcome already recorded on the row."""
+def _send_one(delivery: Delivery, *, mail_connection) -> tuple[str, float]:
+    """Send one claimed row and record its outcome at once: ("sent" | "retry" |
+    "failed", seconds until the retry is due).
+
+    Recorded right after the send, one row at a time: a worker killed in
+    between leaves at most this one row for the sweep to send again.
+    """
     attempts = delivery.attempts + 1
-    # Every failure is recorded only while we still hold the row (status
-    # sending): a cancel or a sweep in between wins.
-    mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
     try:
-        return _send(delivery, mail_connection=mail_connection)
+        provider_id = _send(delivery, mail_connection=mail_connection)
     except (TemporaryGatewayError, OSError) as exc:
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             # The mail server refuses the address: retrying cannot help.
-            mine.update(status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000])
-            return ("failed",)
+            _record(
+                delivery.pk, status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000]
+            )
+            return "failed", 0.0
         if delivery.channel == Delivery.Channel.EMAIL:
             # The SMTP session may be broken: the next email opens a new one.
             _mail_close(mail_connection)
         final = attempts >= MAX_SEND_ATTEMPTS
-        mine.update(
+        wait = _backoff(attempts)
+        _record(
+            delivery.pk,
             status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
             attempts=attempts,
             error=str(exc)[:1000],
-            next_attempt_at=None if final else timezone.now() + _backoff(attempts),
+            next_attempt_at=None if final else timezone.now() + wait,
         )
-        return ("failed",) if final else ("retry",)
+        return ("failed", 0.0) if final else ("retry", wait.total_seconds())
     except (PermanentGatewayError, GatewayConfigurationError) as exc:
-        mine.update(
+        _record(
+            delivery.pk,
             status=Delivery.Status.FAILED,
             attempts=attempts,
             error=str(exc)[:1000],
@@ -577,7 +574,16 @@ def _send_one(delivery: Delivery, *, mail_connection) -> str | tuple[str]:
         fallback = delivery_email_fallback(delivery) if published else None
         if fallback is not None:
             delivery_sends_queue(delivery.message, [fallback.pk])
-        return ("failed",)
+        return "failed", 0.0
+    _record(
+        delivery.pk,
+        status=Delivery.Status.SENT,
+        attempts=attempts,
+        provider_id=provider_id,
+        sent_at=timezone.now(),
+        error="",
+    )
+    return "sent", 0.0
 
 
 def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
@@ -589,13 +595,13 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     reclaimed = Delivery.objects.filter(
-        status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+        status=Delivery.Status.SENDING, claimed_at__lt=now - _stale_claim()
     ).update(status=Delivery.Status.QUEUED)
     started = 0
     for message in Message.objects.filter(
         status=Message.Status.PUBLISHED,
         fanout_done_at__isnull=True,
-        published_at__lt=now - timedelta(seconds=30),
+        published_at__lt=now - _sweep_grace(),
     ):
         _queue_fanout(message)
         started += 1
@@ -603,7 +609,7 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
         Delivery.objects.filter(status=Delivery.Status.QUEUED)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(created_at__lt=now - timedelta(seconds=30)) | Q(next_attempt_at__lte=now))
+        .filter(Q(created_at__lt=now - _sweep_grace()) | Q(next_attempt_at__lte=now))
         .order_by("message_id", "pk")
         .values_list("message_id", "pk")[:20000]
     )

@@ -1,21 +1,37 @@
 """Real components for integration tests: an SMTP server on loopback and a
-Celery worker process on Redis, sharing the PostgreSQL test database."""
+Celery worker process on Redis, sharing the PostgreSQL test database.
+
+The fault-injection tests (test_faults.py) add their own pieces: a private
+redis-server to stop and start, worker processes to kill -9 and restart, and
+the database connections of a worker to cut. They never touch the shared
+Redis or PostgreSQL server, only the test database and private processes, so
+they can run next to other tests and in parallel pytest workers.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
+
+from tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -113,3 +129,297 @@ def celery_worker_process(require_postgres, transactional_db, redis_url, smtp_se
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
+
+
+# --- Fault injection ---------------------------------------------------------
+
+
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    tick: Callable[[], None] | None = None,
+    every: float = 0.05,
+    diagnostics: Callable[[], str] | None = None,
+) -> float:
+    """Poll ``condition`` until it holds; fail with a clear message after
+    ``timeout`` seconds (the suite has no pytest-timeout). ``tick`` runs on
+    every round (a simulated beat). Returns the seconds it took."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            detail = f"\n{diagnostics()}" if diagnostics else ""
+            pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}{detail}", pytrace=False)
+        if tick is not None:
+            tick()
+        time.sleep(every)
+    return time.monotonic() - started
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port: a broker a test may
+    stop and start again without touching the shared one. Nothing is kept on
+    disk, so a restart loses every queued task, as a real outage can."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 10.0) -> None:
+        import redis
+
+        self.starts += 1
+        log = self.directory / f"redis-{self.port}-{self.starts}.log"
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", str(self.directory),
+                "--logfile", str(log),
+            ],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + timeout
+        try:
+            while self.process.poll() is None and time.monotonic() < deadline:
+                with suppress(redis.ConnectionError):
+                    client.ping()
+                    return
+                time.sleep(0.05)
+        finally:
+            client.close()
+        self.stop()
+        text = log.read_text() if log.exists() else ""
+        raise RuntimeError(f"redis-server on port {self.port} did not start:\n{text}")
+
+    def stop(self) -> None:
+        """Stop at once (SIGKILL): to the clients, the broker just vanishes."""
+        if self.running:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[RedisServer]:
+    if not Path(REDIS_SERVER).exists():
+        missing("redis-server (the Debian package redis-server)")
+    server = RedisServer(tmp_path)
+    for attempt in range(3):
+        try:
+            server.start()
+            break
+        except RuntimeError:
+            # Another process took the free port in between: take another.
+            if attempt == 2:
+                raise
+            server.port = free_port()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def celery_broker(url: str) -> Iterator:
+    """Point this process's Celery app at another broker, publishing for real."""
+    from bin_platform.celery import app
+
+    def forget_connections() -> None:
+        # Close every pooled broker connection and drop the pools, kombu's
+        # shared ones included: the next publish opens a new one to the
+        # broker configured then.
+        kombu.pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    # Celery reads these from the environment before its configuration.
+    names = ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL")
+    saved_env = {name: os.environ.pop(name) for name in names if name in os.environ}
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    forget_connections()
+    app.conf.broker_url = url
+    app.conf.task_always_eager = False
+    try:
+        yield app
+    finally:
+        forget_connections()
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        os.environ.update(saved_env)
+
+
+@pytest.fixture
+def private_broker(private_redis) -> Iterator:
+    with celery_broker(private_redis.url) as app:
+        yield app
+
+
+class CeleryWorker:
+    """A `celery worker` process that a test can kill -9 and start again.
+
+    It runs in its own session (process group), so a kill takes its pool
+    children with it, and it connects to the database under its own
+    application_name, so a test can cut exactly its connections.
+    """
+
+    def __init__(self, *, env: dict[str, str], directory: Path, pool: str, name: str) -> None:
+        self.env = env
+        self.directory = directory
+        self.pool = pool
+        self.name = name
+        self.process: subprocess.Popen | None = None
+        self.logs: list[Path] = []
+
+    @property
+    def application_name(self) -> str:
+        return self.name
+
+    def start(self, timeout: float = 60.0) -> None:
+        log_path = self.directory / f"{self.name}-{len(self.logs) + 1}.log"
+        self.logs.append(log_path)
+        with log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "celery", "-A", "bin_platform", "worker",
+                    "--loglevel", "INFO", "--pool", self.pool, "--concurrency", "1",
+                    "-Q", "urgent,default",
+                    "--without-gossip", "--without-mingle", "--without-heartbeat",
+                    "--hostname", f"{self.name}-{len(self.logs)}@%h",
+                ],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while "ready." not in log_path.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"worker did not start:\n{self.log_text()}", pytrace=False)
+            time.sleep(0.1)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """kill -9 the worker and its pool children, as a crash or the OOM killer would."""
+        if self.process is None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """At the end of a test nothing it holds matters: no warm shutdown."""
+        self.kill()
+
+    def pool_children(self) -> list[int]:
+        """The process ids of the worker's pool processes (prefork)."""
+        if not self.running:
+            return []
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with suppress(OSError, ValueError, IndexError):
+                # pid (comm) state ppid ...: comm may hold spaces, split after it.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == self.process.pid:
+                    children.append(int(stat.parent.name))
+        return children
+
+    def kill_pool_children(self) -> None:
+        """kill -9 the pool processes only: the worker itself lives on."""
+        for pid in self.pool_children():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def log_text(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()}" for p in self.logs if p.exists())
+
+
+TWILIO_ACCOUNT_SID = "AC" + "f" * 32
+
+
+@pytest.fixture
+def twilio_mock():
+    """Twilio's Messages API on loopback (benchmarks/mock_servers.py): counts
+    what each number received and fails on demand (429/5xx bursts, numbers
+    that are permanently wrong)."""
+    from benchmarks.mock_servers import TwilioMock
+
+    with TwilioMock(account_sid=TWILIO_ACCOUNT_SID) as mock:
+        yield mock
+
+
+@pytest.fixture
+def smtp_sink():
+    """An SMTP server on loopback that counts what each address received."""
+    from benchmarks.mock_servers import SMTPSink
+
+    with SMTPSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def worker_factory(
+    require_postgres, transactional_db, private_redis, twilio_mock, smtp_sink, tmp_path
+):
+    """Start worker processes on the test database and the private Redis,
+    sending SMS through the real Twilio gateway to the mock and email to the
+    SMTP sink; ``env`` adds or overrides settings from the environment.
+    Every worker started is stopped at the end of the test."""
+    workers: list[CeleryWorker] = []
+
+    def start(*, pool: str = "solo", env: dict[str, str] | None = None) -> CeleryWorker:
+        name = f"bin-worker-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        worker_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bin_platform.settings.test",
+            "DATABASE_URL": f"{_database_url()}?application_name={name}",
+            "CELERY_BROKER_URL": private_redis.url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "EMAIL_URL": f"smtp://{smtp_sink.host}:{smtp_sink.port}",
+            "SMS_GATEWAY": "messaging.gateways.twilio.TwilioSMSGateway",
+            "SMS_GATEWAY_OPTIONS": json.dumps({"base_url": twilio_mock.url, "timeout": 5}),
+            "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": "fault-injection-token",
+            "TWILIO_MESSAGING_SERVICE_SID": "",
+            "TWILIO_FROM_NUMBER": "+3253606464",
+            **(env or {}),
+        }
+        worker = CeleryWorker(env=worker_env, directory=tmp_path, pool=pool, name=name)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def database_connections_terminate(*, application_name: str) -> int:
+    """Cut the test database's connections opened under ``application_name``
+    (a worker's), as a failover or a restarted server would; returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s "
+            "AND pid <> pg_backend_pid()",
+            [application_name],
+        )
+        return sum(1 for (done,) in cursor.fetchall() if done)
