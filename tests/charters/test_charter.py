@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from charters.models import CharterSignature, CharterVersion, GovernanceEvent, HouseRules
 from charters.selectors import charter_in_force, house_rules_current
@@ -198,7 +200,12 @@ def test_changed_house_rules_are_published_and_members_asked(world, client):
     )
     assert consent.method == ConsentRecord.Method.SELF_SERVICE
     page = client.get(reverse("self_service:home", args=[token])).content.decode()
-    assert "You accepted the house rules in force" in page
+    # The page is in the member's language.
+    with translation.override(world.member.language):
+        accepted = gettext("You accepted the house rules in force (version %(version)s).") % {
+            "version": current.version
+        }
+    assert accepted in page
 
 
 def test_accepting_an_outdated_version_is_refused(world):

@@ -360,6 +360,9 @@ def test_member_answers_a_meeting_invitation_and_a_survey_from_the_personal_link
 
     page = journey.page
     member = world.member
+    # The personal page speaks the member's language; the steps below read English.
+    Member.objects.filter(pk=member.pk).update(language="en")
+    member.refresh_from_db()
     meeting = Meeting.objects.create(
         network=member.network,
         kind=Meeting.Kind.MEMBER_MEETING,

@@ -11,6 +11,8 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from members.tokens import member_self_service_token
 from messaging.models import Message
@@ -234,10 +236,15 @@ def test_post_matrix_close_and_summary(client, world, role):
 # --- the member's side ---------------------------------------------------------------
 
 
+_TOKENS: dict[tuple[int, int], str] = {}
+
+
 def _me(member, name="home", **kw):
-    return reverse(
-        f"self_service:{name}", args=[member_self_service_token(member=member), *kw.values()]
-    )
+    # One link per member and version, as a member keeps using the same link:
+    # a fresh one carries a new signing time, so URLs would differ by the second.
+    key = (member.pk, member.token_version)
+    token = _TOKENS.setdefault(key, member_self_service_token(member=member))
+    return reverse(f"self_service:{name}", args=[token, *kw.values()])
 
 
 def test_member_answers_once_from_the_personal_page(client, world):
@@ -259,7 +266,8 @@ def test_member_answers_once_from_the_personal_page(client, world):
     response = client.post(answer_url, {f"q{comment.pk}": "Meer straatverlichting graag"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Please answer this question." in page
+    with translation.override(world.member.language):  # the member's language
+        assert gettext("Please answer this question.") in page
     assert "Meer straatverlichting graag" in page
     assert not Response.objects.exists()
 
@@ -274,7 +282,8 @@ def test_member_answers_once_from_the_personal_page(client, world):
     response = client.post(answer_url, data)
     assert response.status_code == 302
     thanks = client.get(response["Location"])
-    assert "Thank you for your answers" in thanks.content.decode()
+    with translation.override(world.member.language):
+        assert gettext("Thank you for your answers") in thanks.content.decode()
     assert Response.objects.filter(survey=survey).count() == 1
     channels = survey.questions.get(kind="multiple")
     assert survey.responses.get().answers.get(question=channels).choices == [
@@ -285,7 +294,12 @@ def test_member_answers_once_from_the_personal_page(client, world):
     assert answer_url not in client.get(_me(member)).content.decode()
     again = client.post(answer_url, data)
     assert again.status_code == 200
-    assert "already answered" in again.content.decode()
+    with translation.override(world.member.language):
+        already = gettext(
+            "You have already answered this survey. Thank you! Each member answers once; "
+            "because the answers are anonymous, they cannot be changed afterwards."
+        )
+    assert already in again.content.decode().replace("&#x27;", "'")
     assert Response.objects.filter(survey=survey).count() == 1
 
 
@@ -308,5 +322,8 @@ def test_member_cannot_answer_what_was_not_sent_to_them(client, world):
     survey.status = Survey.Status.CLOSED
     survey.save()
     page = client.get(_me(world.member, "survey_answer", pk=survey.pk)).content.decode()
-    assert "closed" in page
+    with translation.override(world.member.language):
+        assert gettext(
+            "This survey is closed: answers are no longer accepted. Thank you for your interest."
+        ) in page.replace("&#x27;", "'")
     assert Question.objects.filter(survey=survey).exists()
