@@ -7,6 +7,7 @@ reuse the same principle: a row with a status first, the send after commit.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -170,7 +171,11 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: (message, status) and the unique constraint both
+    # start with it. Every send updates its row, and each index costs a write.
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     member = models.ForeignKey(
         "members.Member", on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -187,8 +192,14 @@ class Delivery(models.Model):
     # Quiet hours hold a non-urgent delivery until this moment.
     not_before = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Indexed only where set (see Meta): almost every row has none.
     fallback_for = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fallbacks"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fallbacks",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +220,11 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["message", "status"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(
+                fields=["fallback_for"],
+                condition=Q(fallback_for__isnull=False),
+                name="delivery_fallback_for_idx",
+            ),
         ]
 
     def __str__(self) -> str:

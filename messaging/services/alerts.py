@@ -475,6 +475,44 @@ def _record(delivery_id: int, **fields) -> int:
         return mine.update(**fields)
 
 
+_SENT_SQL = None
+
+
+def _record_sent(delivery_id: int, *, provider_id: str, attempts: int) -> None:
+    """``_record`` for the common outcome, as one plain parametrised UPDATE:
+    building it through the ORM cost more than the statement itself, once
+    per delivery."""
+    global _SENT_SQL
+    if _SENT_SQL is None:
+        table = connection.ops.quote_name(Delivery._meta.db_table)
+        # The table name comes from the model; every value is a parameter.
+        _SENT_SQL = (
+            f"UPDATE {table} SET status = %s, attempts = %s, provider_id = %s, "  # noqa: S608  # nosec B608
+            "sent_at = %s, error = '' WHERE id = %s AND status = %s"
+        )
+    params = (
+        Delivery.Status.SENT.value,
+        attempts,
+        provider_id,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        delivery_id,
+        Delivery.Status.SENDING.value,
+    )
+
+    def write() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_SENT_SQL, params)
+
+    try:
+        write()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning("database connection lost recording delivery %s; reconnecting", delivery_id)
+        connection.close()
+        write()
+
+
 def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
     """After a permanent SMS failure, the same message by email if possible."""
     member = delivery.member
@@ -499,6 +537,7 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     # (message, seconds to wait) → rows to try again then.
     retry_ids: dict[tuple[int, float], list[int]] = {}
     mail_connection = get_connection()
+    _commit_without_flush(True)
     try:
         for start in range(0, len(delivery_ids), CLAIM_BATCH):
             batch = delivery_ids[start : start + CLAIM_BATCH]
@@ -511,12 +550,33 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
                     retry_ids.setdefault((delivery.message_id, wait), []).append(delivery.pk)
     finally:
         _mail_close(mail_connection)
+        _commit_without_flush(False)
     # Each row is queued again for when its own backoff ends: a task that came
     # earlier would find the row not yet due and leave it to the sweep.
     for (message_id, wait), ids in retry_ids.items():
         message = Message.objects.get(pk=message_id)
         delivery_sends_queue(message, ids, countdown=wait)
     return counts
+
+
+def _commit_without_flush(on: bool) -> None:
+    """While a chunk is sent, PostgreSQL confirms each commit (claims, one
+    outcome per send) before writing it to disk.
+
+    Waiting for the disk on every outcome cost about a tenth of the send rate.
+    What this risks is small and never a loss: only a crash of the database
+    server itself (not of a worker) can forget the last fraction of a second of
+    commits; those rows then look claimed or queued again and the sweep sends
+    them once more, so a member may get a message twice, never not at all.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
+    except (OperationalError, InterfaceError):
+        # A dropped connection: the next statement reconnects with the default.
+        connection.close()
 
 
 def _mail_close(connection) -> None:
@@ -575,14 +635,7 @@ def _send_one(delivery: Delivery, *, mail_connection) -> tuple[str, float]:
         if fallback is not None:
             delivery_sends_queue(delivery.message, [fallback.pk])
         return "failed", 0.0
-    _record(
-        delivery.pk,
-        status=Delivery.Status.SENT,
-        attempts=attempts,
-        provider_id=provider_id,
-        sent_at=timezone.now(),
-        error="",
-    )
+    _record_sent(delivery.pk, provider_id=provider_id, attempts=attempts)
     return "sent", 0.0
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
-from django.db.models.query import QuerySet
 from django.utils import timezone
 
 from messaging import services, tasks
@@ -84,17 +83,20 @@ def test_an_outcome_is_recorded_on_a_new_connection_when_the_old_one_dropped(
     transactional_db, world, monkeypatch
 ):
     # transactional_db: as in a worker, no transaction around the send.
+    from django.db.backends.utils import CursorWrapper
+
     delivery = _queued(world)
-    update = QuerySet.update
+    execute = CursorWrapper.execute
     dropped = []
 
-    def drop_once(self, **fields):
-        if fields.get("status") == Delivery.Status.SENT and not dropped:
-            dropped.append(fields)
+    def drop_once(self, sql, params=None):
+        # The statement that records "sent": the connection drops under it once.
+        if sql.startswith("UPDATE") and params and params[0] == "sent" and not dropped:
+            dropped.append(sql)
             raise OperationalError("terminating connection due to administrator command")
-        return update(self, **fields)
+        return execute(self, sql, params)
 
-    monkeypatch.setattr(QuerySet, "update", drop_once)
+    monkeypatch.setattr(CursorWrapper, "execute", drop_once)
 
     counts = services.delivery_send_chunk(delivery_ids=[delivery.pk])
 
