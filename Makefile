@@ -8,7 +8,7 @@ PORT ?= 8000
 N ?= 10000
 export PORT
 
-.PHONY: run test lint format assets messages migrate seed check-tools check-browser clean bench makemessages
+.PHONY: run test lint format assets messages migrate seed check-tools check-browser clean bench bench-reports makemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ test: $(VENV)/.installed-dev assets messages lint check-browser
 # uses a database of its own.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run --members $(N)
+
+# The dashboards on 100 networks x 10,000 members and 1,000,000 deliveries
+# (in a database of its own, <name>_bench); smaller: REPORTS_ARGS="--networks 10".
+bench-reports: $(VENV)/.installed-dev
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bin_bench} \
+		$(BIN)/python benchmarks/bench_reports.py $(REPORTS_ARGS)
 
 clean:
 	rm -rf var staticfiles static/vendor node_modules .pytest_cache .ruff_cache test-artifacts

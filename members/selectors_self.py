@@ -125,8 +125,47 @@ def member_personal_data(*, member: Member) -> dict:
         "verifications": verifications,
         "notifications": notifications,
         "reports": _reports_of(member),
+        "meeting_answers": _meeting_answers_of(member),
+        "surveys": _survey_invitations_of(member),
         "audit": audit,
     }
+
+
+def _meeting_answers_of(member: Member) -> list[dict]:
+    from charters.models import MeetingRSVP
+
+    return [
+        {
+            "meeting": kind,
+            "starts_at": starts_at,
+            "place": place,
+            "answer": answer,
+            "guests": guests,
+            "answered_at": answered_at,
+        }
+        for kind, starts_at, place, answer, guests, answered_at in (
+            MeetingRSVP.objects.filter(member=member)
+            .order_by("meeting__starts_at")
+            .values_list(
+                "meeting__kind", "meeting__starts_at", "meeting__place",
+                "answer", "guests", "answered_at",
+            )
+        )
+    ]  # fmt: skip
+
+
+def _survey_invitations_of(member: Member) -> list[dict]:
+    """Which surveys the member was asked and whether they answered. The
+    answers themselves are stored without any link to the member, so they
+    cannot be part of this download (nor be found by anyone else)."""
+    from surveys.models import Invitation
+
+    return [
+        {"survey": title, "answered": answered}
+        for title, answered in Invitation.objects.filter(member=member)
+        .order_by("survey__pk")
+        .values_list("survey__title", "answered")
+    ]
 
 
 def _reports_of(member: Member) -> list[dict]:

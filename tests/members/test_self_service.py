@@ -311,6 +311,7 @@ def test_data_download_holds_the_members_data_and_nothing_of_others(client, worl
     assert data["verifications"][0]["channel"] == "email"
     assert data["verifications"][0]["verified_at"]
     assert [n["kind"] for n in data["notifications"]] == ["welcome"]
+    assert data["meeting_answers"] == [] and data["surveys"] == []
     assert data["notifications"][0]["status"] == "sent"
     assert [(a["action"], a["actor_role"]) for a in data["audit"]] == [
         ("view_member", "coordinator")
@@ -510,3 +511,29 @@ def test_leaving_erases_at_once_and_keeps_an_anonymous_count(client, world, memb
     # Every link is dead now, including for another try at leaving.
     _assert_invalid_link(client.get(token_url))
     _assert_invalid_link(client.post(_url("leave", member)))
+
+
+def test_data_download_holds_meeting_answers_and_surveys_asked_but_not_answers(
+    client, world, member
+):
+    import json
+
+    from charters.models import Meeting, MeetingRSVP
+    from surveys.models import Invitation
+    from tests.factories import survey_with_answers
+
+    meeting = Meeting.objects.create(
+        network=world.network, kind=Meeting.Kind.MEMBER_MEETING, place="Parochiezaal",
+        starts_at=timezone.now() + timedelta(days=3),
+    )  # fmt: skip
+    MeetingRSVP.objects.create(meeting=meeting, member=member, answer="yes", guests=2)
+    survey = survey_with_answers(network=world.network, created_by=world.users["officer"])
+    Invitation.objects.filter(survey=survey, member=member).update(answered=True)
+
+    data = json.loads(client.get(_url("data", member)).content)
+
+    assert [
+        (a["meeting"], a["place"], a["answer"], a["guests"]) for a in data["meeting_answers"]
+    ] == [("member_meeting", "Parochiezaal", "yes", 2)]
+    assert data["surveys"] == [{"survey": survey.title, "answered": True}]
+    assert "answers" not in json.dumps(data["surveys"])
