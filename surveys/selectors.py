@@ -39,12 +39,24 @@ def survey_list(*, network: Network) -> QuerySet[Survey]:
     )
 
 
+def survey_invitation_sent_q() -> Q:
+    """Surveys whose invitation went out: a coordinator's invitation waits for
+    the officer's approval, and until then members are not asked to answer."""
+    from messaging.models import Message
+
+    return Q(invitation_message__isnull=True) | Q(
+        invitation_message__status=Message.Status.PUBLISHED
+    )
+
+
 def member_open_surveys(*, member: Member) -> QuerySet[Survey]:
-    """Open surveys of the member's network that they were asked and have not answered."""
+    """Open surveys of the member's network that they were asked (the
+    invitation published) and have not answered."""
     if member.status != Member.Status.ACTIVE:
         return Survey.objects.none()
     return (
         Survey.objects.filter(
+            survey_invitation_sent_q(),
             network_id=member.network_id,
             status=Survey.Status.OPEN,
             invitations__member=member,

@@ -338,11 +338,15 @@ def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
     code ``already_answered`` and stores nothing. The stored answers carry no
     trace of the member (see surveys.models).
     """
-    survey = Survey.objects.select_related("network").get(pk=survey.pk)
+    survey = Survey.objects.select_related("network", "invitation_message").get(pk=survey.pk)
     if survey.status != Survey.Status.OPEN or (
         survey.closes_on and survey.closes_on < timezone.localdate()
     ):
         raise ValidationError(_("This survey is closed."), code="closed")
+    invitation_message = survey.invitation_message
+    if invitation_message is not None and invitation_message.status != Message.Status.PUBLISHED:
+        # The officer has not approved the coordinator's invitation yet.
+        raise ValidationError(_("This survey was not sent to you."), code="not_invited")
     rows = _clean_answers(survey, answers)
     with transaction.atomic():
         invitation = Invitation.objects.filter(survey=survey, member=member).first()

@@ -18,13 +18,18 @@ from members.views_self import personal_page
 from surveys import services
 from surveys.forms import SurveyAnswerForm
 from surveys.models import Invitation, Survey
+from surveys.selectors import survey_invitation_sent_q
 
 
 @personal_page
 @require_http_methods(["GET", "POST"])
 def survey_answer(request: HttpRequest, pk: int, *, member: Member, token: str) -> HttpResponse:
     network = member.network
-    survey = Survey.objects.filter(pk=pk, network=network).select_related("network").first()
+    survey = (
+        Survey.objects.filter(survey_invitation_sent_q(), pk=pk, network=network)
+        .select_related("network")
+        .first()
+    )
     invitation = Invitation.objects.filter(survey=survey, member=member).first() if survey else None
     context = {"member": member, "network": network, "token": token, "survey": survey}
     if survey is None or invitation is None or member.status != Member.Status.ACTIVE:

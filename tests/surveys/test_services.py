@@ -144,6 +144,20 @@ def test_coordinator_opens_and_the_invitation_waits_for_the_officer(world):
         kind="message_approval_request", to=world.users["officer"].email
     ).exists()
 
+    # Members are asked only once the officer approved and published the invitation.
+    answers = _full_answers(survey)
+    assert list(selectors.member_open_surveys(member=world.member)) == []
+    with pytest.raises(ValidationError) as refused:
+        services.survey_answer(survey=survey, member=world.member, answers=answers)
+    assert refused.value.code == "not_invited" and not Response.objects.exists()
+
+    from messaging import services as messaging
+
+    messaging.message_publish(message=message, published_by=world.users["officer"])
+    assert list(selectors.member_open_surveys(member=world.member)) == [survey]
+    services.survey_answer(survey=survey, member=world.member, answers=answers)
+    assert Response.objects.filter(survey=survey).count() == 1
+
 
 def test_open_needs_questions_and_a_channel(world):
     empty = services.survey_create(
