@@ -125,6 +125,9 @@ class SignForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I have read this version of the charter and sign it on behalf of my party."),
     )
+    # The version's last change as shown: the service refuses a signature on
+    # text changed since (see charters.services.charter_version_stamp).
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, parties: list[str], **kwargs):
         super().__init__(*args, **kwargs)

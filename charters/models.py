@@ -269,7 +269,12 @@ class CharterSignature(models.Model):
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [
-            models.UniqueConstraint(fields=["version", "party"], name="charter_signature_once")
+            # Voided signatures stay as history; the party then signs again.
+            models.UniqueConstraint(
+                fields=["version", "party"],
+                condition=Q(voided_at__isnull=True),
+                name="charter_signature_once",
+            )
         ]
 
     def __str__(self) -> str:

@@ -113,6 +113,8 @@ def charter_version(request: HttpRequest, slug: str, number: int) -> HttpRespons
             "version": version,
             "document": document,
             "document_language": language,
+            # Carried to the sign form: the signature is for this text.
+            "stamp": services.charter_version_stamp(version=version),
             "can_edit": _can_edit(request.user, network)
             and version.status
             in (
@@ -212,7 +214,11 @@ def charter_sign(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return redirect("charters:version", slug=network.slug, number=version.number)
     signed = charter_signatures(version=version)
     parties = [p for p in own_parties if p not in signed]
-    initial = {"name": request.user.get_full_name()}
+    initial = {
+        "name": request.user.get_full_name(),
+        # The version page's Sign link says which text was read.
+        "seen": request.GET.get("seen") or services.charter_version_stamp(version=version),
+    }
     form = SignForm(request.POST or None, parties=parties, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -222,6 +228,7 @@ def charter_sign(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 party=form.cleaned_data["party"],
                 name=form.cleaned_data["name"],
                 role_title=form.cleaned_data["role_title"],
+                seen=form.cleaned_data["seen"] or None,
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):

@@ -22,6 +22,7 @@ from charters.selectors_governance import (
     screening_latest,
 )
 from networks.models import Network, Role, RoleAssignment
+from networks.selectors import forget_user_roles
 from networks.views import network_from_url as _network
 
 
@@ -149,9 +150,11 @@ def hand_over(request: HttpRequest, slug: str) -> HttpResponse:
                     "network": network.name,
                 },
             )
+            # The hand-over may have changed the user's own roles (leaving).
+            forget_user_roles(user=request.user)
             if request.user.has_perm("charters.view_governance", network):
                 return redirect("governance:overview", slug=network.slug)
-            return redirect("networks:mine")
+            return redirect("accounts:home")
     screened = {
         user_id
         for user_id, record in screening_latest(

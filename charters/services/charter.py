@@ -45,7 +45,9 @@ __all__ = [
     "charter_draft_create",
     "charter_edit",
     "charter_sign",
+    "charter_signatures_void_for",
     "charter_submit",
+    "charter_version_stamp",
     "house_rules_accept",
     "house_rules_publish",
 ]
@@ -278,8 +280,21 @@ def _ask_parties(version: CharterVersion, submitted_by) -> None:
 
 
 @transaction.atomic
+def charter_version_stamp(*, version: CharterVersion) -> str:
+    """What identifies the text of a version as a signer saw it: its last
+    change. The sign form carries it back, so a signature never lands on
+    text changed after the page was shown."""
+    return version.updated_at.isoformat() if version.updated_at else ""
+
+
 def charter_sign(
-    *, version: CharterVersion, user, party: str, name: str, role_title: str
+    *,
+    version: CharterVersion,
+    user,
+    party: str,
+    name: str,
+    role_title: str,
+    seen: str | None = None,
 ) -> CharterSignature:
     """Sign a submitted version for one party, with the name and role typed in.
 
@@ -305,6 +320,10 @@ def charter_sign(
     network = version.network
     if version.status != CharterVersion.Status.SUBMITTED:
         raise ValidationError(_("Only a version submitted for signature can be signed."))
+    if seen is not None and seen != charter_version_stamp(version=version):
+        raise ValidationError(
+            _("This version was changed after you opened it. Read it again before you sign.")
+        )
     if party not in charter_parties_of(user=user, network=network):
         raise ValidationError(
             {"party": _("You cannot sign this charter for %(party)s.")
@@ -347,6 +366,30 @@ def charter_sign(
     if set(existing.values_list("party", flat=True)) >= set(PARTIES):
         _put_in_force(version, user)
     return signature
+
+
+def charter_signatures_void_for(*, network: Network, user, by, reason: str) -> int:
+    """Void ``user``'s coordinator signature on the version being signed, when
+    they stop being the coordinator (hand-over, removal): the charter must be
+    signed by whoever coordinates the network when it comes into force.
+    Returns how many signatures were voided (0 or 1)."""
+    now = timezone.now()
+    voided = CharterSignature.objects.filter(
+        version__network=network,
+        version__status=CharterVersion.Status.SUBMITTED,
+        party=CharterSignature.Party.COORDINATOR,
+        user=user,
+        voided_at__isnull=True,
+    ).update(voided_at=now)
+    if voided:
+        GovernanceEvent.objects.create(
+            network=network,
+            action=GovernanceEvent.Action.CHARTER_VOIDED,
+            actor=by,
+            subject_user=user,
+            detail=reason,
+        )
+    return voided
 
 
 def _put_in_force(version: CharterVersion, actor) -> None:

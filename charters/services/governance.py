@@ -140,9 +140,9 @@ def network_hand_over(
         .first()
     )
     if latest is not None and latest.outcome == ScreeningRecord.Outcome.REFUSED:
-        raise ValidationError(
-            {"to_user": _("The screening of this person was refused: they cannot coordinate.")}
-        )
+        # Worded without the outcome: only the officer sees screening results.
+        refused = _("This person cannot take over the network: contact the mandated officer.")
+        raise ValidationError({"to_user": refused})
     screened = screening_accepted(network=network, user=to_user)
     if not screened and not accept_unscreened:
         raise ValidationError(
@@ -171,9 +171,18 @@ def network_hand_over(
         check_permission=False,
     )
     role_revoke(revoked_by=by, assignment=successor_role)
+    from charters.services.charter import charter_signatures_void_for
+
     for assignment in previous:
         # The coordinator gives up their own role; an officer or admin may revoke it.
         role_revoke(revoked_by=by, assignment=assignment)
+        # A charter still being signed needs the new coordinator's signature.
+        charter_signatures_void_for(
+            network=network,
+            user=assignment.user,
+            by=by,
+            reason=_("The coordinator who signed handed the network over."),
+        )
         if previous_stays:
             role_grant(
                 granted_by=by,
@@ -190,7 +199,8 @@ def network_hand_over(
              _("Previous coordinator %(names)s left the team.")) % {"names": names}
         )  # fmt: skip
     if not screened:
-        detail.append(_("Handed over before the screening was accepted."))
+        # Shown in the log to the whole team: no outcome, only the follow-up.
+        detail.append(_("The mandated officer completes the screening."))
     GovernanceEvent.objects.create(
         network=network,
         action=GovernanceEvent.Action.HANDOVER,
@@ -257,6 +267,14 @@ def coordinator_remove(
         )
     for assignment in assignments:
         role_revoke(revoked_by=by, assignment=assignment)
+    from charters.services.charter import charter_signatures_void_for
+
+    charter_signatures_void_for(
+        network=network,
+        user=user,
+        by=by,
+        reason=_("The coordinator who signed was removed."),
+    )
     GovernanceEvent.objects.create(
         network=network,
         action=GovernanceEvent.Action.COORDINATOR_REMOVED,

@@ -63,8 +63,17 @@ def meeting_save(
         errors["place"] = _("Say where the meeting takes place.")
     if errors:
         raise ValidationError(errors)
+    changed = meeting is not None and (
+        meeting.kind != kind
+        or meeting.starts_at != starts_at
+        or meeting.place != place.strip()
+        or meeting.agenda != agenda.strip()
+    )
     if meeting is None:
         meeting = Meeting(network=network, created_by=by)
+    elif changed:
+        # An invitation not sent yet would tell members the old date or place.
+        _invitation_withdraw(meeting=meeting, by=by)
     meeting.kind = kind
     meeting.starts_at = starts_at
     meeting.place = place.strip()
@@ -98,12 +107,34 @@ def meeting_close(
         if meeting.status != Meeting.Status.PLANNED:
             raise ValidationError({"status": _("Only a planned meeting can be cancelled.")})
         meeting.attendance = None
+        _invitation_withdraw(meeting=meeting, by=by)
     else:
         raise ValidationError({"status": _("Choose held or cancelled.")})
     meeting.status = status
     meeting.save(update_fields=["status", "attendance", "minutes", "updated_at"])
     logger.info("meeting %s closed as %s by %s", meeting.pk, status, by.pk)
     return meeting
+
+
+def _invitation_withdraw(*, meeting: Meeting, by) -> None:
+    """Cancel the meeting's invitation if it has not gone out yet (a draft or
+    one awaiting the officer's approval), so that it can no longer be
+    published with outdated details; the meeting page offers a new one.
+
+    An invitation already published stays as it is: members were told, and a
+    correction is a new message (the meeting page says so).
+    """
+    from messaging.models import Message
+    from messaging.services import message_cancel
+
+    invitation = meeting.invitation
+    if invitation is None or invitation.status not in (
+        Message.Status.DRAFT,
+        Message.Status.PENDING_APPROVAL,
+    ):
+        return
+    message_cancel(message=invitation, cancelled_by=by)
+    logger.info("invitation %s of meeting %s withdrawn", invitation.pk, meeting.pk)
 
 
 def _local(value: datetime) -> datetime:
@@ -189,12 +220,31 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
         raise ValidationError(_("Messages go to members of active networks only."))
     if not (by_email or by_sms):
         raise ValidationError({"by_email": _("Choose at least one channel.")})
+    from messaging.selectors import plan_channel_error
+
+    allowed = communication_policy(network=network).channels_for(Message.Kind.INFO)
+    plan_errors = {
+        field: plan_channel_error(network=network, kind=Message.Kind.INFO, allowed=allowed)
+        for field, channel, chosen in (("by_email", "email", by_email), ("by_sms", "sms", by_sms))
+        if chosen and allowed is not None and channel not in allowed
+    }
+    if plan_errors:
+        raise ValidationError(plan_errors)
     draft = meeting.invitation
     if draft is not None and draft.status != Message.Status.DRAFT:
         if draft.status != Message.Status.CANCELLED:
             raise ValidationError(
                 _("The invitation was already sent or submitted; follow it on its page.")
             )
+        draft = None
+    if (
+        draft is not None
+        and draft.created_by_id != by.pk
+        and not draft.created_by.has_perm("messaging.compose_for_network", network)
+    ):
+        # Its author no longer works for the network (handed over, removed):
+        # the draft is withdrawn so that the new team can write its own.
+        _invitation_withdraw(meeting=meeting, by=by)
         draft = None
     if draft is not None and draft.created_by_id != by.pk:
         # Someone else's draft: theirs to finish; a new one would go out twice.

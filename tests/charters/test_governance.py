@@ -240,9 +240,7 @@ def test_screening_decides_the_hand_over(world):
     assert _roles(world, new) == {Role.CO_COORDINATOR}
     ScreeningRecord.objects.all().delete()
     network_hand_over(**kwargs, accept_unscreened=True)
-    assert (
-        "before the screening was accepted" in GovernanceEvent.objects.get(action="handover").detail
-    )
+    assert "completes the screening" in GovernanceEvent.objects.get(action="handover").detail
 
 
 def test_hand_over_page(client, world):
