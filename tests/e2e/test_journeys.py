@@ -204,8 +204,9 @@ def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monk
         return send_sms(self, message)
 
     monkeypatch.setattr(locmem.LocmemSMSGateway, "send_sms", flaky_send_sms)
-    # Long enough that the immediate (eager) retry finds it not yet due.
-    monkeypatch.setattr(alerts, "_backoff", lambda attempts: timedelta(seconds=2))
+    # Long enough that the immediate (eager) retry finds it not yet due, even
+    # on a slow machine; the test moves the clock on below instead of waiting.
+    monkeypatch.setattr(alerts, "_backoff", lambda attempts: timedelta(minutes=10))
 
     sign_in(journey, world.users["officer"])
     page.goto(reverse("alerts:new"))
@@ -235,8 +236,11 @@ def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monk
     expect(progress).to_contain_text("5 of 6 deliveries done (83 %)")
     journey.shot("delivery-in-progress")
 
-    # The periodic sweep (celery beat in production) retries what is due.
-    time.sleep(2.1)
+    # The periodic sweep (celery beat in production) retries what is due:
+    # the backoff is over.
+    Delivery.objects.filter(status=Delivery.Status.QUEUED).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
     with page.expect_response(lambda r: "/progress/" in r.url):
         pass
     alerts.delivery_sweep()
