@@ -1,7 +1,8 @@
-"""Demo data: a closed standard evaluation in Oordegem and Bambrugge.
+"""Demo data: a closed standard evaluation in Oordegem, Bambrugge and Aaigem.
 
 About 40 anonymous answers each, so that the results page, the benchmark
-(each network compares with the other) and the exports have something to
+(each network compares with the other two: it needs at least
+``MIN_BENCHMARK_NETWORKS`` other networks) and the exports have something to
 show. Idempotent: a network that already has a standard evaluation gets
 nothing new.
 """
@@ -21,7 +22,7 @@ from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.services import survey_create
 from surveys.standard import BIN_EVALUATION
 
-DEMO_SURVEYS = {"oordegem": (40, 0.6), "bambrugge": (38, 0.0)}
+DEMO_SURVEYS = {"oordegem": (40, 0.6), "bambrugge": (38, 0.0), "aaigem": (36, 0.3)}
 COMMENTS = (
     "Graag meer feedback na een melding.",
     "Goed initiatief, ga zo door!",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Language
 from surveys.models import SCALE_VALUES, Question, Survey
+from surveys.services import free_text_clean
 from surveys.standard import template_choices
 
 
@@ -210,6 +211,22 @@ class SurveyAnswerForm(forms.Form):
                 field.error_messages["required"] = _("Please answer this question.")
             self.fields[name] = field
         self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        for question in self.questions:
+            name = f"q{question.pk}"
+            if question.kind == Question.Kind.TEXT and data.get(name):
+                data[name] = free_text_clean(data[name])
+        if not self.errors and not any(
+            data.get(f"q{q.pk}") not in (None, "", [], ()) for q in self.questions
+        ):
+            # An empty response would count towards the minimum of answers
+            # and so unlock the results of the few who did answer.
+            raise forms.ValidationError(
+                _("Answer at least one question before sending."), code="empty"
+            )
+        return data
 
     def answers(self) -> dict:
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}

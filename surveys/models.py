@@ -12,7 +12,8 @@ Anonymity is a property of the schema, not of the code that reads it:
 
 What the schema cannot hide: with very few answers the people who answered
 can be guessed from the answered flags; the result pages therefore show
-nothing until ``MIN_RESPONSES`` members have answered.
+nothing until ``MIN_RESPONSES`` members have answered, and no question that
+fewer than ``MIN_RESPONSES`` members answered.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Below this many answers, results (and benchmark figures) are not shown.
+# Below this many answers, results (and benchmark figures) are not shown:
+# for the survey as a whole and for each question on its own.
 MIN_RESPONSES = 5
+# The benchmark pools the closed surveys of at least this many *other*
+# networks: with one, it would simply be that network's own results.
+MIN_BENCHMARK_NETWORKS = 2
 SCALE_VALUES = (1, 2, 3, 4, 5)
 
 

@@ -1,8 +1,9 @@
 """Reads of evaluation surveys: lists, results, benchmark, summary, export.
 
-Results are aggregates only. Below ``MIN_RESPONSES`` answers nothing but the
-response rate is shown, on screen and in the exports alike, so that a
-handful of answers cannot be traced to the few members who gave them.
+Results are aggregates only. Below ``MIN_RESPONSES`` responses nothing but
+the response rate is shown, and a question answered by fewer members shows
+nothing either: on screen, in the exports and in the summary alike, so that
+a handful of answers cannot be traced to the few members who gave them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from members.models import Member
 from networks.models import Network
 from surveys.models import (
+    MIN_BENCHMARK_NETWORKS,
     MIN_RESPONSES,
     SCALE_VALUES,
     Answer,
@@ -99,8 +101,11 @@ class QuestionResult:
     options: list[OptionResult] = field(default_factory=list)
     mean: float | None = None
     texts: list[str] = field(default_factory=list)
-    # None: no benchmark (custom question); {"suppressed": True}: too few answers.
+    # None: no benchmark (custom or free-text question); {"suppressed": True}:
+    # not enough other networks or answers to compare with.
     benchmark: dict | None = None
+    # Fewer than MIN_RESPONSES answers to this question: no figures at all.
+    suppressed: bool = False
 
     @property
     def chart(self) -> dict:
@@ -147,49 +152,100 @@ def _tally(rows) -> tuple[int, Counter, list[int], list[str]]:
     return n, counter, scales, texts
 
 
-def survey_benchmark(*, survey: Survey) -> dict[str, dict]:
-    """Per template question key: how the members of *other* networks answered
-    the same standard question. Aggregates only, and only from at least
-    ``MIN_RESPONSES`` answers; fewer gives ``{"suppressed": True}``."""
+def survey_benchmark(*, survey: Survey) -> dict:
+    """How the members of *other* networks answered the same standard questions.
+
+    Returns ``{"networks": k, "questions": {template question key: figures}}``
+    where ``k`` counts the other networks with a usable survey. Aggregates
+    only, and only from figures that could be shown on their own:
+
+    - closed surveys only: an open survey changes with every answer, and
+      the benchmark before and after one more answer would reveal it;
+    - each survey with at least ``MIN_RESPONSES`` responses, and each of its
+      questions with at least ``MIN_RESPONSES`` answers, so that no pooled
+      part is smaller than what its own results page would show;
+    - at least ``MIN_BENCHMARK_NETWORKS`` other networks per question: with
+      one, the "benchmark" would be that network's results, shown to people
+      who may not see them.
+
+    A question short of this gets ``{"suppressed": True, "n": .., "networks": ..}``.
+    """
     if not survey.template_key:
-        return {}
+        return {"networks": 0, "questions": {}}
+    usable = (
+        Survey.objects.filter(template_key=survey.template_key, status=Survey.Status.CLOSED)
+        .exclude(network_id=survey.network_id)
+        .annotate(response_count=Count("responses"))
+        .filter(response_count__gte=MIN_RESPONSES)
+    )
     rows = (
-        Answer.objects.filter(
-            question__survey__template_key=survey.template_key,
-            question__survey__status__in=[Survey.Status.OPEN, Survey.Status.CLOSED],
-        )
-        .exclude(question__survey__network_id=survey.network_id)
+        Answer.objects.filter(question__survey__in=usable.values("pk"))
         .exclude(question__template_question_key="")
+        .exclude(question__kind=Question.Kind.TEXT)
         .values_list(
             "question__template_question_key",
+            "question__survey_id",
+            "question__survey__network_id",
             "choices",
             "scale",
-            "question__survey__network_id",
         )
     )
+    per_survey: dict[tuple[str, int], list] = defaultdict(list)
+    network_of: dict[int, int] = {}
+    for key, survey_id, network_id, choices, scale in rows:
+        per_survey[key, survey_id].append((choices, scale, ""))
+        network_of[survey_id] = network_id
     grouped: dict[str, list] = defaultdict(list)
     networks: dict[str, set] = defaultdict(set)
-    for key, choices, scale, network_id in rows:
-        grouped[key].append((choices, scale, ""))
-        networks[key].add(network_id)
-    result = {}
+    for (key, survey_id), answers in per_survey.items():
+        if len(answers) < MIN_RESPONSES:
+            continue  # this question on its own would not be shown: left out
+        grouped[key].extend(answers)
+        networks[key].add(network_of[survey_id])
+    questions = {}
     for key, answers in grouped.items():
         n, counter, scales, _texts = _tally(answers)
-        if n < MIN_RESPONSES:
-            result[key] = {"suppressed": True, "n": n}
+        if len(networks[key]) < MIN_BENCHMARK_NETWORKS:
+            questions[key] = {"suppressed": True, "n": n, "networks": len(networks[key])}
             continue
-        result[key] = {
+        questions[key] = {
             "suppressed": False,
             "n": n,
             "networks": len(networks[key]),
             "percent": {k: _percent(c, n) for k, c in counter.items()},
             "mean": round(sum(scales) / len(scales), 1) if scales else None,
         }
-    return result
+    return {
+        "networks": len(set(usable.values_list("network_id", flat=True))),
+        "questions": questions,
+    }
 
 
-def survey_results(*, survey: Survey, language: str | None = None) -> dict:
-    """Everything the results page, the exports and the summary show."""
+def _benchmark_note(*, available: bool, networks: int) -> str:
+    """Why the comparison with other networks is (not) there, for the page."""
+    if available:
+        return _(
+            "“Other networks” compares with the members of at least %(networks)s other "
+            "networks who answered the same standard question in a closed survey, counting "
+            "only surveys and questions with at least %(n)s answers. “–” means this question "
+            "does not meet that yet."
+        ) % {"networks": MIN_BENCHMARK_NETWORKS, "n": MIN_RESPONSES}
+    return _(
+        "The comparison with other networks is not available yet. It needs closed surveys "
+        "with the same standard questions in at least %(networks)s other networks, each with "
+        "at least %(n)s answers, so that no network's own results can be read from it. "
+        "So far: %(found)s."
+    ) % {"networks": MIN_BENCHMARK_NETWORKS, "n": MIN_RESPONSES, "found": networks}
+
+
+def survey_results(*, survey: Survey, language: str | None = None, with_texts: bool = True) -> dict:
+    """Everything the results page, the exports and the summary show.
+
+    ``MIN_RESPONSES`` applies twice: nothing is shown below that many
+    responses, and a question answered by fewer members is not shown either
+    (a response may skip questions). ``with_texts=False`` leaves out the
+    free-text answers, for those who see aggregates only.
+    """
     language = language or translation.get_language() or survey.network.default_language
     rate = survey_response_rate(survey=survey)
     responses = survey.responses.count()
@@ -204,7 +260,7 @@ def survey_results(*, survey: Survey, language: str | None = None) -> dict:
             .values_list("question_id", "choices", "scale", "text")
         ):
             by_question[qid].append((choices, scale, text))
-    benchmark = survey_benchmark(survey=survey) if shown else {}
+    benchmark = survey_benchmark(survey=survey) if shown else {"networks": 0, "questions": {}}
     results = []
     for number, question in enumerate(questions, start=1):
         result = QuestionResult(
@@ -215,22 +271,25 @@ def survey_results(*, survey: Survey, language: str | None = None) -> dict:
             kind_label=str(Question.Kind(question.kind).label),
             options=_options(question, language),
         )
-        if shown:
-            n, counter, scales, texts = _tally(by_question.get(question.pk, []))
-            result.answered = n
-            for option in result.options:
-                option.count = counter.get(option.key, 0)
-                option.percent = _percent(option.count, n)
-            if scales:
-                result.mean = round(sum(scales) / len(scales), 1)
-            result.texts = texts
-            if question.template_question_key and question.kind != Question.Kind.TEXT:
-                bench = benchmark.get(question.template_question_key)
-                result.benchmark = bench or {"suppressed": True, "n": 0}
-                if bench and not bench["suppressed"]:
-                    for option in result.options:
-                        option.benchmark = bench["percent"].get(option.key, 0)
         results.append(result)
+        n, counter, scales, texts = _tally(by_question.get(question.pk, []))
+        if not shown or n < MIN_RESPONSES:
+            result.suppressed = True
+            continue
+        result.answered = n
+        for option in result.options:
+            option.count = counter.get(option.key, 0)
+            option.percent = _percent(option.count, n)
+        if scales:
+            result.mean = round(sum(scales) / len(scales), 1)
+        result.texts = texts if with_texts else []
+        if question.template_question_key and question.kind != Question.Kind.TEXT:
+            bench = benchmark["questions"].get(question.template_question_key)
+            result.benchmark = bench or {"suppressed": True, "n": 0, "networks": 0}
+            if not result.benchmark["suppressed"]:
+                for option in result.options:
+                    option.benchmark = result.benchmark["percent"].get(option.key, 0)
+    available = any(q.benchmark and not q.benchmark["suppressed"] for q in results)
     return {
         "survey": survey,
         "rate": rate,
@@ -239,6 +298,13 @@ def survey_results(*, survey: Survey, language: str | None = None) -> dict:
         "min_responses": MIN_RESPONSES,
         "questions": results,
         "has_benchmark": bool(survey.template_key),
+        "benchmark_available": available,
+        "benchmark_note": (
+            _benchmark_note(available=available, networks=benchmark["networks"])
+            if survey.template_key and shown
+            else ""
+        ),
+        "with_texts": with_texts,
     }
 
 
@@ -246,7 +312,9 @@ def survey_charts(*, results: dict) -> list[dict]:
     """The chart data of the results page (read by static/src/survey_charts.js)."""
     if not results["shown"]:
         return []
-    return [q.chart for q in results["questions"] if q.kind != Question.Kind.TEXT]
+    return [
+        q.chart for q in results["questions"] if q.kind != Question.Kind.TEXT and not q.suppressed
+    ]
 
 
 # --- summary for members ------------------------------------------------------
@@ -283,7 +351,8 @@ def survey_summary_texts(*, survey: Survey) -> dict:
 
 
 def _key_figure(q: QuestionResult) -> str:
-    if not q.answered:
+    # The same rule as the results page: no figure below MIN_RESPONSES answers.
+    if q.suppressed or q.answered < MIN_RESPONSES:
         return ""
     if q.kind == Question.Kind.SCALE and q.mean is not None:
         return _("Average: %(mean)s out of 5.") % {"mean": f"{q.mean:.1f}"}
@@ -302,9 +371,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell_safe(value):
-    """Keep spreadsheets from running member text that starts like a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A member's or writer's text made safe for a spreadsheet cell.
+
+    Control characters that XML (so XLSX) cannot hold are dropped, or openpyxl
+    refuses the whole file; text that starts like a formula is kept from
+    running.
+    """
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -335,31 +413,39 @@ def survey_export_rows(*, results: dict) -> tuple[list[str], list[list]]:
     ]
     if not results["shown"]:
         return header, rows
+    not_available = _("not available")
     for q in results["questions"]:
+        first = [q.number, q.text, q.kind_label]
+        if q.suppressed:
+            rows.append(
+                [*first, _("Fewer than %(n)s answers: not shown") % {"n": MIN_RESPONSES},
+                 "", "", "", ""]
+            )  # fmt: skip
+            continue
+        if q.kind == Question.Kind.TEXT:
+            if not results["with_texts"]:
+                rows.append([*first, _("Answered"), q.answered, "", "", ""])
+                continue
+            for text in q.texts:
+                rows.append([*first, text, "", "", "", ""])
+            continue
         bench = q.benchmark
         suppressed = bool(bench and bench.get("suppressed"))
-        if q.kind == Question.Kind.TEXT:
-            for text in q.texts:
-                rows.append([q.number, q.text, q.kind_label, _cell_safe(text), "", "", "", ""])
-            continue
         for option in q.options:
             other = ""
             if suppressed:
-                other = f"< {MIN_RESPONSES}"
+                other = not_available
             elif option.benchmark is not None:
                 other = option.benchmark
-            rows.append(
-                [q.number, q.text, q.kind_label, option.label, option.count, option.percent,
-                 "", other]
-            )  # fmt: skip
+            rows.append([*first, option.label, option.count, option.percent, "", other])
         other_mean = ""
         if suppressed:
-            other_mean = f"< {MIN_RESPONSES}"
+            other_mean = not_available
         elif bench and bench.get("mean") is not None:
             other_mean = bench["mean"]
         rows.append(
-            [q.number, q.text, q.kind_label, _("Answered"), q.answered, "",
-             q.mean if q.mean is not None else "", other_mean]
+            [*first, _("Answered"), q.answered, "", q.mean if q.mean is not None else "",
+             other_mean]
         )  # fmt: skip
     return header, [[_cell_safe(c) for c in row] for row in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from surveys.models import SCALE_VALUES, Answer, Invitation, Question, Response,
 from surveys.standard import standard_template
 
 __all__ = [
+    "free_text_clean",
     "question_delete",
     "question_move",
     "question_save",
@@ -32,6 +34,17 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_ANSWER = 2000
+
+# Control characters other than tab and newline: invisible in a browser,
+# refused by XML (so by the XLSX export), never meant by a member.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def free_text_clean(value: str) -> str:
+    """Free text as stored: line ends as "\\n", other control characters
+    (except tab) removed, surrounding space trimmed."""
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_CHARACTERS.sub("", value).strip()
 
 
 def _draft_only(survey: Survey) -> None:
@@ -110,6 +123,35 @@ def _check_question(*, kind: str, text: dict, choices: list) -> None:
         raise ValidationError({"choices": _("Only choice questions have options.")})
 
 
+def _merge_texts(old: dict, new: dict, languages: list[str]) -> tuple[dict, bool]:
+    """``old`` with the ``languages`` the editor covered replaced by ``new``
+    (an empty or missing one removed), and whether the wording changed.
+
+    Adding or removing a translation is not a change of the question; a
+    different text in a language that had one is.
+    """
+    new = {code: value.strip() for code, value in new.items() if (value or "").strip()}
+    changed = any(old.get(code) and new.get(code) and old[code] != new[code] for code in languages)
+    if changed:
+        return new, True
+    merged = {code: value for code, value in old.items() if code not in languages}
+    merged.update(new)
+    return merged, False
+
+
+def _merge_choices(old: list, new: list, languages: list[str]) -> tuple[list, bool]:
+    """The options as ``_merge_texts`` does it for each label; the same number
+    of options keeps the existing keys (line N is option N in every language)."""
+    if len(old) != len(new):
+        return new, True
+    merged, changed = [], False
+    for before, after in zip(old, new, strict=True):
+        label, label_changed = _merge_texts(before["label"], after.get("label", {}), languages)
+        merged.append({"key": before["key"], "label": label})
+        changed = changed or label_changed
+    return merged, changed
+
+
 @transaction.atomic
 def question_save(
     *,
@@ -119,27 +161,45 @@ def question_save(
     choices: list | None = None,
     required: bool = False,
     question: Question | None = None,
+    languages: list[str] | None = None,
 ) -> Question:
     """Add a question at the end, or change one, while the survey is a draft.
 
-    A changed question of a standard template is no longer that question:
-    it loses its template key and leaves the benchmark.
+    ``languages`` are those the editor covered (the network's, on the form;
+    by default those in ``text``): only they are compared, and texts and
+    option labels in other languages are kept as long as the question does
+    not change. A changed question (another kind, or another wording of the
+    question or an option in a language that had one) is saved as given:
+    the translations the editor did not see are dropped, as they would still
+    say the old thing (members of those languages read the network's main
+    one), and a standard question loses its template key and leaves the
+    benchmark. Saving it unchanged, with another "required" flag or with a
+    translation added, keeps both.
     """
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     _draft_only(survey)
     choices = choices or []
-    _check_question(kind=kind, text=text, choices=choices)
+    languages = list(languages) if languages else list(text)
     if question is None:
         last = survey.questions.aggregate(m=Max("position"))["m"] or 0
         question = Question(survey=survey, position=last + 1)
+        text = {code: value.strip() for code, value in text.items() if (value or "").strip()}
     elif question.survey_id != survey.pk:
         raise PermissionDenied
-    elif question.template_question_key and (
-        question.kind != kind or question.text != text or question.choices != choices
-    ):
-        question.template_question_key = ""
+    else:
+        merged_text, changed = _merge_texts(question.text, text, languages)
+        merged_choices, choices_changed = _merge_choices(question.choices, choices, languages)
+        changed = changed or choices_changed or question.kind != kind
+        if changed:
+            # Translations the editor did not see would still say the old thing.
+            text = {code: value.strip() for code, value in text.items() if (value or "").strip()}
+            if question.template_question_key:
+                question.template_question_key = ""
+        else:
+            text, choices = merged_text, merged_choices
+    _check_question(kind=kind, text=text, choices=choices)
     question.kind = kind
-    question.text = {code: value.strip() for code, value in text.items() if (value or "").strip()}
+    question.text = text
     question.choices = choices
     question.required = required
     question.save()
@@ -274,7 +334,11 @@ def survey_open(
 
 @transaction.atomic
 def survey_close(*, survey: Survey, closed_by=None) -> Survey:
-    """Close an open survey: no more answers. Closing twice changes nothing."""
+    """Close an open survey: no more answers. Closing twice changes nothing.
+
+    Takes the survey row lock that ``survey_answer`` holds while storing an
+    answer, so an answer in progress is either stored before or refused.
+    """
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if survey.status == Survey.Status.CLOSED:
         return survey
@@ -296,7 +360,7 @@ def _clean_answers(survey: Survey, answers: dict) -> list[Answer]:
         value = answers.get(question.pk, answers.get(field))
         row = Answer(question=question)
         if question.kind == Question.Kind.TEXT:
-            text = (value or "").strip()
+            text = free_text_clean(value or "")
             if len(text) > MAX_TEXT_ANSWER:
                 errors[field] = _("Keep it under %(n)s characters.") % {"n": MAX_TEXT_ANSWER}
             row.text = text
@@ -325,20 +389,14 @@ def _clean_answers(survey: Survey, answers: dict) -> list[Answer]:
             rows.append(row)
     if errors:
         raise ValidationError(errors)
+    if not rows:
+        # An empty response would count towards MIN_RESPONSES and so unlock
+        # the results of the few members who did answer.
+        raise ValidationError(_("Answer at least one question before sending."), code="empty")
     return rows
 
 
-def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
-    """Store one member's answers, anonymously, at most once.
-
-    The invitation's ``answered`` flag is flipped with a conditional UPDATE
-    (false → true) in the same transaction as the insert of the answers:
-    of two submissions, at the same time or one after the other, exactly one
-    flips it and stores answers; the other raises ``ValidationError`` with
-    code ``already_answered`` and stores nothing. The stored answers carry no
-    trace of the member (see surveys.models).
-    """
-    survey = Survey.objects.select_related("network", "invitation_message").get(pk=survey.pk)
+def _check_answerable(survey: Survey) -> None:
     if survey.status != Survey.Status.OPEN or (
         survey.closes_on and survey.closes_on < timezone.localdate()
     ):
@@ -347,8 +405,33 @@ def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
     if invitation_message is not None and invitation_message.status != Message.Status.PUBLISHED:
         # The officer has not approved the coordinator's invitation yet.
         raise ValidationError(_("This survey was not sent to you."), code="not_invited")
+
+
+def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
+    """Store one member's answers, anonymously, at most once, while the survey is open.
+
+    The invitation's ``answered`` flag is flipped with a conditional UPDATE
+    (false → true) in the same transaction as the insert of the answers:
+    of two submissions, at the same time or one after the other, exactly one
+    flips it and stores answers; the other raises ``ValidationError`` with
+    code ``already_answered`` and stores nothing. The survey row is locked
+    and its status checked again inside that transaction, as ``survey_close``
+    takes the same lock: no answer is stored after the survey closed. An
+    empty submission is refused (code ``empty``). The stored answers carry
+    no trace of the member (see surveys.models).
+    """
+    survey = Survey.objects.select_related("network", "invitation_message").get(pk=survey.pk)
+    _check_answerable(survey)
     rows = _clean_answers(survey, answers)
     with transaction.atomic():
+        # Locked and checked again: closing, by hand or on schedule, waits
+        # for this answer or makes it fail, never lets it in afterwards.
+        survey = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("invitation_message")
+            .get(pk=survey.pk)
+        )
+        _check_answerable(survey)
         invitation = Invitation.objects.filter(survey=survey, member=member).first()
         if invitation is None:
             raise ValidationError(_("This survey was not sent to you."), code="not_invited")

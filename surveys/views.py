@@ -148,6 +148,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int, qpk: int | None = No
                 text=data["text_dict"],
                 choices=data["choice_list"],
                 required=data["required"],
+                languages=form.languages,
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
@@ -228,7 +229,11 @@ def survey_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def survey_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     survey = _survey(network, pk)
-    results = selectors.survey_results(survey=survey, language=request.LANGUAGE_CODE)
+    results = selectors.survey_results(
+        survey=survey,
+        language=request.LANGUAGE_CODE,
+        with_texts=request.user.has_perm("surveys.view_free_text", network),
+    )
     return render(
         request,
         "surveys/survey_results.html",
@@ -256,7 +261,11 @@ def _filename(survey: Survey, extension: str) -> str:
 def survey_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpResponse:
     network = _network(request, slug)
     survey = _survey(network, pk)
-    results = selectors.survey_results(survey=survey, language=request.LANGUAGE_CODE)
+    results = selectors.survey_results(
+        survey=survey,
+        language=request.LANGUAGE_CODE,
+        with_texts=request.user.has_perm("surveys.view_free_text", network),
+    )
     if fmt == "xlsx":
         response = HttpResponse(
             selectors.survey_export_xlsx(results=results), content_type=XLSX_TYPE

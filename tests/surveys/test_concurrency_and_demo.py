@@ -50,16 +50,16 @@ def test_demo_surveys_show_results_and_benchmark():
     from tests.factories import MemberFactory
 
     UserFactory(email="officer@demo.bin")
-    for slug in ("oordegem", "bambrugge"):
+    for slug in ("oordegem", "bambrugge", "aaigem"):
         network = NetworkFactory(slug=slug)
         MemberFactory.create_batch(45, network=network)
 
-    assert seed_surveys() == 2
+    assert seed_surveys() == 3
     assert seed_surveys() == 0  # idempotent
 
     for survey in Survey.objects.all():
         assert survey.status == Survey.Status.CLOSED
-        assert 38 <= survey.responses.count() <= 40
+        assert 36 <= survey.responses.count() <= 40
         results = selectors.survey_results(survey=survey, language="nl")
         assert results["shown"]
         satisfaction = next(
@@ -68,4 +68,5 @@ def test_demo_surveys_show_results_and_benchmark():
         )  # fmt: skip
         assert satisfaction.answered == survey.responses.count()
         assert satisfaction.benchmark["suppressed"] is False
-        assert satisfaction.benchmark["networks"] == 1
+        # Each compares with the two others.
+        assert satisfaction.benchmark["networks"] == 2

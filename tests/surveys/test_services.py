@@ -268,38 +268,135 @@ def test_results_per_question(world):
     assert (first.label, first.count, first.percent) == ("Oui", 6, 100)
     assert by_key["overall_comment"].texts == ["Prima"] * 6
     # Nobody else used the template: the benchmark says too few.
-    assert satisfaction.benchmark == {"suppressed": True, "n": 0}
+    assert satisfaction.benchmark == {"suppressed": True, "n": 0, "networks": 0}
+    assert not results["benchmark_available"]
+    assert "not available yet" in results["benchmark_note"]
 
 
-def test_benchmark_compares_other_networks_from_five_answers(world):
+def _answer_as(survey, count, **by_key):
+    """``count`` new members of the survey's network answer: everything the
+    first option / 4, except the template question keys given (None skips)."""
+    for _ in range(count):
+        member = MemberFactory(network=survey.network)
+        Invitation.objects.create(survey=survey, member=member)
+        answers = _full_answers(survey)
+        for key, value in by_key.items():
+            pk = survey.questions.get(template_question_key=key).pk
+            if value is None:
+                answers.pop(pk)
+            else:
+                answers[pk] = value
+        services.survey_answer(survey=survey, member=member, answers=answers)
+
+
+def _closed(survey):
+    return services.survey_close(survey=survey)
+
+
+def test_benchmark_pools_closed_surveys_of_at_least_two_other_networks(world):
     officer = world.users["officer"]
     survey = survey_with_answers(network=world.network, created_by=officer, answers=5)
-    second = NetworkFactory(municipality=world.municipality, slug="bambrugge")
-    other = survey_with_answers(network=second, created_by=officer, answers=4)
 
     def bench():
         results = selectors.survey_results(survey=survey, language="nl")
-        return {q.question.template_question_key: q for q in results["questions"]}
+        by_key = {q.question.template_question_key: q for q in results["questions"]}
+        return results, by_key
 
-    assert bench()["overall_satisfaction"].benchmark["suppressed"] is True
-    # A custom survey or a draft of the same network never counts.
-    survey_with_answers(network=world.network, created_by=officer, answers=5, template=False)
+    second = survey_with_answers(
+        network=NetworkFactory(municipality=world.municipality, slug="bambrugge"),
+        created_by=officer,
+    )
+    _answer_as(second, 5)
+    _closed(second)
+    # One other network: its "benchmark" would be its own results.
+    results, by_key = bench()
+    assert by_key["overall_satisfaction"].benchmark["suppressed"] is True
+    assert by_key["overall_satisfaction"].benchmark["networks"] == 1
+    assert not results["benchmark_available"]
+    assert "So far: 1." in results["benchmark_note"]
 
-    member = MemberFactory(network=second)
-    Invitation.objects.create(survey=other, member=member)
-    answers = _full_answers(other)
-    answers[other.questions.get(template_question_key="overall_satisfaction").pk] = 1
-    services.survey_answer(survey=other, member=member, answers=answers)
+    third = survey_with_answers(network=world.other_network, created_by=officer)
+    _answer_as(third, 5, overall_satisfaction=2)
+    # Still open: it changes with every answer, so it does not count yet.
+    assert bench()[1]["overall_satisfaction"].benchmark["suppressed"] is True
+    _closed(third)
 
-    satisfaction = bench()["overall_satisfaction"]
+    results, by_key = bench()
+    satisfaction = by_key["overall_satisfaction"]
+    assert results["benchmark_available"]
     assert satisfaction.benchmark["suppressed"] is False
-    assert satisfaction.benchmark["n"] == 5
-    assert satisfaction.benchmark["mean"] == round((4 * 4 + 1) / 5, 1)
-    assert [o.benchmark for o in satisfaction.options] == [20, 0, 0, 80, 0]
+    assert (satisfaction.benchmark["n"], satisfaction.benchmark["networks"]) == (10, 2)
+    assert satisfaction.benchmark["mean"] == 3.0
+    assert [o.benchmark for o in satisfaction.options] == [0, 50, 0, 50, 0]
     # Its own answers are not in its benchmark.
     assert satisfaction.mean == 4.0
     # The text question has no benchmark: free text is never shared.
-    assert bench()["overall_comment"].benchmark is None
+    assert by_key["overall_comment"].benchmark is None
+
+    # A closed survey with fewer than five answers, a custom survey and a
+    # draft add nothing.
+    small = survey_with_answers(
+        network=NetworkFactory(municipality=world.municipality, slug="smal"), created_by=officer
+    )
+    _answer_as(small, 4, overall_satisfaction=1)
+    _closed(small)
+    custom = survey_with_answers(
+        network=NetworkFactory(municipality=world.municipality, slug="eigen"),
+        created_by=officer,
+        template=False,
+    )
+    _answer_as(custom, 5)
+    _closed(custom)
+    services.survey_create(
+        network=NetworkFactory(municipality=world.municipality, slug="klad"),
+        created_by=officer,
+        template_key=BIN_EVALUATION.key,
+    )
+    assert bench()[1]["overall_satisfaction"].benchmark["n"] == 10
+
+    # A question that fewer than five members answered in a survey leaves
+    # that survey out of this question's benchmark only.
+    fourth = survey_with_answers(
+        network=NetworkFactory(municipality=world.municipality, slug="vier"), created_by=officer
+    )
+    _answer_as(fourth, 4, communication_feedback=1)
+    _answer_as(fourth, 1, communication_feedback=None)
+    _closed(fourth)
+    _results, by_key = bench()
+    assert by_key["overall_satisfaction"].benchmark["n"] == 15
+    assert by_key["overall_satisfaction"].benchmark["networks"] == 3
+    assert by_key["communication_feedback"].benchmark["n"] == 10
+    assert by_key["communication_feedback"].benchmark["networks"] == 2
+
+
+def test_benchmark_cannot_be_differenced_to_one_hidden_answer(world):
+    """Review finding: one member's answer in a network whose own results are
+    hidden (one answer) could be recovered from the benchmark."""
+    officer = world.users["officer"]
+    survey = survey_with_answers(network=world.network, created_by=officer, answers=5)
+    for slug in ("bambrugge", "aaigem"):
+        other = survey_with_answers(
+            network=NetworkFactory(municipality=world.municipality, slug=slug),
+            created_by=officer,
+        )
+        _answer_as(other, 5)
+        _closed(other)
+
+    def satisfaction():
+        results = selectors.survey_results(survey=survey, language="nl")
+        return next(
+            q.benchmark for q in results["questions"]
+            if q.question.template_question_key == "overall_satisfaction"
+        )  # fmt: skip
+
+    before = satisfaction()
+    lonely = survey_with_answers(network=world.other_network, created_by=officer)
+    _answer_as(lonely, 1, overall_satisfaction=1)
+    assert not selectors.survey_results(survey=lonely, language="nl")["shown"]
+    assert satisfaction() == before  # open, and below five: not pooled
+    _closed(lonely)
+    assert satisfaction() == before  # closed, still below five
+    assert before["mean"] == 4.0 and before["n"] == 10
 
 
 def test_summary_draft_goes_through_messaging(world):

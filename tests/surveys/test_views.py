@@ -115,11 +115,14 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-def test_results_page_and_exports_show_the_same_figures(client, world):
+@pytest.mark.parametrize("role", ["steering", "coordinator"])
+def test_results_page_and_exports_show_the_same_figures(client, world, role):
     survey = survey_with_answers(
         network=world.network, created_by=world.users["officer"], answers=7
     )
-    client.force_login(world.users["steering"])
+    client.force_login(world.users[role])
+    # Free text is not an aggregate: verbatim only for those who run the survey.
+    with_texts = role == "coordinator"
 
     page = client.get(_url("results", world, survey))
     assert page.status_code == 200
@@ -133,10 +136,13 @@ def test_results_page_and_exports_show_the_same_figures(client, world):
     satisfaction = survey.questions.get(template_question_key="overall_satisfaction")
     chart = next(c for c in charts if c["id"] == satisfaction.pk)
     assert chart["values"] == [0, 0, 0, 100, 0]
-    assert "Shown as written" in body
+    assert ("Shown as written" in body) is with_texts
+    assert ("Prima" in body) is with_texts
+    assert ("The comments themselves are shown only" in body) is not with_texts
     assert "<script>" not in body  # CSP: data only through json_script
     # Steering sees the results but may not send or publish.
-    assert "Publish a summary" not in body
+    assert ("Publish a summary" in body) is with_texts
+    assert "The comparison with other networks is not available yet" in body
 
     csv_response = client.get(_url("export_csv", world, survey))
     assert csv_response.status_code == 200
@@ -148,18 +154,21 @@ def test_results_page_and_exports_show_the_same_figures(client, world):
     xrows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     assert [[_number(v) for v in row] for row in xrows] == [[_number(v) for v in r] for r in rows]
 
-    results = selectors.survey_results(survey=survey, language="en")
+    results = selectors.survey_results(survey=survey, language="en", with_texts=with_texts)
     assert rows[1][3] == f"{rate['answered']} / {rate['invited']}"
     for q in results["questions"]:
         mine = [r for r in rows[1:] if r[0] == str(q.number)]
         assert mine[0][1] == q.text and html.escape(q.text) in body
         if q.kind == "text":
-            assert [r[3] for r in mine] == q.texts
+            if with_texts:
+                assert [r[3] for r in mine] == q.texts == ["Prima"] * 7
+            else:
+                assert [r[3:5] for r in mine] == [["Answered", "7"]]
             continue
         for option, row in zip(q.options, mine, strict=False):
             assert row[3] == option.label
             assert (row[4], row[5]) == (str(option.count), str(option.percent))
-            assert row[7] == "< 5"  # no other network answered
+            assert row[7] == "not available"  # no other network answered
         assert mine[-1][6] == ("" if q.mean is None else str(q.mean))
 
 
@@ -188,6 +197,7 @@ def test_exports_hold_nothing_below_five_answers_and_neutralise_formulas(client,
                 comment.pk: '=HYPERLINK("http://evil")',
             },
         )
+    client.force_login(world.users["co_coordinator"])
     rows = _csv_rows(client.get(_url("export_csv", world, survey)).content)
     texts = [r[3] for r in rows if r[0] == str(comment.position)]
     assert '\'=HYPERLINK("http://evil")' in texts
