@@ -162,6 +162,11 @@ def protect(sections, *, relations: list[Relation], derived: list[Derived]) -> s
         shown = [ref for ref in refs if ref not in hidden]
         return min(shown, key=lambda ref: (values[ref], refs.index(ref))) if shown else None
 
+    holding: dict[Ref, list[int]] = {}  # cell -> the relations it appears in
+    for i, relation in enumerate(usable):
+        for ref, _c in relation.terms:
+            holding.setdefault(ref, []).append(i)
+
     def nearest_shown(ref: Ref) -> Ref | None:
         """The smallest shown cell of the relations holding ``ref``, or if
         they hold none, of the relations next to those (sharing a hidden
@@ -169,11 +174,7 @@ def protect(sections, *, relations: list[Relation], derived: list[Derived]) -> s
         known values from."""
         cells, seen = {ref}, set()
         while True:
-            ring = [
-                i
-                for i, relation in enumerate(usable)
-                if i not in seen and any(r in cells for r, _c in relation.terms)
-            ]
+            ring = sorted({i for r in cells for i in holding.get(r, ()) if i not in seen})
             if not ring:
                 return None
             seen.update(ring)

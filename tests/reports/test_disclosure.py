@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from fractions import Fraction
 
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from members.models import Member
 from networks.models import Network
@@ -206,3 +209,58 @@ def test_a_rate_from_a_hidden_count_is_left_out():
     derived = [Derived(("t", 0, 4), (("t", 0, 1), ("t", 0, 2), ("t", 0, 3)))]
     protect([table], relations=relations, derived=derived)
     assert table.rows[0] == ["sms", 100, HIDDEN, HIDDEN, None]
+
+
+def _rank(rows: list[list[Fraction]]) -> int:
+    rows = [r[:] for r in rows]
+    rank = 0
+    for col in range(len(rows[0]) if rows else 0):
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][col]), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(len(rows)):
+            if i != rank and rows[i][col]:
+                factor = rows[i][col] / rows[rank][col]
+                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=12), min_size=3, max_size=9),
+    provinces=st.integers(min_value=1, max_value=3),
+    zones=st.integers(min_value=1, max_value=4),
+)
+def test_no_hidden_cell_follows_from_the_relations(counts, provinces, zones):
+    """Checked independently with exact fractions: after ``protect`` no
+    relation has a single hidden cell and no hidden cell is a combination of
+    the shown ones."""
+    n = len(counts)
+    munis = _table([[f"m{i}", v] for i, v in enumerate(counts)])
+    munis.key = "m"
+    prov = Section(key="p", title="p", columns=["x", "x"], rows=[])
+    zone = Section(key="z", title="z", columns=["x", "x"], rows=[])
+    relations = []
+    provinces, zones = min(provinces, n), min(zones, n)  # no area without municipalities
+    for key, section, groups in (("p", prov, provinces), ("z", zone, zones)):
+        for g in range(groups):
+            members = [i for i in range(n) if i % groups == g]
+            section.rows.append([f"{key}{g}", sum(counts[i] for i in members)])
+            relations.append(Relation.total([("m", i, 1) for i in members], (key, g, 1)))
+    national = Section(key="n", title="n", columns=["x", "x"], rows=[["n", sum(counts)]])
+    relations.append(Relation.total([("p", g, 1) for g in range(provinces)], ("n", 0, 1)))
+    relations.append(Relation.total([("z", g, 1) for g in range(zones)], ("n", 0, 1)))
+    sections = [munis, prov, zone, national]
+    hidden = protect(sections, relations=relations, derived=[])
+    for relation in relations:
+        assert sum(ref in hidden for ref, _c in relation.terms) != 1
+    cells = sorted(hidden)
+    matrix = [
+        [Fraction(dict(relation.terms).get(ref, 0)) for ref in cells] for relation in relations
+    ]
+    rank = _rank(matrix) if cells else 0
+    for index in range(len(cells)):
+        unit = [Fraction(int(i == index)) for i in range(len(cells))]
+        assert _rank([*matrix, unit]) == rank + 1, cells[index]
