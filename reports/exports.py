@@ -40,7 +40,14 @@ def _header_lines(report: Report) -> list[list[str]]:
         [_("Period"), f"{report.period.start:%Y-%m-%d}", f"{report.period.end:%Y-%m-%d}"],
     ]
     if report.anonymised:
-        lines.append([_("Anonymised: counts below 5 are shown as “< 5”.")])
+        lines.append(
+            [
+                _(
+                    "Anonymised: counts below 5 are shown as “< 5”, and so is a second figure "
+                    "where the first could be worked out from a total."
+                )
+            ]
+        )
     return lines
 
 

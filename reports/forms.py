@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from networks.models import Street
@@ -13,6 +13,8 @@ from reports.selectors import Period
 
 # Longer periods make charts unreadable and cost time for nothing.
 MAX_PERIOD_DAYS = 366 * 5
+# No network is older; earlier dates only overflow the date arithmetic.
+EARLIEST_START = date(2000, 1, 1)
 
 
 class PeriodPreset:
@@ -104,7 +106,13 @@ class ReportFilterForm(forms.Form):
             self.add_error("end", _("Give the last day of the period."))
         if start is None or end is None:
             return cleaned
-        if end < start:
+        if start < EARLIEST_START:
+            self.add_error(
+                "start",
+                _("The period cannot start before %(date)s.")
+                % {"date": formats.date_format(EARLIEST_START, "SHORT_DATE_FORMAT")},
+            )
+        elif end < start:
             self.add_error("end", _("The last day must not be before the first."))
         elif end > timezone.localdate():
             self.add_error("end", _("The period cannot end in the future."))

@@ -135,9 +135,12 @@ def _is_postgres() -> bool:
 
 
 def _joined_at():
-    """When a member joined: approved_at; members made active without one
-    (older rows, imports before it was recorded) count from their creation.
-    Pending sign-ups never joined."""
+    """When a member joined: ``approved_at``; members made active without
+    one (older rows, imports before it was recorded) count from their
+    creation. Pending sign-ups never joined, nor did a member who left
+    without an approval date (a sign-up that left before approval:
+    ``member_erase`` records the creation as the approval of a member who
+    leaves while active or suspended without one)."""
     return Case(
         When(approved_at__isnull=False, then=F("approved_at")),
         When(status__in=[Member.Status.ACTIVE, Member.Status.SUSPENDED], then=F("created_at")),
@@ -146,10 +149,20 @@ def _joined_at():
 
 
 def _left_at():
+    """When a member left; only a member who joined can leave (``_joined_at``)."""
     return Case(
-        When(status=Member.Status.LEFT, then=Coalesce(F("left_at"), F("updated_at"))),
+        When(
+            Q(status=Member.Status.LEFT, approved_at__isnull=False),
+            then=Coalesce(F("left_at"), F("updated_at")),
+        ),
         default=None,
     )
+
+
+def _with_join_and_leave(queryset: QuerySet[Member]) -> QuerySet[Member]:
+    """Members annotated with ``joined_on`` and ``left_on``: the one
+    definition of joining and leaving every dashboard figure uses."""
+    return queryset.annotate(joined_on=_joined_at(), left_on=_left_at())
 
 
 # --- members -----------------------------------------------------------------
@@ -166,9 +179,7 @@ def members_over_time(*, network_ids, period: Period, split_by_kind: bool = Fals
     Returns ``[{"month": date, "members": n, "joined": n, "left": n}]``, with
     ``"by_kind": {kind: members}`` added when split.
     """
-    members = Member.objects.filter(_in_networks("network_id", network_ids)).annotate(
-        joined_on=_joined_at(), left_on=_left_at()
-    )
+    members = _with_join_and_leave(Member.objects.filter(_in_networks("network_id", network_ids)))
     start = period.start_at
     kind_field = ["network__kind"] if split_by_kind else []
     before = members.filter(joined_on__lt=start).filter(
@@ -216,14 +227,15 @@ def members_over_time(*, network_ids, period: Period, split_by_kind: bool = Fals
 
 def member_counts_by_network(*, network_ids, period: Period) -> dict[int, dict]:
     """Per network: active now, pending sign-ups now (and how many of them
-    wait for approval), joined and left during the period. One query."""
-    joined = Q(approved_at__gte=period.start_at, approved_at__lt=period.end_before)
-    left = Q(status=Member.Status.LEFT) & period.range_q("left_at")
+    wait for approval), joined and left during the period (as
+    ``members_over_time`` counts them). One query."""
+    joined = period.range_q("joined_on")
+    left = period.range_q("left_on")
     awaiting = Q(status=Member.Status.PENDING, email_verified_at__isnull=False) & (
         Q(phone_verified_at__isnull=False) | Q(mobile_phone="")
     )
     rows = (
-        Member.objects.filter(_in_networks("network_id", network_ids))
+        _with_join_and_leave(Member.objects.filter(_in_networks("network_id", network_ids)))
         .values("network_id")
         .annotate(
             active=Count("id", filter=Q(status=Member.Status.ACTIVE)),
@@ -740,6 +752,16 @@ def national_by_area(*, level: str, active_by_network: dict[int, int] | None = N
         "zone": lambda r: (r["police_zone__name"], r["police_zone_id"]),
     }[level]
     return sorted(areas.values(), key=label)
+
+
+def network_areas() -> list[dict]:
+    """Every network's municipality, police zone, country and province: how
+    the national per-area rows add up (``reports.disclosure``). One query."""
+    return list(
+        Network.objects.values(
+            "municipality_id", "police_zone_id", "country", "municipality__province"
+        ).order_by()
+    )
 
 
 # --- who sees which dashboard ----------------------------------------------------------

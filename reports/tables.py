@@ -20,6 +20,7 @@ from messaging.models import Delivery, MemberReport, Message
 from networks.models import Network
 from networks.selectors import SMALL_COUNT_THRESHOLD, suppress_small
 from reports import selectors
+from reports.disclosure import Derived, Relation, protect
 from reports.selectors import Period
 
 
@@ -311,7 +312,7 @@ def _streets_section(*, ids, networks: list[Network]) -> Section:
     )
 
 
-def _messages_section(*, ids, period: Period, count=lambda n: n) -> Section:
+def _messages_section(*, ids, period: Period) -> Section:
     series = selectors.messages_per_kind_month(network_ids=ids, period=period)
     kinds = dict(Message.Kind.choices)
     return Section(
@@ -321,8 +322,8 @@ def _messages_section(*, ids, period: Period, count=lambda n: n) -> Section:
         rows=[
             [
                 _month_label(p["month"]),
-                *[count(p[k]) for k in Message.Kind.values],
-                count(p["total"]),
+                *[p[k] for k in Message.Kind.values],
+                p["total"],
             ]
             for p in series
         ],
@@ -330,27 +331,22 @@ def _messages_section(*, ids, period: Period, count=lambda n: n) -> Section:
     )
 
 
-def _delivery_section(*, ids, period: Period, count=lambda n: n) -> Section:
+def _delivery_section(*, ids, period: Period) -> Section:
     rows = selectors.delivery_by_channel(network_ids=ids, period=period)
     labels = dict(Delivery.Channel.choices)
-    table = []
-    for row in rows:
-        counted = row["total"] - row["cancelled"]
-        rate = row["success_rate"]
-        if count(counted) != counted:  # too few to publish a rate
-            rate = None
-        table.append(
-            [
-                str(labels[row["channel"]]),
-                count(row["total"]),
-                count(row["delivered"]),
-                count(row["sent"]),
-                count(row["failed"]),
-                count(row["pending"]),
-                count(row["cancelled"]),
-                rate,
-            ]
-        )
+    table = [
+        [
+            str(labels[row["channel"]]),
+            row["total"],
+            row["delivered"],
+            row["sent"],
+            row["failed"],
+            row["pending"],
+            row["cancelled"],
+            row["success_rate"],
+        ]
+        for row in rows
+    ]
     return Section(
         key="delivery",
         title=_("Delivery per channel"),
@@ -373,21 +369,19 @@ def _delivery_section(*, ids, period: Period, count=lambda n: n) -> Section:
     )
 
 
-def _speed_section(*, ids, period: Period, count=lambda n: n) -> Section:
+def _speed_section(*, ids, period: Period) -> Section:
     rows = selectors.delivery_speed(network_ids=ids, period=period)
     kinds = dict(Message.Kind.choices)
-    table = []
-    for row in rows:
-        enough = count(row["reached"]) == row["reached"]
-        table.append(
-            [
-                str(kinds[row["kind"]]),
-                count(row["messages"]),
-                count(row["reached"]),
-                _minutes(row["median"]) if enough else None,
-                _minutes(row["mean"]) if enough else None,
-            ]
-        )
+    table = [
+        [
+            str(kinds[row["kind"]]),
+            row["messages"],
+            row["reached"],
+            _minutes(row["median"]),
+            _minutes(row["mean"]),
+        ]
+        for row in rows
+    ]
     return Section(
         key="speed",
         title=_("Time from publishing to 90 % delivered"),
@@ -407,22 +401,20 @@ def _speed_section(*, ids, period: Period, count=lambda n: n) -> Section:
     )
 
 
-def _member_reports_section(*, ids, period: Period, count=lambda n: n) -> Section:
+def _member_reports_section(*, ids, period: Period) -> Section:
     rows = selectors.member_reports_by_category(network_ids=ids, period=period)
     labels = dict(MemberReport.Category.choices)
-    table = []
-    for row in rows:
-        enough = count(row["triaged"]) == row["triaged"]
-        table.append(
-            [
-                str(labels[row["category"]]),
-                count(row["reports"]),
-                count(row["triaged"]),
-                count(row["open"]),
-                _hours(row["median"]) if enough else None,
-                _hours(row["mean"]) if enough else None,
-            ]
-        )
+    table = [
+        [
+            str(labels[row["category"]]),
+            row["reports"],
+            row["triaged"],
+            row["open"],
+            _hours(row["median"]),
+            _hours(row["mean"]),
+        ]
+        for row in rows
+    ]
     return Section(
         key="member_reports",
         title=_("Member reports per category"),
@@ -450,13 +442,22 @@ def suppressed(count: int):
 
 def national_report(*, period: Period) -> Report:
     """The federal viewer's dashboard: national aggregates per province,
-    municipality and zone, networks by status and kind, and trends. Every
-    count below 5 reads "< 5", in the tables, the charts and the exports."""
-    c = suppressed
+    municipality and zone, networks by status and kind, and trends.
+
+    Anonymised by ``reports.disclosure.protect``: every count below 5 reads
+    "< 5", and so does a second count wherever the first could be worked out
+    from a total or a related figure (the ``Relation`` list below); a rate or
+    time computed from a hidden count is left out. The sections are built
+    with true counts and protected once, before the page, the charts and the
+    exports read them."""
     report = Report(
         title=_("National overview"), scope=_("Belgium and the Netherlands"), period=period
     )
     report.anonymised = True
+    relations: list[Relation] = []
+    derived: list[Derived] = []
+
+    # Networks by status: BIN + BIN-Z = total, per status.
     status_labels = dict(Network.Status.choices)
     by_status = selectors.networks_by_status_and_kind()
     report.sections.append(
@@ -467,34 +468,26 @@ def national_report(*, period: Period) -> Report:
             rows=[
                 [
                     str(status_labels[r["status"]]),
-                    c(r[Network.Kind.BIN]),
-                    c(r[Network.Kind.BINZ]),
-                    c(r[Network.Kind.BIN] + r[Network.Kind.BINZ]),
+                    r[Network.Kind.BIN],
+                    r[Network.Kind.BINZ],
+                    r[Network.Kind.BIN] + r[Network.Kind.BINZ],
                 ]
                 for r in by_status
             ],
             chart=Chart(kind="bar", columns=[1, 2], stacked=True),
         )
     )
+    statuses = range(len(by_status))
+    active_row = [r["status"] for r in by_status].index(Network.Status.ACTIVE)
+    for i in statuses:
+        relations.append(
+            Relation.total([("network_status", i, 1), ("network_status", i, 2)],
+                           ("network_status", i, 3))
+        )  # fmt: skip
+
+    # BIN and BIN-Z: networks of each kind are the column sums above.
     active = selectors.active_members_by_network()
     provinces = selectors.national_by_area(level="province", active_by_network=active)
-    area_columns = [
-        _("Networks"),
-        _("Active networks"),
-        _("BIN-Z networks"),
-        _("Active members"),
-        _("of which BIN-Z"),
-    ]
-
-    def figures(row):
-        return [
-            c(row["networks"]),
-            c(row["active_networks"]),
-            c(row["binz_networks"]),
-            c(row["members"]),
-            c(row["binz_members"]),
-        ]
-
     kinds_total = {
         "bin": [
             sum(r["networks"] - r["binz_networks"] for r in provinces),
@@ -511,12 +504,55 @@ def national_report(*, period: Period) -> Report:
             title=_("BIN and BIN-Z"),
             columns=[_("Kind"), _("Networks"), _("Active members")],
             rows=[
-                ["BIN", c(kinds_total["bin"][0]), c(kinds_total["bin"][1])],
-                ["BIN-Z", c(kinds_total["binz"][0]), c(kinds_total["binz"][1])],
+                ["BIN", kinds_total["bin"][0], kinds_total["bin"][1]],
+                ["BIN-Z", kinds_total["binz"][0], kinds_total["binz"][1]],
             ],
             chart=Chart(kind="bar", columns=[1, 2]),
         )
     )
+    bin_networks, binz_networks = ("kinds", 0, 1), ("kinds", 1, 1)
+    bin_members, binz_members = ("kinds", 0, 2), ("kinds", 1, 2)
+    relations += [
+        Relation.total([("network_status", i, 1) for i in statuses], bin_networks),
+        Relation.total([("network_status", i, 2) for i in statuses], binz_networks),
+        Relation.total([("network_status", i, 3) for i in statuses], [bin_networks, binz_networks]),
+    ]
+
+    # Per province, zone and municipality: each column adds up to the
+    # national figure, and municipalities add up to their province and zone.
+    area_columns = [
+        _("Networks"),
+        _("Active networks"),
+        _("BIN-Z networks"),
+        _("Active members"),
+        _("of which BIN-Z"),
+    ]
+    national_figures = [
+        [bin_networks, binz_networks],
+        [("network_status", active_row, 3)],
+        [binz_networks],
+        [bin_members, binz_members],
+        [binz_members],
+    ]
+
+    def figures(row):
+        return [
+            row["networks"],
+            row["active_networks"],
+            row["binz_networks"],
+            row["members"],
+            row["binz_members"],
+        ]
+
+    def area_relations(key: str, count: int) -> None:
+        for offset, national in enumerate(national_figures):
+            column = 2 + offset
+            relations.append(Relation.total([(key, r, column) for r in range(count)], national))
+        relations.append(
+            Relation.total([(key, r, 3) for r in range(count)],
+                           [("network_status", active_row, 1), ("network_status", active_row, 2)])
+        )  # fmt: skip
+
     report.sections.append(
         Section(
             key="provinces",
@@ -529,6 +565,7 @@ def national_report(*, period: Period) -> Report:
             first_number=2,
         )
     )
+    area_relations("provinces", len(provinces))
     zones = selectors.national_by_area(level="zone", active_by_network=active)
     report.sections.append(
         Section(
@@ -539,6 +576,7 @@ def national_report(*, period: Period) -> Report:
             first_number=2,
         )
     )
+    area_relations("zones", len(zones))
     municipalities = selectors.national_by_area(level="municipality", active_by_network=active)
     report.sections.append(
         Section(
@@ -552,6 +590,13 @@ def national_report(*, period: Period) -> Report:
             first_number=2,
         )
     )
+    area_relations("municipalities", len(municipalities))
+    relations += _sub_area_relations(
+        provinces=provinces, zones=zones, municipalities=municipalities
+    )
+
+    # Members over time: BIN + BIN-Z = members, and each month's members are
+    # the previous month's plus those who joined minus those who left.
     series = selectors.members_over_time(network_ids=None, period=period, split_by_kind=True)
     report.sections.append(
         Section(
@@ -561,19 +606,100 @@ def national_report(*, period: Period) -> Report:
             rows=[
                 [
                     _month_label(p["month"]),
-                    c(p["members"]),
-                    c(p["by_kind"][Network.Kind.BIN]),
-                    c(p["by_kind"][Network.Kind.BINZ]),
-                    c(p["joined"]),
-                    c(p["left"]),
+                    p["members"],
+                    p["by_kind"][Network.Kind.BIN],
+                    p["by_kind"][Network.Kind.BINZ],
+                    p["joined"],
+                    p["left"],
                 ]
                 for p in series
             ],
             chart=Chart(kind="line", columns=[1, 2, 3]),
         )
     )
-    report.sections.append(_messages_section(ids=None, period=period, count=c))
-    report.sections.append(_delivery_section(ids=None, period=period, count=c))
-    report.sections.append(_speed_section(ids=None, period=period, count=c))
-    report.sections.append(_member_reports_section(ids=None, period=period, count=c))
+    for t in range(len(series)):
+        relations.append(Relation.total([("members", t, 2), ("members", t, 3)], ("members", t, 1)))
+        if t:
+            relations.append(
+                Relation.running(
+                    now=("members", t, 1),
+                    before=("members", t - 1, 1),
+                    added=("members", t, 4),
+                    removed=("members", t, 5),
+                )
+            )
+
+    # Messages: the kinds add up to the month's total; a kind's months add up
+    # to (nearly always exactly) the messages of that kind timed below.
+    messages = _messages_section(ids=None, period=period)
+    report.sections.append(messages)
+    kinds = len(Message.Kind.values)
+    for t in range(len(messages.rows)):
+        relations.append(
+            Relation.total(
+                [("messages", t, 1 + k) for k in range(kinds)], ("messages", t, 1 + kinds)
+            )
+        )
+    for k in range(kinds):
+        relations.append(
+            Relation.total([("messages", t, 1 + k) for t in range(len(messages.rows))],
+                           ("speed", k, 1))
+        )  # fmt: skip
+
+    # Delivery: the statuses add up to the deliveries; the success rate
+    # comes from all of them.
+    delivery = _delivery_section(ids=None, period=period)
+    report.sections.append(delivery)
+    for r in range(len(delivery.rows)):
+        relations.append(
+            Relation.total([("delivery", r, c) for c in range(2, 7)], ("delivery", r, 1))
+        )
+        derived.append(Derived(("delivery", r, 7), tuple(("delivery", r, c) for c in range(1, 7))))
+
+    # Times: from the messages that reached 90 %, the reports triaged.
+    speed = _speed_section(ids=None, period=period)
+    report.sections.append(speed)
+    for r in range(len(speed.rows)):
+        derived += [Derived(("speed", r, c), (("speed", r, 2),)) for c in (3, 4)]
+    member_reports = _member_reports_section(ids=None, period=period)
+    report.sections.append(member_reports)
+    for r in range(len(member_reports.rows)):
+        derived += [Derived(("member_reports", r, c), (("member_reports", r, 2),)) for c in (4, 5)]
+
+    protect(report.sections, relations=relations, derived=derived)
     return report
+
+
+def _sub_area_relations(*, provinces, zones, municipalities) -> list[Relation]:
+    """Municipalities add up to their province, and to their police zone
+    when the zone's networks all lie in those municipalities (and theirs all
+    in the zone)."""
+    networks = selectors.network_areas()
+    muni_row = {r["municipality_id"]: i for i, r in enumerate(municipalities)}
+    province_row = {(r["country"], r["municipality__province"]): i for i, r in enumerate(provinces)}
+    zone_row = {r["police_zone_id"]: i for i, r in enumerate(zones)}
+    muni_province: dict = {}
+    muni_zones: dict = {}
+    zone_munis: dict = {}
+    for n in networks:
+        muni_province.setdefault(n["municipality_id"], set()).add(
+            (n["country"], n["municipality__province"])
+        )
+        muni_zones.setdefault(n["municipality_id"], set()).add(n["police_zone_id"])
+        zone_munis.setdefault(n["police_zone_id"], set()).add(n["municipality_id"])
+    relations = []
+    groups: dict[tuple[str, int], list[int]] = {}
+    for muni, found in muni_province.items():
+        if len(found) == 1 and muni in muni_row:
+            row = province_row.get(next(iter(found)))
+            if row is not None:
+                groups.setdefault(("provinces", row), []).append(muni_row[muni])
+    for zone, munis in zone_munis.items():
+        if zone in zone_row and all(muni_zones[m] == {zone} and m in muni_row for m in munis):
+            groups[("zones", zone_row[zone])] = [muni_row[m] for m in munis]
+    for (key, row), rows in groups.items():
+        for column in range(2, 7):
+            relations.append(
+                Relation.total([("municipalities", r, column) for r in rows], (key, row, column))
+            )
+    return relations

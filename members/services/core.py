@@ -374,6 +374,14 @@ def _erase(*, member: Member) -> None:
     member.quiet_hours_start = member.quiet_hours_end = None
     member.paused_until = None
     member.by_sms = member.by_email = member.by_voice = False
+    if member.approved_at is None and member.status in (
+        Member.Status.ACTIVE,
+        Member.Status.SUSPENDED,
+    ):
+        # A member made active without an approval date (older rows) joined
+        # when created: keep that, or the dashboards could not tell this
+        # leave from a sign-up that left before being approved.
+        member.approved_at = member.created_at
     member.status = Member.Status.LEFT
     member.left_at = timezone.now()
     member.token_version += 1  # every personal link stops working

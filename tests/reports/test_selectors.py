@@ -200,3 +200,77 @@ def test_postgres_gives_the_same_figures(dataset, require_postgres):
     test_time_to_90_percent_delivered(dataset)
     test_member_reports_by_category(dataset)
     test_members_over_time(dataset)
+
+
+# --- joining and leaving: one definition everywhere (review finding R2) -----------
+
+
+def test_pending_signup_that_leaves_never_joined_nor_left(dataset):
+    from members.models import Member
+    from members.services import member_erase
+    from tests.factories import MemberFactory
+
+    sign_up = MemberFactory(network=dataset.c, status=Member.Status.PENDING)
+    member_erase(member=sign_up, reason="left")  # e.g. leaves through the personal link
+    today = date.today()
+    period = selectors.Period(start=dataset.period.start, end=today)
+    series = selectors.members_over_time(network_ids=_ids(dataset.c), period=period)
+    # c1 joined in January and is still a member; the sign-up changes nothing.
+    assert all(p["members"] == 1 for p in series)
+    assert sum(p["left"] for p in series) == 0
+    counts = selectors.member_counts_by_network(network_ids=_ids(dataset.c), period=period)
+    assert counts[dataset.c.pk]["left"] == 0
+
+
+def test_member_active_without_approval_date_who_leaves_joined_when_created(dataset):
+    from members.models import Member
+    from members.services import member_erase
+    from tests.reports.conftest import _member, at
+
+    legacy = _member(dataset.c, status=Member.Status.ACTIVE, created=at(2025, 1, 1))
+    assert legacy.approved_at is None
+    member_erase(member=legacy, reason="left")
+    legacy.refresh_from_db()
+    # The erase keeps when the member joined (not personal data).
+    assert legacy.approved_at == at(2025, 1, 1)
+    today = date.today()
+    period = selectors.Period(start=date(2026, 1, 1), end=today)
+    series = selectors.members_over_time(network_ids=_ids(dataset.c), period=period)
+    # Member since 2025 plus c1 in January; the leave (today) lowers the last month.
+    assert series[0]["members"] == 2
+    assert series[-1]["members"] == 1 and series[-1]["left"] == 1
+
+
+def test_legacy_leave_without_any_join_date_is_not_a_leave(dataset):
+    from members.models import Member
+    from tests.reports.conftest import _member, at
+
+    # Left before the erase kept the join date: it cannot be told apart from
+    # a sign-up that left, so it counts neither as a join nor as a leave.
+    _member(dataset.c, status=Member.Status.LEFT, created=at(2025, 1, 1), left=at(2026, 2, 10))
+    series = selectors.members_over_time(network_ids=_ids(dataset.c), period=dataset.period)
+    assert [p["members"] for p in series] == [1, 1, 1]
+    assert [p["left"] for p in series] == [0, 0, 0]
+
+
+def test_joined_counts_agree_between_networks_table_and_members_over_time(dataset):
+    from members.models import Member
+    from tests.reports.conftest import _member, at
+
+    # Imported active without an approval date: joined when created.
+    _member(dataset.c, status=Member.Status.ACTIVE, created=at(2026, 2, 3))
+    counts = selectors.member_counts_by_network(network_ids=_ids(dataset.c), period=dataset.period)
+    series = selectors.members_over_time(network_ids=_ids(dataset.c), period=dataset.period)
+    assert counts[dataset.c.pk]["joined"] == 2  # c1 and the imported one
+    assert sum(p["joined"] for p in series) == 2
+    assert counts[dataset.c.pk]["left"] == sum(p["left"] for p in series) == 0
+
+
+def test_months_follow_brussels_time(dataset):
+    from members.models import Member
+    from tests.reports.conftest import _member, at
+
+    _member(dataset.c, status=Member.Status.ACTIVE, approved=at(2026, 1, 31, 23, 30))
+    _member(dataset.c, status=Member.Status.ACTIVE, approved=at(2026, 3, 1, 0, 30))
+    series = selectors.members_over_time(network_ids=_ids(dataset.c), period=dataset.period)
+    assert [p["joined"] for p in series] == [2, 0, 1]
