@@ -9,6 +9,8 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from members.tokens import member_self_service_token
 from surveys import selectors, services
@@ -128,7 +130,9 @@ def test_the_member_is_told_to_answer_at_least_one_question(client, world):
     response = client.post(url, {f"q{text.pk}": "   "})
 
     assert response.status_code == 200
-    assert "Answer at least one question before sending." in response.content.decode()
+    with translation.override(member.language):  # the page speaks the member's language
+        expected = gettext("Answer at least one question before sending.")
+    assert expected in response.content.decode()
     assert not Response.objects.exists()
 
 
