@@ -279,7 +279,6 @@ def _ask_parties(version: CharterVersion, submitted_by) -> None:
             )
 
 
-@transaction.atomic
 def charter_version_stamp(*, version: CharterVersion) -> str:
     """What identifies the text of a version as a signer saw it: its last
     change. The sign form carries it back, so a signature never lands on
@@ -287,6 +286,7 @@ def charter_version_stamp(*, version: CharterVersion) -> str:
     return version.updated_at.isoformat() if version.updated_at else ""
 
 
+@transaction.atomic
 def charter_sign(
     *,
     version: CharterVersion,

@@ -218,3 +218,27 @@ def test_an_invitation_by_a_channel_the_plan_forbids_is_refused_at_once(world):
         meeting_invite(meeting=meeting, by=world.users["officer"], by_email=True, by_sms=True)
     assert "by_sms" in refused.value.message_dict
     assert Meeting.objects.get(pk=meeting.pk).invitation is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_is_one_transaction(world, monkeypatch):
+    """Outside a test's own transaction, as in a request: the row locks need
+    one (PostgreSQL refuses SELECT ... FOR UPDATE without), and a failure
+    after the signature leaves nothing behind."""
+    version = charter_submitted(world.network, by=world.users["coordinator"])
+    charter_sign(
+        version=version, user=world.users["coordinator"], party="coordinator", name="C",
+        role_title="Coordinator",
+    )  # fmt: skip
+    assert version.signatures.count() == 1
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(GovernanceEvent.objects, "create", fail)
+    with pytest.raises(RuntimeError):
+        charter_sign(
+            version=version, user=world.users["officer"], party="officer", name="O",
+            role_title="Inspector",
+        )  # fmt: skip
+    assert version.signatures.count() == 1  # the officer's signature was rolled back
