@@ -22,7 +22,7 @@ def navigation(request) -> dict:
             # Every role sees at least one dashboard (reports.rules).
             items.append((reverse("reports:index"), _("Reports")))
         if roles.is_admin or roles.is_federal_viewer:
-            items.append((reverse("networks:national"), _("National overview")))
+            items.append((reverse("reports:national"), _("National overview")))
         if roles.is_admin or roles.coordinator_of or roles.officer_of_zones:
             items.append((reverse("accounts:invitations"), _("Invitations")))
     return {"nav_items": items}

@@ -77,7 +77,6 @@ rules.add_perm("networks.view_network_page", can_view_network)
 rules.add_perm("networks.edit_network", can_change_network)
 rules.add_perm("networks.manage_roles", can_manage_network_roles)
 rules.add_perm("networks.view_aggregates", can_view_network)
-rules.add_perm("networks.view_national", is_platform_admin | is_federal_viewer)
 rules.add_perm("networks.invite_staff", can_grant_some_role)
 
 

@@ -212,51 +212,6 @@ def suppress_small(count: int) -> str:
     return f"< {SMALL_COUNT_THRESHOLD}" if count < SMALL_COUNT_THRESHOLD else str(count)
 
 
-def national_overview() -> dict:
-    """National aggregates for the federal viewer, counted in the database.
-
-    Member counts below the threshold are suppressed; no name, street or
-    contact detail leaves this function.
-    """
-    from members.models import Member
-
-    by_status = dict(
-        Network.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    by_kind = dict(
-        Network.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
-    )
-    provinces = (
-        Network.objects.values("municipality__province", "country")
-        .annotate(
-            networks=Count("id", distinct=True),
-            active_networks=Count("id", filter=Q(status=Network.Status.ACTIVE), distinct=True),
-            members=Count("members", filter=Q(members__status=Member.Status.ACTIVE)),
-        )
-        .order_by("country", "municipality__province")
-    )
-    status_labels = dict(Network.Status.choices)
-    kind_labels = dict(Network.Kind.choices)
-    return {
-        "by_status": [
-            (status_labels[s], suppress_small(by_status.get(s, 0))) for s in Network.Status.values
-        ],
-        "by_kind": [
-            (kind_labels[k], suppress_small(by_kind.get(k, 0))) for k in Network.Kind.values
-        ],
-        "provinces": [
-            {
-                "province": row["municipality__province"] or "—",
-                "country": row["country"],
-                "networks": suppress_small(row["networks"]),
-                "active_networks": suppress_small(row["active_networks"]),
-                "members": suppress_small(row["members"]),
-            }
-            for row in provinces
-        ],
-    }
-
-
 def zone_officer_emails(*, police_zone_ids) -> list[str]:
     """Email addresses of the mandated officers of these police zones."""
     return sorted(

@@ -12,5 +12,4 @@ urlpatterns = [
     path(
         "networks/<slug:slug>/team/<int:pk>/revoke/", views.network_role_revoke, name="role_revoke"
     ),
-    path("national/", views.national, name="national"),
 ]

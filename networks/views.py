@@ -15,7 +15,6 @@ from networks.forms import NetworkForm, StreetFormSet
 from networks.models import EMERGENCY_NUMBERS, Country, Network
 from networks.rules import role_can_grant_same
 from networks.selectors import (
-    national_overview,
     network_list_for_user,
     network_public_list,
     network_role_holders,
@@ -151,9 +150,3 @@ def network_role_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         % {"user": assignment.user, "role": assignment.get_role_display()},
     )
     return redirect("networks:team", slug=network.slug)
-
-
-@login_required
-@permission_required("networks.view_national", raise_exception=True)
-def national(request: HttpRequest) -> HttpResponse:
-    return render(request, "networks/national.html", {"overview": national_overview()})

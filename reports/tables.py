@@ -18,7 +18,6 @@ from django.utils.translation import pgettext
 from charters.models import CharterVersion
 from messaging.models import Delivery, MemberReport, Message
 from networks.models import Network
-from networks.selectors import SMALL_COUNT_THRESHOLD, suppress_small
 from reports import selectors
 from reports.disclosure import Derived, Relation, protect
 from reports.selectors import Period
@@ -433,11 +432,6 @@ def _member_reports_section(*, ids, period: Period) -> Section:
 
 
 # --- national dashboard -------------------------------------------------------------
-
-
-def suppressed(count: int):
-    """A count as the federal dashboard shows it: the number, or "< 5"."""
-    return count if count >= SMALL_COUNT_THRESHOLD else suppress_small(count)
 
 
 def national_report(*, period: Period) -> Report:

@@ -197,7 +197,6 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("networks:detail", _slug, NETWORK_VIEW),
     ("networks:team", _slug, NETWORK_VIEW),
     ("networks:edit", _slug, NETWORK_EDIT),
-    ("networks:national", lambda w: {}, NATIONAL),
     ("members:list", _slug, MEMBER_DATA),
     ("members:detail", _member, MEMBER_DATA),
     ("members:queue", _slug, MEMBER_DATA),

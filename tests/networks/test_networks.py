@@ -134,9 +134,12 @@ def test_suppress_small():
     assert suppress_small(5) == "5"
 
 
-def test_national_overview_is_anonymised(client, world):
+def test_the_national_overview_is_the_anonymised_reports_dashboard(client, world):
+    # One national page, the one with complementary suppression (reports.disclosure).
     client.force_login(world.users["federal"])
-    html = client.get(reverse("networks:national")).content.decode()
+    home = client.get(reverse("accounts:home")).content.decode()
+    assert reverse("reports:national") in home
+    html = client.get(reverse("reports:national")).content.decode()
     assert "&lt; 5" in html
     assert world.member.last_name not in html
 

@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 
 from reports.exports import _cell_text
-from reports.tables import suppressed
 
 Q1 = {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}
 
@@ -182,13 +181,6 @@ def test_unknown_export_format_is_404(client, dataset):
 
 
 # --- anonymisation -----------------------------------------------------------------
-
-
-def test_suppression_threshold():
-    assert suppressed(0) == "< 5"
-    assert suppressed(4) == "< 5"
-    assert suppressed(5) == 5
-    assert suppressed(120) == 120
 
 
 def test_national_dashboard_suppresses_small_counts_everywhere(client, dataset):

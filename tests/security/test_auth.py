@@ -65,7 +65,7 @@ def test_every_internal_page_demands_mfa(client, world, role, scope):
 def test_a_superuser_without_a_role_needs_mfa_too(client, world):
     user = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(user)
-    for url in (reverse("admin:index"), reverse("networks:national"), reverse("accounts:home")):
+    for url in (reverse("admin:index"), reverse("reports:national"), reverse("accounts:home")):
         assert client.get(url)["Location"] == reverse("accounts:mfa_required"), url
 
 
