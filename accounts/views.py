@@ -14,6 +14,7 @@ from accounts import services
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.models import Invitation
 from accounts.selectors import user_has_mfa, user_requires_mfa
+from bin_platform.forms import errors_to_form
 from networks.selectors import (
     municipality_list_for_user,
     network_list_for_user,
@@ -136,8 +137,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 language=data["language"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_to_form(form, exc)
         except PermissionDenied as exc:
             form.add_error("role", str(exc))
         else:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from charters import services
 from charters.forms import CharterForm, SignForm
 from charters.models import CharterSignature, CharterVersion
@@ -158,11 +159,7 @@ def charter_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 version=version, edited_by=request.user, **form.charter_fields()
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            errors_to_form(form, exc)
         else:
             if result.pk != version.pk:
                 messages.warning(
@@ -231,11 +228,7 @@ def charter_sign(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 seen=form.cleaned_data["seen"] or None,
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            errors_to_form(form, exc)
         else:
             version.refresh_from_db()
             if version.status == CharterVersion.Status.SIGNED:

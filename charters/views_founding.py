@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from charters import services
 from charters.forms import AttachmentForm, FoundingStepForm
 from charters.models import FoundingAttachment, FoundingStep
@@ -58,8 +59,7 @@ def founding_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("The step was saved."))
             return redirect("charters:founding", slug=network.slug)
@@ -69,8 +69,7 @@ def founding_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
                 step=row, upload=upload.cleaned_data["file"], uploaded_by=request.user
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                upload.add_error(field if field in upload.fields else None, errors)
+            errors_to_form(upload, exc)
         else:
             messages.success(request, _("The file was attached."))
             return redirect("charters:founding_step", slug=network.slug, step=step)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from charters import services
 from charters.forms_governance import HandOverForm, RemoveForm, ScreeningForm
 from charters.models import ScreeningRecord
@@ -24,15 +25,6 @@ from charters.selectors_governance import (
 from networks.models import Network, Role, RoleAssignment
 from networks.selectors import forget_user_roles
 from networks.views import network_from_url as _network
-
-
-def errors_to_form(form, exc: ValidationError) -> None:
-    """Show a service's errors next to their fields (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _screened_person(network: Network, user_id: int):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from charters import services
 from charters.forms_governance import MeetingCloseForm, MeetingForm, MeetingInviteForm
 from charters.models import Meeting
@@ -20,7 +21,6 @@ from charters.selectors_governance import (
     meeting_rsvp_counts,
     member_meeting_last_held,
 )
-from charters.views_governance import errors_to_form
 from networks.views import network_from_url as _network
 
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from charters import services
 from charters.forms_governance import SignForm
 from charters.models import Sign
 from charters.selectors_governance import sign_list, sign_map_data, signs_summary
-from charters.views_governance import errors_to_form
 from networks.models import Network
 from networks.selectors import street_names
 from networks.views import network_from_url as _network

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from members import services
 from members.forms import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
 from members.models import AuditEntry, ConsentRecord, Member
@@ -43,11 +44,6 @@ def _member(network: Network, pk: int) -> Member:
 
 def _nav(request: HttpRequest, network: Network) -> dict:
     return member_nav_context(user=request.user, network=network)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -153,7 +149,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
                 **data,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             services.member_welcome_send(member=member)
             messages.success(
@@ -190,7 +186,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             services.member_update(member=member, actor=request.user, **fields)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("The member was saved."))
             return redirect("members:detail", slug=network.slug, pk=member.pk)

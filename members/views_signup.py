@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from bin_platform.forms import errors_to_form
 from members import services
 from members.forms_signup import SignupCodeForm, SignupForm
 from networks.models import Network
@@ -38,14 +39,6 @@ def _client_ip(request: HttpRequest) -> str:
         return get_adapter(request).get_client_ip(request)
     except Exception:
         return request.META.get("REMOTE_ADDR", "")
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _base_context(network: Network) -> dict:
@@ -91,7 +84,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc.message)
             status = 429
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             request.session.pop(_DONE, None)
             request.session[_STATE] = _state_for(network, progress)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from members.models import Member
 from members.views_self import personal_page
 from messaging import services
@@ -33,14 +34,6 @@ PAGE_SIZE = 50
 _PHOTO_TYPES_BY_EXTENSION = {extension: ctype for ctype, extension in PHOTO_CONTENT_TYPES.values()}
 # Browsers show these inline; HEIC mostly not, so the page offers it as a link.
 _INLINE_EXTENSIONS = {".jpg", ".png", ".webp"}
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- the member's side -------------------------------------------------------------
@@ -62,7 +55,7 @@ def self_report(request: HttpRequest, *, member: Member, token: str) -> HttpResp
         try:
             services.member_report_create(member=member, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             # Redirected, so that reloading the thank-you page sends nothing twice.
             return redirect(reverse("self_service:report", args=[token]) + "?sent=1")
@@ -137,7 +130,7 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.member_report_triage(report=report, handled_by=user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 if form.cleaned_data["feedback"].strip():
                     messages.success(request, _("Saved. The feedback is on its way."))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from networks import services
 from networks.forms import NetworkForm, StreetFormSet
 from networks.models import EMERGENCY_NUMBERS, Country, Network
@@ -105,8 +106,7 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 services.network_update(network=network, changed_by=request.user, **fields)
                 formset.save()
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("The network was saved."))
             return redirect("networks:detail", slug=network.slug)

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rules.contrib.views import permission_required
 
+from bin_platform.forms import errors_to_form
 from networks.models import Network
 from networks.views import network_from_url as _network
 from surveys import selectors, services
@@ -25,14 +26,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _survey(network: Network, pk: int) -> Survey:
     # Always within the network of the URL: a survey id from another network is a 404.
     return get_object_or_404(Survey.objects.select_related("network"), pk=pk, network=network)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _context(request: HttpRequest, network: Network, **extra) -> dict:
@@ -67,7 +60,7 @@ def survey_create(request: HttpRequest, slug: str) -> HttpResponse:
                 network=network, created_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, _("The survey is a draft: check the questions, then send it.")
@@ -115,7 +108,7 @@ def survey_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             services.survey_update(survey=survey, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("surveys:detail", slug=network.slug, pk=survey.pk)
     return render(
@@ -151,7 +144,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int, qpk: int | None = No
                 languages=form.languages,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("surveys:detail", slug=network.slug, pk=survey.pk)
     return render(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from bin_platform.forms import errors_to_form
 from members.models import Member
 from members.views_self import personal_page
 from surveys import services
@@ -56,11 +57,7 @@ def survey_answer(request: HttpRequest, pk: int, *, member: Member, token: str) 
                 return render(request, "surveys/self/already.html", context)
             if getattr(exc, "code", None) == "closed":
                 return render(request, "surveys/self/closed.html", context)
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            errors_to_form(form, exc)
         else:
             # Redirected, so that reloading the thank-you page sends nothing twice.
             return redirect(
