@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from rules.contrib.views import permission_required
 
+from bin_platform.spreadsheets import XLSX_TYPE
 from members import services
 from members.forms_import import MemberImportForm
 from members.models import MemberImport
@@ -23,7 +24,6 @@ from networks.models import Network
 from networks.views import network_from_url as _network
 
 PREVIEW_PAGE_SIZE = 100
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _context(request: HttpRequest, network: Network, **extra) -> dict:

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from bin_platform.spreadsheets import csv_safe, xlsx_cell
 from reports.tables import Report
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell_text(value) -> str:
@@ -21,11 +20,8 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}"
-    text = str(value)
     # A network or street name must never run as a spreadsheet formula.
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return csv_safe(str(value))
 
 
 class _Echo:
@@ -74,21 +70,8 @@ def report_csv_lines(report: Report) -> Iterator[str]:
 def report_xlsx_content(report: Report) -> bytes:
     """The report as a workbook: an overview sheet, then one sheet per section."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-
-    def cell(sheet, value, bold=False):
-        if isinstance(value, str):
-            written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-            written.data_type = "s"  # a name starting with "=" is text, not a formula
-        else:
-            written = WriteOnlyCell(sheet, value=value)
-        if bold:
-            written.font = Font(bold=True)
-        return written
 
     used: set[str] = set()
 
@@ -103,18 +86,18 @@ def report_xlsx_content(report: Report) -> bytes:
 
     overview = workbook.create_sheet(title=title(_("Report")))
     for line in _header_lines(report):
-        overview.append([cell(overview, str(v)) for v in line])
+        overview.append([xlsx_cell(overview, str(v)) for v in line])
     for section in report.sections:
         sheet = workbook.create_sheet(title=title(section.title))
-        sheet.append([cell(sheet, section.title, bold=True)])
-        sheet.append([cell(sheet, str(c), bold=True) for c in section.columns])
+        sheet.append([xlsx_cell(sheet, section.title, bold=True)])
+        sheet.append([xlsx_cell(sheet, str(c), bold=True) for c in section.columns])
         for row in section.rows:
-            sheet.append([cell(sheet, v) for v in row])
+            sheet.append([xlsx_cell(sheet, v) for v in row])
         if section.totals:
-            sheet.append([cell(sheet, v, bold=True) for v in section.totals])
+            sheet.append([xlsx_cell(sheet, v, bold=True) for v in section.totals])
         if section.note:
             sheet.append([])
-            sheet.append([cell(sheet, str(section.note))])
+            sheet.append([xlsx_cell(sheet, str(section.note))])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rules.contrib.views import permission_required
 
+from bin_platform.spreadsheets import XLSX_TYPE
 from networks.models import Municipality, Network, PoliceZone
 from networks.views import network_from_url
 from reports import exports, services
@@ -26,7 +27,6 @@ from reports.forms import HouseholdCountFormSet, ReportFilterForm
 from reports.selectors import dashboards_for_user
 from reports.tables import Report, national_report, network_report
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx", "pdf")
 
 

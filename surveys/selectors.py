@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bin_platform.spreadsheets import csv_safe, xlsx_clean
 from members.models import Member
 from networks.models import Network
 from surveys.models import (
@@ -367,22 +368,12 @@ def _key_figure(q: QuestionResult) -> str:
 
 # --- export -------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell_safe(value):
-    """A member's or writer's text made safe for a spreadsheet cell.
-
-    Control characters that XML (so XLSX) cannot hold are dropped, or openpyxl
-    refuses the whole file; text that starts like a formula is kept from
-    running.
-    """
+    """A member's or writer's text made safe for a spreadsheet cell (CSV and
+    XLSX alike): no control characters XLSX cannot hold, no formula."""
     if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(_FORMULA_START):
-            return "'" + value
+        return csv_safe(xlsx_clean(value))
     return value
 
 

@@ -14,13 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
+from bin_platform.spreadsheets import XLSX_TYPE
 from networks.models import Network
 from networks.views import network_from_url as _network
 from surveys import selectors, services
 from surveys.forms import QuestionForm, SurveyCreateForm, SurveyEditForm, SurveyOpenForm
 from surveys.models import Question, Survey
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _survey(network: Network, pk: int) -> Survey:

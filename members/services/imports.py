@@ -31,6 +31,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bin_platform.spreadsheets import csv_safe, xlsx_cell
 from charters.selectors import house_rules_current
 from members.models import (
     AuditEntry,
@@ -868,17 +869,13 @@ class _Echo:
         return value
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_safe(value) -> str:
     """Keep spreadsheets from running text that starts like a formula."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return csv_safe(str(value))
 
 
 def _csv_lines_out(header: Iterable[str], rows: Iterable[list], safe_columns=()) -> Iterator[str]:
@@ -1019,23 +1016,12 @@ def export_csv_stream(*, network: Network) -> Iterator[str]:
 def export_xlsx_content(*, network: Network) -> bytes:
     """The export as an Excel workbook."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Members")[:31])
-
-    def cell(value):
-        if not isinstance(value, str):
-            return value
-        written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        # openpyxl would store "=..." as a formula; it is a name or a street.
-        written.data_type = "s"
-        return written
-
     sheet.append(list(EXPORT_COLUMNS))
     for row in member_export_rows(network=network):
-        sheet.append([cell(value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
