@@ -72,10 +72,18 @@ def test_members_series_no_longer_gives_the_leaves(dataset):
 def test_messages_total_no_longer_gives_the_hidden_kind(dataset):
     from tests.reports.conftest import _message
 
-    for i in range(5):
-        _message("info", at(2026, 1, 3 + i), [dataset.c], user=dataset.users["officer"])
+    # January: 2 urgent alerts (the dataset's), 5 of each other kind: the
+    # urgent count is the one small figure of the row, and Total minus the
+    # other kinds would give it.
+    for kind in ("feedback", "prevention", "info"):
+        for i in range(5):
+            _message(kind, at(2026, 1, 3 + i), [dataset.c], user=dataset.users["officer"])
     report = national_report(period=dataset.period)
-    for row in _rows(report, "messages"):
+    rows = _rows(report, "messages")
+    january = rows[0]
+    assert january[1] == HIDDEN
+    assert january[1:].count(HIDDEN) >= 2  # a second figure hidden with it
+    for row in rows:
         hidden = [v for v in row[1:] if v == HIDDEN]
         assert len(hidden) != 1, row  # never one unknown against the total
 
@@ -89,6 +97,7 @@ def test_delivery_columns_and_rate_no_longer_give_a_hidden_column(dataset):
         if member.network_id in (dataset.a.pk, dataset.b.pk):
             _delivery(m1, member, "voice", "delivered", minutes=3)
     report = national_report(period=dataset.period)
+    assert any(HIDDEN in row[1:7] for row in _rows(report, "delivery"))
     for row in _rows(report, "delivery"):
         counts = row[1:7]
         assert counts.count(HIDDEN) != 1, row
@@ -113,6 +122,7 @@ def test_province_minus_its_municipalities_no_longer_gives_the_small_one(dataset
     zones = {r[0]: r for r in _rows(report, "zones")}
     # 15 networks in the province: Gent 6, Merelbeke 5, Lede 2, Erpe-Mere 1, Aalst 1.
     networks = [provinces[0][2]] + [municipalities[m][2] for m in municipalities]
+    assert HIDDEN in networks  # Erpe-Mere and Aalst have one network each
     assert networks.count(HIDDEN) != 1
     hidden_munis = [m for m in municipalities if municipalities[m][2] == HIDDEN]
     shown_munis = [m for m in municipalities if municipalities[m][2] != HIDDEN]
