@@ -611,7 +611,9 @@ def _send_one(delivery: Delivery, *, mail_connection) -> tuple[str, float]:
             # The SMTP session may be broken: the next email opens a new one.
             _mail_close(mail_connection)
         final = attempts >= MAX_SEND_ATTEMPTS
-        wait = _backoff(attempts)
+        # The provider's Retry-After (HTTP 429) when it asks for longer than our backoff.
+        retry_after = getattr(exc, "retry_after", None) or 0
+        wait = max(_backoff(attempts), timedelta(seconds=min(retry_after, 600)))
         _record(
             delivery.pk,
             status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,

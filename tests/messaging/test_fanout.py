@@ -41,6 +41,8 @@ class FlakySMS(BaseSMSGateway):
         outcome = FlakySMS.plan.pop(0) if FlakySMS.plan else "ok"
         if outcome == "429":
             raise TemporaryGatewayError("429 Too Many Requests", retry_after=1)
+        if outcome == "429-slow":
+            raise TemporaryGatewayError("429 Too Many Requests", retry_after=120)
         if outcome == "invalid":
             raise PermanentGatewayError("invalid number", code="21211")
         FlakySMS.sent.append(message)
@@ -180,6 +182,20 @@ def test_temporary_failures_retry_with_backoff(world, settings):
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT and delivery.attempts == 2
     assert len(FlakySMS.sent) == 1
+
+
+def test_a_providers_retry_after_is_waited_for(world, settings):
+    settings.MESSAGING_GATEWAYS = {
+        **settings.MESSAGING_GATEWAYS,
+        "sms": {"BACKEND": "tests.messaging.test_fanout.FlakySMS", "OPTIONS": {}},
+    }
+    settings.MESSAGING_RETRY_BACKOFF_SECONDS = 5
+    FlakySMS.plan = ["429-slow"]
+    before = timezone.now()
+    _publish(world, _message(world, by_email=False))
+    delivery = Delivery.objects.get()
+    # Twilio said "Retry-After: 120": longer than our first backoff of 5 s.
+    assert delivery.next_attempt_at >= before + timedelta(seconds=120)
 
 
 def test_permanent_sms_failure_falls_back_to_email(world, settings):
