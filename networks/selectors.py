@@ -212,12 +212,23 @@ def suppress_small(count: int) -> str:
     return f"< {SMALL_COUNT_THRESHOLD}" if count < SMALL_COUNT_THRESHOLD else str(count)
 
 
+def zone_officers(*, police_zone_ids) -> QuerySet:
+    """The active mandated officers of these police zones (users, by email)."""
+    from accounts.models import User
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__in=RoleAssignment.objects.active().filter(
+                role=Role.OFFICER, police_zone_id__in=list(police_zone_ids)
+            ),
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("email")
+    )
+
+
 def zone_officer_emails(*, police_zone_ids) -> list[str]:
     """Email addresses of the mandated officers of these police zones."""
-    return sorted(
-        set(
-            RoleAssignment.objects.active()
-            .filter(role=Role.OFFICER, police_zone_id__in=list(police_zone_ids))
-            .values_list("user__email", flat=True)
-        )
-    )
+    return list(zone_officers(police_zone_ids=police_zone_ids).values_list("email", flat=True))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from messaging.models import Message
@@ -33,18 +35,9 @@ def message_draft_save(
     return message
 
 
-def _officer_emails(message: Message) -> list[str]:
-    from networks.selectors import zone_officer_emails
-
-    return zone_officer_emails(
-        police_zone_ids=message.networks.values_list("police_zone_id", flat=True)
-    )
-
-
 @transaction.atomic
 def message_submit(*, message: Message, submitted_by) -> Message:
     """A coordinator's draft goes to the zone's mandated officers for approval."""
-    from django.conf import settings
     from django.urls import reverse
 
     from messaging.services.notifications import notification_queue
@@ -54,16 +47,21 @@ def message_submit(*, message: Message, submitted_by) -> Message:
         raise ValidationError(_("Only a draft can be submitted."))
     message.status = Message.Status.PENDING_APPROVAL
     message.save(update_fields=["status"])
+    from networks.selectors import zone_officers
+
     url = settings.PUBLIC_BASE_URL + reverse("alerts:detail", args=[message.pk])
     who = submitted_by.get_full_name() or submitted_by.email
-    for email in _officer_emails(message):
-        notification_queue(
-            kind="message_approval_request",
-            channel="email",
-            to=email,
-            subject=_("A message awaits your approval"),
-            body=_("%(who)s asks you to approve a message: %(url)s") % {"who": who, "url": url},
-        )
+    zones = message.networks.values_list("police_zone_id", flat=True)
+    for officer in zone_officers(police_zone_ids=zones):
+        # In the officer's language, not the language of whoever submitted.
+        with translation.override(officer.preferred_language or settings.LANGUAGE_CODE):
+            notification_queue(
+                kind="message_approval_request",
+                channel="email",
+                to=officer.email,
+                subject=_("A message awaits your approval"),
+                body=_("%(who)s asks you to approve a message: %(url)s") % {"who": who, "url": url},
+            )
     return message
 
 
@@ -77,11 +75,13 @@ def message_return(*, message: Message, returned_by, note: str = "") -> Message:
         raise ValidationError(_("Only a message awaiting approval can be returned."))
     message.status = Message.Status.DRAFT
     message.save(update_fields=["status"])
-    notification_queue(
-        kind="message_returned",
-        channel="email",
-        to=message.created_by.email,
-        subject=_("Your message was not approved yet"),
-        body=note.strip() or _("The officer returned your message to draft."),
-    )
+    author = message.created_by
+    with translation.override(author.preferred_language or settings.LANGUAGE_CODE):
+        notification_queue(
+            kind="message_returned",
+            channel="email",
+            to=author.email,
+            subject=_("Your message was not approved yet"),
+            body=note.strip() or _("The officer returned your message to draft."),
+        )
     return message

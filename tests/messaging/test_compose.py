@@ -295,3 +295,42 @@ def test_multi_network_message_shows_each_viewer_only_their_networks(client, wor
 def test_a_bad_template_parameter_is_ignored(client, world):
     client.force_login(world.users["officer"])
     assert client.get(reverse("alerts:new"), {"template": "abc"}).status_code == 200
+
+
+def test_approval_emails_speak_the_recipients_language(world):
+    from django.utils import translation
+
+    from messaging import services
+    from messaging.models import Notification
+    from networks.models import Role
+    from tests.factories import user_with_role
+
+    officer = world.users["officer"]
+    officer.preferred_language = "fr"
+    officer.save(update_fields=["preferred_language"])
+    colleague = user_with_role(Role.OFFICER, scope=world.zone, preferred_language="nl")
+    coordinator = world.users["coordinator"]
+    coordinator.preferred_language = "nl"
+    coordinator.save(update_fields=["preferred_language"])
+    draft = services.message_draft_save(
+        created_by=coordinator, networks=[world.network], kind=Message.Kind.PREVENTION,
+        by_email=True, by_sms=False, texts={"nl": {"subject": "Tip", "body": "Sluit af"}},
+    )  # fmt: skip
+
+    with translation.override("en"):  # whoever clicks works in English
+        services.message_submit(message=draft, submitted_by=coordinator)
+    asked = dict(
+        Notification.objects.filter(kind="message_approval_request").values_list("to", "subject")
+    )
+    assert asked == {
+        officer.email: "Un message attend votre approbation",
+        colleague.email: "Een bericht wacht op uw goedkeuring",
+    }
+
+    with translation.override("fr"):
+        services.message_return(message=draft, returned_by=officer)
+    returned = Notification.objects.get(kind="message_returned")
+    assert (returned.to, returned.subject) == (
+        coordinator.email,
+        "Uw bericht is nog niet goedgekeurd",
+    )
