@@ -12,15 +12,12 @@ nothing about kinds, channels or approval is configured a second time.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-KINDS = ("urgent", "feedback", "prevention", "info")
-CHANNELS = ("sms", "email", "voice")
-CHANNEL_LABELS = {
-    "sms": gettext_lazy("SMS"),
-    "email": gettext_lazy("Email"),
-    "voice": gettext_lazy("Voice call"),
-}
+from messaging.models import Delivery, Message
+
+KINDS = tuple(Message.Kind.values)
+CHANNELS = tuple(Delivery.Channel.values)
+CHANNEL_LABELS = dict(Delivery.Channel.choices)
 
 
 def default_plan() -> dict:

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
-from messaging.selectors import communication_policy, plan_channel_error
+from messaging.selectors import communication_policy, plan_channel_problems
 from messaging.sms import sms_length
 from networks.models import Network, Street
 from networks.selectors import user_roles
@@ -161,13 +161,16 @@ class MessageForm(forms.Form):
         kind = data.get("kind")
         if not kind:
             return
-        for network in networks:
-            allowed = communication_policy(network=network).channels_for(kind)
-            for name, channel in (("by_sms", "sms"), ("by_email", "email"), ("by_voice", "voice")):
-                if data.get(name) and channel not in allowed:
-                    self.add_error(
-                        name, plan_channel_error(network=network, kind=kind, allowed=allowed)
-                    )
+        problems = plan_channel_problems(
+            networks=networks,
+            kind=kind,
+            by_sms=bool(data.get("by_sms")),
+            by_email=bool(data.get("by_email")),
+            by_voice=bool(data.get("by_voice")),
+        )
+        for name, errors in problems.items():
+            for error in errors:
+                self.add_error(name, error)
 
     def sms_lengths(self) -> dict:
         return {code: sms_length(self.data.get(f"sms_{code}", "")) for code, _ in LANGUAGES}

@@ -114,7 +114,7 @@ def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> 
     )
 
 
-ALL_CHANNELS = ("sms", "email", "voice")
+ALL_CHANNELS = tuple(Delivery.Channel.values)
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,6 @@ class CommunicationPolicy:
     needs_approval: bool = True
     approval: Mapping[str, bool] = field(default_factory=dict)
     channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    response_times: Mapping[str, str] = field(default_factory=dict)
     charter_number: int | None = None
 
     def approves(self, kind: str) -> bool:
@@ -157,7 +156,6 @@ class CommunicationPolicy:
             coordinator_kinds=kinds,
             approval={k: bool((plan.get(k) or {}).get("officer_approves")) for k in plan},
             channels={k: tuple((plan.get(k) or {}).get("channels") or ()) for k in plan},
-            response_times={k: str((plan.get(k) or {}).get("response_time", "")) for k in plan},
             charter_number=charter_number,
         )
 
@@ -193,18 +191,32 @@ def message_plan_problems(*, message: Message) -> dict[str, list[str]]:
     preview and enforced again when publishing, since a plan may change
     between writing and publishing.
     """
+    return plan_channel_problems(
+        networks=message.networks.all(),
+        kind=message.kind,
+        by_sms=message.by_sms,
+        by_email=message.by_email,
+        by_voice=message.by_voice,
+    )
+
+
+def plan_channel_problems(
+    *, networks, kind: str, by_sms: bool = False, by_email: bool = False, by_voice: bool = False
+) -> dict[str, list[str]]:
+    """Field ("by_sms", ...) → the networks' plans refusing that channel for
+    ``kind``. Shared by the compose form, publishing and meeting invitations."""
     problems: dict[str, list[str]] = {}
-    chosen = [
-        ("by_sms", "sms", message.by_sms),
-        ("by_email", "email", message.by_email),
-        ("by_voice", "voice", message.by_voice),
-    ]
-    for network in message.networks.all():
-        allowed = communication_policy(network=network).channels_for(message.kind)
+    chosen = (
+        ("by_sms", "sms", by_sms),
+        ("by_email", "email", by_email),
+        ("by_voice", "voice", by_voice),
+    )
+    for network in networks:
+        allowed = communication_policy(network=network).channels_for(kind)
         for field_name, channel, on in chosen:
             if on and channel not in allowed:
                 problems.setdefault(field_name, []).append(
-                    plan_channel_error(network=network, kind=message.kind, allowed=allowed)
+                    plan_channel_error(network=network, kind=kind, allowed=allowed)
                 )
     return problems
 

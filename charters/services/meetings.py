@@ -220,14 +220,11 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
         raise ValidationError(_("Messages go to members of active networks only."))
     if not (by_email or by_sms):
         raise ValidationError({"by_email": _("Choose at least one channel.")})
-    from messaging.selectors import plan_channel_error
+    from messaging.selectors import plan_channel_problems
 
-    allowed = communication_policy(network=network).channels_for(Message.Kind.INFO)
-    plan_errors = {
-        field: plan_channel_error(network=network, kind=Message.Kind.INFO, allowed=allowed)
-        for field, channel, chosen in (("by_email", "email", by_email), ("by_sms", "sms", by_sms))
-        if chosen and allowed is not None and channel not in allowed
-    }
+    plan_errors = plan_channel_problems(
+        networks=[network], kind=Message.Kind.INFO, by_sms=by_sms, by_email=by_email
+    )
     if plan_errors:
         raise ValidationError(plan_errors)
     draft = meeting.invitation
