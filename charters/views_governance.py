@@ -17,7 +17,6 @@ from charters.models import ScreeningRecord
 from charters.selectors_governance import (
     SCREENED_ROLES,
     governance_events,
-    meeting_overdue,
     network_co_coordinator_users,
     network_team,
     screening_latest,
@@ -73,7 +72,6 @@ def governance_overview(request: HttpRequest, slug: str) -> HttpResponse:
             "can_remove": user.has_perm("charters.remove_coordinator", network),
             "can_invite": user.has_perm("networks.manage_roles", network),
             "events": governance_events(network=network)[:100],
-            "meeting_overdue": meeting_overdue(network=network),
         },
     )
 

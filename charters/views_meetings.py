@@ -17,7 +17,6 @@ from charters.forms_governance import MeetingCloseForm, MeetingForm, MeetingInvi
 from charters.models import Meeting
 from charters.selectors_governance import (
     meeting_list,
-    meeting_overdue,
     meeting_rsvp_counts,
     member_meeting_last_held,
 )
@@ -46,7 +45,6 @@ def meetings(request: HttpRequest, slug: str) -> HttpResponse:
             "network": network,
             "upcoming": coming[::-1],  # soonest first
             "past": [m for m in rows if m not in coming],
-            "overdue": meeting_overdue(network=network),
             "last_held": member_meeting_last_held(network=network),
             "can_manage": request.user.has_perm("charters.manage_meetings", network),
         },

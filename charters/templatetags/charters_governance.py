@@ -18,5 +18,13 @@ def upcoming_meetings_for(member):
 
 
 @register.simple_tag
+def rsvp_max_guests() -> int:
+    """The most people a member may bring (charters.services.MAX_GUESTS)."""
+    from charters.services.meetings import MAX_GUESTS
+
+    return MAX_GUESTS
+
+
+@register.simple_tag
 def member_meeting_overdue(network) -> bool:
     return meeting_overdue(network=network)

@@ -204,9 +204,13 @@ def test_member_sees_meeting_and_answers_through_personal_link(client, world):
 
 def test_rsvp_page_by_get(client, world):
     meeting = _meeting(world)
+    MeetingRSVP.objects.create(meeting=meeting, member=world.member, answer="maybe", guests=2)
     response = client.get(_rsvp_url(world.member, meeting))
     assert response.status_code == 200
     assert response["Referrer-Policy"] == "same-origin"
+    assert meeting.place in response.content.decode()
+    # The member's earlier answer is filled in, ready to change.
+    assert response.context["form"].initial == {"answer": "maybe", "guests": 2}
 
 
 def test_rsvp_token_is_checked(client, world):
@@ -365,13 +369,21 @@ def test_no_reminder_for_networks_not_active(world, old_network):
 
 
 def test_reminder_task_is_scheduled_daily():
+    from celery.schedules import crontab
+
     entry = settings.CELERY_BEAT_SCHEDULE["meeting-reminders"]
     assert entry["task"] == "charters.tasks.meeting_reminders_task"
+    assert entry["schedule"] == crontab(hour=9, minute=0)
 
 
 def test_network_page_warns_when_overdue(client, world, old_network):
     client.force_login(world.users["coordinator"])
-    url = reverse("networks:detail", kwargs={"slug": old_network.slug})
-    assert "No member meeting was held" in client.get(url).content.decode()
+    pages = [
+        reverse(name, kwargs={"slug": old_network.slug})
+        for name in ("networks:detail", "governance:meetings", "governance:overview")
+    ]
+    for url in pages:
+        assert "No member meeting was held" in client.get(url).content.decode(), url
     _meeting(world, days=-30, status="held", attendance=10)
-    assert "No member meeting was held" not in client.get(url).content.decode()
+    for url in pages:
+        assert "No member meeting was held" not in client.get(url).content.decode(), url
