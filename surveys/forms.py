@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Language
 from surveys.models import SCALE_VALUES, Question, Survey
-from surveys.services import free_text_clean
+from surveys.services import MAX_TEXT_ANSWER, free_text_clean
 from surveys.standard import template_choices
 
 
@@ -186,7 +186,9 @@ class SurveyAnswerForm(forms.Form):
             label = f"{number}. {question.text_in(language)}"
             name = f"q{question.pk}"
             if question.kind == Question.Kind.TEXT:
-                field = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+                field = forms.CharField(
+                    max_length=MAX_TEXT_ANSWER, widget=forms.Textarea(attrs={"rows": 3})
+                )
             elif question.kind == Question.Kind.SCALE:
                 field = forms.TypedChoiceField(
                     choices=[(v, str(v)) for v in SCALE_VALUES],

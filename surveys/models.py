@@ -99,6 +99,16 @@ class Survey(models.Model):
         return self.title
 
     @property
+    def accepts_answers(self) -> bool:
+        """Open and not past its closing date (``member_open_surveys`` is the
+        same rule as a query)."""
+        from django.utils import timezone
+
+        return self.status == self.Status.OPEN and not (
+            self.closes_on is not None and self.closes_on < timezone.localdate()
+        )
+
+    @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 

@@ -397,9 +397,7 @@ def _clean_answers(survey: Survey, answers: dict) -> list[Answer]:
 
 
 def _check_answerable(survey: Survey) -> None:
-    if survey.status != Survey.Status.OPEN or (
-        survey.closes_on and survey.closes_on < timezone.localdate()
-    ):
+    if not survey.accepts_answers:
         raise ValidationError(_("This survey is closed."), code="closed")
     invitation_message = survey.invitation_message
     if invitation_message is not None and invitation_message.status != Message.Status.PUBLISHED:

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from bin_platform.forms import errors_to_form
@@ -39,10 +38,7 @@ def survey_answer(request: HttpRequest, pk: int, *, member: Member, token: str) 
         return render(request, "surveys/self/thanks.html", context)
     if invitation.answered:
         return render(request, "surveys/self/already.html", context)
-    closed = survey.status != Survey.Status.OPEN or (
-        survey.closes_on is not None and survey.closes_on < timezone.localdate()
-    )
-    if closed:
+    if not survey.accepts_answers:
         return render(request, "surveys/self/closed.html", context)
     form = SurveyAnswerForm(
         request.POST if request.method == "POST" else None,
