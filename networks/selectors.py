@@ -90,17 +90,22 @@ def forget_user_roles(*, user) -> None:
         delattr(user, _ROLES_CACHE_ATTR)
 
 
-def network_list_for_user(*, user) -> QuerySet[Network]:
-    """Networks whose internal pages the user may open, with member counts."""
+def networks_visible_to(*, user) -> QuerySet[Network]:
+    """Networks whose internal pages the user may open."""
     roles = user_roles(user=user)
     qs = Network.objects.select_related("municipality", "police_zone")
-    if not roles.is_admin:
-        qs = qs.filter(
-            Q(id__in=roles.coordinates | roles.steering_of)
-            | Q(police_zone_id__in=roles.officer_of_zones)
-            | Q(municipality_id__in=roles.staff_of_municipalities)
-        )
-    return network_with_member_counts(queryset=qs)
+    if roles.is_admin:
+        return qs
+    return qs.filter(
+        Q(id__in=roles.coordinates | roles.steering_of)
+        | Q(police_zone_id__in=roles.officer_of_zones)
+        | Q(municipality_id__in=roles.staff_of_municipalities)
+    )
+
+
+def network_list_for_user(*, user) -> QuerySet[Network]:
+    """Networks whose internal pages the user may open, with member counts."""
+    return network_with_member_counts(queryset=networks_visible_to(user=user))
 
 
 def network_with_member_counts(*, queryset: QuerySet[Network]) -> QuerySet[Network]:

@@ -42,7 +42,7 @@ from charters.models import CharterVersion, Meeting, Sign
 from members.models import Member
 from messaging.models import Delivery, MemberReport, Message
 from messaging.selectors import alerts_without_feedback
-from networks.models import Municipality, Network, PoliceZone, Street
+from networks.models import Network, Street
 from networks.selectors import user_roles
 
 # --- period ------------------------------------------------------------------
@@ -770,24 +770,16 @@ def network_areas() -> list[dict]:
 def dashboards_for_user(*, user) -> dict:
     """The dashboards a user may open: national, zones, municipalities and
     networks (three small queries, none counting members)."""
+    from networks.selectors import (
+        municipality_list_for_user,
+        networks_visible_to,
+        zone_list_for_user,
+    )
+
     roles = user_roles(user=user)
-    if roles.is_admin:
-        zones = PoliceZone.objects.all()
-        municipalities = Municipality.objects.all()
-        networks = Network.objects.all()
-    else:
-        zones = PoliceZone.objects.filter(id__in=roles.officer_of_zones)
-        municipalities = Municipality.objects.filter(
-            Q(id__in=roles.staff_of_municipalities) | Q(police_zone_id__in=roles.officer_of_zones)
-        )
-        networks = Network.objects.filter(
-            Q(id__in=roles.coordinates | roles.steering_of)
-            | Q(police_zone_id__in=roles.officer_of_zones)
-            | Q(municipality_id__in=roles.staff_of_municipalities)
-        )
     return {
         "national": roles.is_admin or roles.is_federal_viewer,
-        "zones": list(zones.order_by("name")),
-        "municipalities": list(municipalities.select_related("police_zone").order_by("name")),
-        "networks": list(networks.select_related("municipality").order_by("name")),
+        "zones": list(zone_list_for_user(user=user).order_by("name")),
+        "municipalities": list(municipality_list_for_user(user=user).order_by("name")),
+        "networks": list(networks_visible_to(user=user).order_by("name")),
     }

@@ -173,17 +173,23 @@ def network_report(
     items (member reports not closed, urgent alerts without feedback)."""
     ids = [n.pk for n in networks]
     report = Report(title=title, scope=scope, period=period)
-    report.sections.append(_networks_section(ids=ids, period=period, zone_extras=zone_extras))
+    # Read once: the messages section and the networks' total both use it.
+    series = selectors.messages_per_kind_month(network_ids=ids, period=period)
+    report.sections.append(
+        _networks_section(ids=ids, period=period, zone_extras=zone_extras, message_series=series)
+    )
     report.sections.append(_members_section(ids=ids, period=period))
     report.sections.append(_streets_section(ids=ids, networks=networks))
-    report.sections.append(_messages_section(ids=ids, period=period))
+    report.sections.append(_messages_section(ids=ids, period=period, series=series))
     report.sections.append(_delivery_section(ids=ids, period=period))
     report.sections.append(_speed_section(ids=ids, period=period))
     report.sections.append(_member_reports_section(ids=ids, period=period))
     return report
 
 
-def _networks_section(*, ids, period: Period, zone_extras: bool) -> Section:
+def _networks_section(
+    *, ids, period: Period, zone_extras: bool, message_series: list[dict]
+) -> Section:
     networks = list(selectors.networks_with_charter(network_ids=ids))
     members = selectors.member_counts_by_network(network_ids=ids, period=period)
     messages = selectors.messages_by_network(network_ids=ids, period=period)
@@ -237,9 +243,7 @@ def _networks_section(*, ids, period: Period, zone_extras: bool) -> Section:
         totals.append("")
     # A message to several of these networks counts once in the total.
     if totals is not None:
-        totals[7] = sum(
-            p["total"] for p in selectors.messages_per_kind_month(network_ids=ids, period=period)
-        )
+        totals[7] = sum(p["total"] for p in message_series)
     return Section(
         key="networks",
         title=_("Networks"),
@@ -311,8 +315,9 @@ def _streets_section(*, ids, networks: list[Network]) -> Section:
     )
 
 
-def _messages_section(*, ids, period: Period) -> Section:
-    series = selectors.messages_per_kind_month(network_ids=ids, period=period)
+def _messages_section(*, ids, period: Period, series: list[dict] | None = None) -> Section:
+    if series is None:
+        series = selectors.messages_per_kind_month(network_ids=ids, period=period)
     kinds = dict(Message.Kind.choices)
     return Section(
         key="messages",

@@ -21,6 +21,7 @@ from rules.contrib.views import permission_required
 
 from bin_platform.spreadsheets import XLSX_TYPE
 from networks.models import Municipality, Network, PoliceZone
+from networks.selectors import street_list
 from networks.views import network_from_url
 from reports import exports, services
 from reports.forms import HouseholdCountFormSet, ReportFilterForm
@@ -259,7 +260,7 @@ def national_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def households(request: HttpRequest, slug: str) -> HttpResponse:
     """The municipality enters the number of households per street stretch."""
     network = network_from_url(request, slug)
-    queryset = network.streets.order_by("name", "number_from")
+    queryset = street_list(network=network)
     formset = HouseholdCountFormSet(request.POST or None, queryset=queryset, prefix="streets")
     errors: list[str] = []
     if request.method == "POST" and formset.is_valid():
