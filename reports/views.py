@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -144,6 +145,15 @@ def _build(request: HttpRequest, scope: Scope) -> tuple[ReportFilterForm, Report
 def _dashboard(request: HttpRequest, scope: Scope) -> HttpResponse:
     form, report = _build(request, scope)
     query = request.GET.urlencode()
+    # The export links: the same scope and filters, one per format.
+    exports = [
+        (
+            fmt,
+            reverse(f"{scope.url_name}_export", kwargs={**scope.url_kwargs, "fmt": fmt})
+            + (f"?{query}" if query else ""),
+        )
+        for fmt in FORMATS
+    ]
     return render(
         request,
         "reports/dashboard.html",
@@ -152,6 +162,7 @@ def _dashboard(request: HttpRequest, scope: Scope) -> HttpResponse:
             "form": form,
             "report": report,
             "query": query,
+            "exports": exports,
             "charts": [
                 (section, section.chart_data()) for section in (report.sections if report else [])
             ],

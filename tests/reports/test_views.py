@@ -133,7 +133,14 @@ def test_csv_and_xlsx_match_the_screen(client, dataset, who):
     else:
         name, kwargs = "reports:municipality", {"pk": dataset.lede.pk}
     user = dataset.users[who]
-    report = _get(client, user, name, Q1, **kwargs).context["report"]
+    page = _get(client, user, name, Q1, **kwargs)
+    report = page.context["report"]
+    # The page links each export with the same scope and filters.
+    from urllib.parse import urlencode
+
+    for fmt in ("csv", "xlsx", "pdf"):
+        link = reverse(f"{name}_export", kwargs={**kwargs, "fmt": fmt}) + "?" + urlencode(Q1)
+        assert f'href="{link}"'.replace("&", "&amp;") in page.content.decode()
 
     response = _get(client, user, f"{name}_export", Q1, fmt="csv", **kwargs)
     assert response["Content-Type"].startswith("text/csv")
