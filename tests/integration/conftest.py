@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,15 +30,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
+from benchmarks.mock_servers import free_port
 from tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -23,6 +23,7 @@ import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
+from benchmarks.mock_servers import free_port
 from messaging import gateways
 from messaging.gateways.base import (
     GatewayConfigurationError,
@@ -116,12 +117,6 @@ def _spec_with_errors(target: Path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _answers(url: str) -> bool:
     with requests.Session() as session:
         session.trust_env = False  # no proxy for a local server
@@ -140,7 +135,7 @@ def prism_url(tmp_path_factory) -> str:
         missing(f"Prism mock server ({PRISM.relative_to(ROOT)} missing: run `npm ci`)")
     folder = tmp_path_factory.mktemp("prism")
     spec = _spec_with_errors(folder / "twilio_api_v2010.json")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = folder / "prism.log"
     command = [str(PRISM), "mock", str(spec), "--host", "127.0.0.1", "--port", str(port)]
@@ -390,7 +385,7 @@ def test_connection_refused_is_temporary():
         account_sid=ACCOUNT_SID,
         auth_token="t",
         from_number=SENDER,
-        base_url=f"http://127.0.0.1:{_free_port()}",  # nothing listens there
+        base_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
     )
     with pytest.raises(TemporaryGatewayError, match="unreachable"):
         gateway.send_sms(OutgoingSMS(to=MOBILE, body="x"))
@@ -418,7 +413,7 @@ def test_text_too_long_for_a_call_is_permanent_and_not_sent():
         account_sid=ACCOUNT_SID,
         auth_token="t",
         from_number=SENDER,
-        base_url=f"http://127.0.0.1:{_free_port()}",
+        base_url=f"http://127.0.0.1:{free_port()}",
     )
     with pytest.raises(PermanentGatewayError) as caught:
         gateway.call(OutgoingCall(to=MOBILE, text="lang " * 1000))
