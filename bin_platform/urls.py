@@ -28,14 +28,14 @@ def anymail_webhook_urls(email_backend: str) -> list[URLPattern]:
 
 
 urlpatterns = [
-    path("networks/<slug:slug>/join/", include("members.signup_urls")),
+    path("networks/<slug:slug>/join/", include("members.urls.signup")),
     path("", include("networks.public_urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("manage/networks/<slug:slug>/members/io/", include("members.import_urls")),
-    path("manage/networks/<slug:slug>/members/", include("members.urls")),
+    path("manage/networks/<slug:slug>/members/io/", include("members.urls.imports")),
+    path("manage/networks/<slug:slug>/members/", include("members.urls.staff")),
     path("manage/messages/", include("messaging.urls")),
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls")),

@@ -14,7 +14,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from members.forms_signup import adult_since
+from members.forms.signup import adult_since
 from members.models import ConsentRecord, Member, Verification
 from messaging.gateways import locmem
 from messaging.models import Notification

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from members import views_signup as views
+from members.views import signup as views
 
 app_name = "signup"
 

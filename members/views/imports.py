@@ -17,9 +17,9 @@ from rules.contrib.views import permission_required
 
 from bin_platform.spreadsheets import XLSX_TYPE
 from members import services
-from members.forms_import import MemberImportForm
+from members.forms.imports import MemberImportForm
 from members.models import MemberImport
-from members.selectors import member_nav_context
+from members.selectors.staff import member_nav_context
 from networks.models import Network
 from networks.views import network_from_url as _network
 
@@ -63,7 +63,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         imports=services.import_recent(network=network),
         columns=[(c, services.import_field_label(c)) for c in services.IMPORT_COLUMNS],
     )
-    return render(request, "members/import/upload.html", context)
+    return render(request, "members/imports/upload.html", context)
 
 
 def _display_rows(rows: list[dict], *, show_contact: bool) -> list[dict]:
@@ -141,7 +141,7 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         has_errors=any(row.get("errors") for row in member_import.rows),
         is_preview=member_import.status == MemberImport.Status.PREVIEW,
     )
-    return render(request, "members/import/preview.html", context)
+    return render(request, "members/imports/preview.html", context)
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from bin_platform.forms import errors_to_form
 from members import services
-from members.forms_signup import SignupCodeForm, SignupForm
+from members.forms.signup import SignupCodeForm, SignupForm
 from networks.models import Network
 from networks.selectors import network_public_list
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from members import views_import
+from members.views import imports as views_import
 
 app_name = "member_import"
 

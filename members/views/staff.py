@@ -18,9 +18,9 @@ from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
 from members import services
-from members.forms import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
+from members.forms.staff import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
 from members.models import AuditEntry, ConsentRecord, Member
-from members.selectors import (
+from members.selectors.staff import (
     MemberFilter,
     audit_entries,
     member_approval_queue,
@@ -78,7 +78,7 @@ def member_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     }
     # htmx swaps only the rows; a history restore needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
-    template = "members/_member_rows.html" if partial else "members/member_list.html"
+    template = "members/staff/_member_rows.html" if partial else "members/staff/member_list.html"
     return render(request, template, context)
 
 
@@ -97,7 +97,7 @@ def member_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "members/member_detail.html",
+        "members/staff/member_detail.html",
         {
             **nav,
             "member": member,
@@ -113,7 +113,7 @@ def member_queue(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     return render(
         request,
-        "members/member_queue.html",
+        "members/staff/member_queue.html",
         {
             **_nav(request, network),
             "members": member_approval_queue(network=network)[:500],
@@ -158,7 +158,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("members:detail", slug=network.slug, pk=member.pk)
     return render(
         request,
-        "members/member_form.html",
+        "members/staff/member_form.html",
         {**_nav(request, network), "form": form, "adding": True},
     )
 
@@ -192,7 +192,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("members:detail", slug=network.slug, pk=member.pk)
     return render(
         request,
-        "members/member_form.html",
+        "members/staff/member_form.html",
         {**_nav(request, network), "form": form, "member": member, "adding": False},
     )
 
@@ -302,7 +302,7 @@ def member_access_report(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     )
     return render(
         request,
-        "members/member_access_report.html",
+        "members/staff/member_access_report.html",
         {**_nav(request, network), "member": member, "report": member_data_report(member=member)},
     )
 
@@ -312,4 +312,4 @@ def member_access_report(request: HttpRequest, slug: str, pk: int) -> HttpRespon
 def audit_log_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     page = Paginator(audit_entries(network=network), 100).get_page(request.GET.get("page"))
-    return render(request, "members/audit_log.html", {**_nav(request, network), "page": page})
+    return render(request, "members/staff/audit_log.html", {**_nav(request, network), "page": page})

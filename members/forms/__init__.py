@@ -1,0 +1,1 @@
+"""The members app's forms, one module per area (staff, signup, imports)."""

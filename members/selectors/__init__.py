@@ -1,0 +1,1 @@
+"""Read-side queries on members, one module per area."""

@@ -1,0 +1,1 @@
+"""The members app's URL configurations, one module per area (staff, signup, imports)."""

@@ -1,0 +1,1 @@
+"""The members app's views, one module per area (staff, signup, imports)."""
