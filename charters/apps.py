@@ -11,3 +11,7 @@ class ChartersConfig(AppConfig):
     def ready(self) -> None:
         # rules autodiscovers only rules.py; the governance permissions live apart.
         from charters import rules_governance  # noqa: F401
+        from charters.selectors import house_rules_current
+        from members.hooks import house_rules_current as members_house_rules
+
+        members_house_rules.provide(house_rules_current)

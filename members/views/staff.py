@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from rules.contrib.views import permission_required
 from bin_platform.forms import errors_to_form
 from members import services
 from members.forms.staff import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
+from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member
 from members.selectors.staff import (
     MemberFilter,
@@ -128,10 +130,6 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     form = MemberForm(request.POST or None, network=network, adding=True)
     if request.method == "POST" and form.is_valid():
-        from django.conf import settings
-
-        from charters.selectors import house_rules_current
-
         data = dict(form.cleaned_data)
         method = data.pop("consent_method")
         data.pop("consent_confirmed")
