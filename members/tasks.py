@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from members.services import member_retention
+from members.services.core import member_retention
 
 
 @shared_task

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from members.forms_self import PreferencesForm
 from members.models import Member
 from members.selectors_self import member_consent_list, member_personal_data
-from members.services import member_erase, member_link_renew, member_preferences_update
+from members.services.core import member_erase
+from members.services.self_service import member_link_renew, member_preferences_update
 from members.tokens import member_from_token
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from members.services.imports import MAX_IMPORT_ROWS
+from members.services.import_files import MAX_IMPORT_ROWS
 
 ACCEPTED_TYPES = ",".join(
     (

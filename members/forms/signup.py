@@ -128,6 +128,15 @@ class SignupForm(forms.Form):
             del self.fields["company_number"]
 
     @property
+    def filled_by_bot(self) -> bool:
+        """The honeypot was filled in: people never see it, bots fill in every field."""
+        return bool(self.cleaned_data.get("website"))
+
+    def submission(self) -> dict:
+        """The checked values as ``signup_submit``'s keyword arguments, without the honeypot."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "website"}
+
+    @property
     def is_binz(self) -> bool:
         return "business_name" in self.fields
 

@@ -4,7 +4,10 @@ suspend, erase, and the audit trail of who touched member data."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, Value, When
@@ -12,28 +15,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from members.models import AuditEntry, ConsentRecord, Member, Source
+from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Source
 from members.phones import mobile_normalise, voice_normalise
 from members.tokens import member_self_service_url
 from networks.models import Network
 from networks.selectors import address_in_area
-
-__all__ = [
-    "EDITABLE_FIELDS",
-    "audit_log",
-    "member_approve",
-    "member_create",
-    "member_erase",
-    "member_message_send",
-    "member_reactivate",
-    "member_reject",
-    "member_retention",
-    "member_sms_opt_in",
-    "member_sms_opt_out",
-    "member_suspend",
-    "member_update",
-    "member_welcome_send",
-]
 
 logger = logging.getLogger(__name__)
 
@@ -415,10 +401,6 @@ def member_retention() -> dict[str, int]:
     - a member who left but still has personal data is erased;
     - message copies (address, text) older than the same period are scrubbed.
     """
-    from datetime import timedelta
-
-    from django.conf import settings
-
     from messaging.models import Notification
 
     cutoff = timezone.now() - timedelta(days=settings.SIGNUP_RETENTION_DAYS)
@@ -437,8 +419,6 @@ def member_retention() -> dict[str, int]:
         member_erase(member=member, reason="retention")
         erased += 1
     # Import drafts hold whole member lists: gone after a day.
-    from members.models import MemberImport
-
     MemberImport.objects.filter(
         status=MemberImport.Status.PREVIEW, created_at__lt=timezone.now() - timedelta(days=1)
     ).delete()
@@ -460,8 +440,6 @@ def _memberships_of_mobile(mobile_phone: str):
     None for a sender that is not a phone number in international form (a
     short code, an alphanumeric sender ID): such a sender is never a member.
     """
-    import phonenumbers
-
     try:
         number = phonenumbers.parse((mobile_phone or "").strip(), None)
     except phonenumbers.NumberParseException:
@@ -513,7 +491,7 @@ def member_sms_opt_in(*, mobile_phone: str) -> list[Member]:
     is open already, a new SMS consent given by the member themselves. Pending,
     suspended and former members are left alone. Returns the active memberships.
     """
-    # Imported here: self_service imports this module.
+    # why: self_service imports this module (audit_log, member_message_send).
     from members.services.self_service import CHANNEL_CONSENT_VERSION
 
     members = list(_memberships_of_mobile(mobile_phone).filter(status=Member.Status.ACTIVE))

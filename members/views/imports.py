@@ -16,10 +16,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rules.contrib.views import permission_required
 
 from bin_platform.spreadsheets import XLSX_TYPE
-from members import services
 from members.forms.imports import MemberImportForm
 from members.models import MemberImport
 from members.selectors.staff import member_nav_context
+from members.services.exports import export_csv_stream, export_xlsx_content, member_export_log
+from members.services.import_rows import IMPORT_COLUMNS, import_field_label
+from members.services.imports import (
+    contact_mask,
+    import_cancel,
+    import_commit,
+    import_error_report,
+    import_preview,
+    import_recent,
+    import_template_csv,
+)
 from networks.models import Network
 from networks.views import network_from_url as _network
 
@@ -43,7 +53,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     form = MemberImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member_import = services.import_preview(
+            member_import = import_preview(
                 network=network, uploaded_file=form.cleaned_data["file"], created_by=request.user
             )
         except ValidationError as exc:
@@ -60,8 +70,8 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         network,
         form=form,
-        imports=services.import_recent(network=network),
-        columns=[(c, services.import_field_label(c)) for c in services.IMPORT_COLUMNS],
+        imports=import_recent(network=network),
+        columns=[(c, import_field_label(c)) for c in IMPORT_COLUMNS],
     )
     return render(request, "members/imports/upload.html", context)
 
@@ -78,11 +88,11 @@ def _display_rows(rows: list[dict], *, show_contact: bool) -> list[dict]:
             raw = str(original.get(field, "") or "")
             for message in messages_:
                 if not show_contact and field in ("email", "mobile_phone", "landline") and raw:
-                    message = message.replace(raw, services.contact_mask(raw))
-                problems.append((services.import_field_label(field), message))
+                    message = message.replace(raw, contact_mask(raw))
+                problems.append((import_field_label(field), message))
         if not show_contact:
             for field in ("email", "mobile_phone", "landline"):
-                values[field] = services.contact_mask(values.get(field, ""))
+                values[field] = contact_mask(values.get(field, ""))
         channels = values.get("channels") or []
         values["channels"] = ", ".join(channels) if isinstance(channels, list) else channels
         shown.append(
@@ -102,9 +112,7 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         action = request.POST.get("action")
         try:
             if action == "confirm":
-                done = services.import_commit(
-                    member_import=member_import, confirmed_by=request.user
-                )
+                done = import_commit(member_import=member_import, confirmed_by=request.user)
                 messages.success(
                     request,
                     ngettext(
@@ -116,7 +124,7 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                 )
                 return redirect("members:list", slug=network.slug)
             if action == "cancel":
-                services.import_cancel(member_import=member_import, cancelled_by=request.user)
+                import_cancel(member_import=member_import, cancelled_by=request.user)
                 messages.info(request, _("Import cancelled; nobody was added."))
                 return redirect("member_import:upload", slug=network.slug)
         except ValidationError as exc:
@@ -151,7 +159,7 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 def import_errors(request: HttpRequest, slug: str, pk: int) -> StreamingHttpResponse:
     network = _network(request, slug)
     member_import = get_object_or_404(MemberImport.objects.filter(network=network), pk=pk)
-    lines = services.import_error_report(
+    lines = import_error_report(
         member_import=member_import,
         mask_contact=not request.user.has_perm("members.view_member_contact", network),
     )
@@ -164,7 +172,7 @@ def import_errors(request: HttpRequest, slug: str, pk: int) -> StreamingHttpResp
 @require_GET
 def import_template(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     network = _network(request, slug)
-    lines = services.import_template_csv(network=network)
+    lines = import_template_csv(network=network)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     return _attachment(response, f"members-{network.slug}-example.csv")
 
@@ -179,9 +187,9 @@ def _export_filename(network: Network, extension: str) -> str:
 @never_cache
 def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     network = _network(request, slug)
-    services.member_export_log(network=network, actor=request.user, file_format="csv")
+    member_export_log(network=network, actor=request.user, file_format="csv")
     response = StreamingHttpResponse(
-        services.export_csv_stream(network=network), content_type="text/csv; charset=utf-8"
+        export_csv_stream(network=network), content_type="text/csv; charset=utf-8"
     )
     return _attachment(response, _export_filename(network, "csv"))
 
@@ -192,6 +200,6 @@ def export_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 @never_cache
 def export_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
-    services.member_export_log(network=network, actor=request.user, file_format="xlsx")
-    response = HttpResponse(services.export_xlsx_content(network=network), content_type=XLSX_TYPE)
+    member_export_log(network=network, actor=request.user, file_format="xlsx")
+    response = HttpResponse(export_xlsx_content(network=network), content_type=XLSX_TYPE)
     return _attachment(response, _export_filename(network, "xlsx"))

@@ -7,6 +7,7 @@ same (members/services/signup.py).
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,8 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bin_platform.forms import errors_to_form
-from members import services
 from members.forms.signup import SignupCodeForm, SignupForm
+from members.services.signup import (
+    signup_email_token_check,
+    signup_progress,
+    signup_sms_resend,
+    signup_submit,
+    signup_verify_email,
+    signup_verify_sms,
+)
+from members.services.signup_codes import SignupProgress, SignupRateLimited, signup_sms_locked_text
 from networks.models import Network
 from networks.selectors import network_public_list
 
@@ -32,8 +41,6 @@ def _network(slug: str) -> Network:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    from allauth.account.adapter import get_adapter
-
     # The same reading of X-Forwarded-For as allauth's own rate limits.
     try:
         return get_adapter(request).get_client_ip(request)
@@ -49,7 +56,7 @@ def _base_context(network: Network) -> dict:
     }
 
 
-def _state_for(network: Network, progress: services.SignupProgress) -> dict:
+def _state_for(network: Network, progress: SignupProgress) -> dict:
     return {
         "network": network.pk,
         "member": progress.member_id,
@@ -60,9 +67,7 @@ def _state_for(network: Network, progress: services.SignupProgress) -> dict:
     }
 
 
-def _finish(
-    request: HttpRequest, network: Network, progress: services.SignupProgress
-) -> HttpResponse:
+def _finish(request: HttpRequest, network: Network, progress: SignupProgress) -> HttpResponse:
     """Leave the verification steps once both addresses are proven."""
     request.session.pop(_STATE, None)
     status = "active" if progress.active else "waiting"
@@ -77,10 +82,13 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     form = SignupForm(request.POST or None, network=network, language=get_language())
     if request.method == "POST" and form.is_valid():
         try:
-            progress = services.signup_submit(
-                network=network, data=form.cleaned_data, ip=_client_ip(request)
+            progress = signup_submit(
+                network=network,
+                ip=_client_ip(request),
+                suspected_bot=form.filled_by_bot,
+                **form.submission(),
             )
-        except services.SignupRateLimited as exc:
+        except SignupRateLimited as exc:
             form.add_error(None, exc.message)
             status = 429
         except ValidationError as exc:
@@ -110,7 +118,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
         "member_id": state.get("member"),
         "decoy_key": state.get("decoy") or "",
     }
-    progress = services.signup_progress(**signup)
+    progress = signup_progress(**signup)
     if progress is None:
         request.session.pop(_STATE, None)
         messages.warning(request, _("This sign-up is no longer open. You can sign up again."))
@@ -125,7 +133,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if request.POST.get("action") == "resend":
                 try:
-                    services.signup_sms_resend(**signup, ip=ip)
+                    signup_sms_resend(**signup, ip=ip)
                 except ValidationError as exc:
                     alert = " ".join(exc.messages)
                 else:
@@ -136,26 +144,24 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 form = SignupCodeForm(request.POST)
                 if form.is_valid():
-                    progress = services.signup_verify_sms(
-                        **signup, code=form.cleaned_data["code"], ip=ip
-                    )
+                    progress = signup_verify_sms(**signup, code=form.cleaned_data["code"], ip=ip)
                     if progress.email_verified:
                         return _finish(request, network, progress)
                     messages.success(request, _("Your mobile number is confirmed."))
                     return redirect("signup:verify", slug=network.slug)
-        except services.SignupRateLimited as exc:
+        except SignupRateLimited as exc:
             alert = exc.message
             status = 429
         except ValidationError as exc:
             form.add_error("code", exc.messages)
-        progress = services.signup_progress(**signup) or progress
+        progress = signup_progress(**signup) or progress
     context = _base_context(network) | {
         "state": state,
         "form": form,
         "alert": alert,
         "phone_done": progress.phone_verified,
         "email_done": progress.email_verified,
-        "sms_locked": services.signup_sms_locked_text() if progress.sms_locked else "",
+        "sms_locked": signup_sms_locked_text() if progress.sms_locked else "",
     }
     return render(request, "members/signup/verify.html", context, status=status)
 
@@ -167,9 +173,9 @@ def confirm_email(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     network = _network(slug)
     try:
         if request.method == "POST":
-            progress = services.signup_verify_email(token=token, network=network)
+            progress = signup_verify_email(token=token, network=network)
         else:
-            already = services.signup_email_token_check(token=token, network=network)
+            already = signup_email_token_check(token=token, network=network)
     except ValidationError as exc:
         context = _base_context(network) | {"error": " ".join(exc.messages)}
         return render(request, "members/signup/link_invalid.html", context, status=400)

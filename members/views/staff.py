@@ -18,7 +18,6 @@ from django.views.decorators.vary import vary_on_headers
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from members import services
 from members.forms.staff import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member
@@ -30,6 +29,18 @@ from members.selectors.staff import (
     member_list,
     member_nav_context,
     member_status_counts,
+)
+from members.services.core import (
+    EDITABLE_FIELDS,
+    audit_log,
+    member_approve,
+    member_create,
+    member_erase,
+    member_reactivate,
+    member_reject,
+    member_suspend,
+    member_update,
+    member_welcome_send,
 )
 from networks.models import Network
 from networks.views import network_from_url as _network
@@ -90,7 +101,7 @@ def member_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     member = _member(network, pk)
     nav = _nav(request, network)
-    services.audit_log(
+    audit_log(
         actor=request.user,
         action=AuditEntry.Action.VIEW_MEMBER,
         network=network,
@@ -135,7 +146,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         data.pop("consent_confirmed")
         rules_version = house_rules_current(network=network).version
         try:
-            member = services.member_create(
+            member = member_create(
                 network=network,
                 status=Member.Status.ACTIVE,
                 adult_confirmed=True,
@@ -149,7 +160,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            services.member_welcome_send(member=member)
+            member_welcome_send(member=member)
             messages.success(
                 request, _("%(name)s was added and gets a welcome message.") % {"name": member}
             )
@@ -167,7 +178,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     member = _member(network, pk)
     show_contact = request.user.has_perm("members.view_member_contact", network)
-    initial = {name: getattr(member, name) for name in services.EDITABLE_FIELDS}
+    initial = {name: getattr(member, name) for name in EDITABLE_FIELDS}
     for name in ("mobile_phone", "landline"):
         initial[name] = str(initial[name] or "")
     form = MemberForm(
@@ -179,10 +190,10 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         fields = {
             name: value
             for name, value in form.cleaned_data.items()
-            if name in services.EDITABLE_FIELDS and name in form.fields
+            if name in EDITABLE_FIELDS and name in form.fields
         }
         try:
-            services.member_update(member=member, actor=request.user, **fields)
+            member_update(member=member, actor=request.user, **fields)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -197,15 +208,15 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _apply(action: str, member: Member, user, reason: str = "") -> None:
     if action == "approve":
-        services.member_approve(member=member, approved_by=user)
+        member_approve(member=member, approved_by=user)
     elif action == "reject":
-        services.member_reject(member=member, rejected_by=user, reason=reason)
+        member_reject(member=member, rejected_by=user, reason=reason)
     elif action == "suspend":
-        services.member_suspend(member=member, actor=user)
+        member_suspend(member=member, actor=user)
     elif action == "reactivate":
-        services.member_reactivate(member=member, actor=user)
+        member_reactivate(member=member, actor=user)
     elif action == "remove":
-        services.member_erase(member=member, actor=user, reason="removed by coordinator")
+        member_erase(member=member, actor=user, reason="removed by coordinator")
     else:  # pragma: no cover - forms restrict the choices
         raise ValueError(action)
 
@@ -292,7 +303,7 @@ def member_access_report(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     """Everything stored about one member, to answer an access request."""
     network = _network(request, slug)
     member = _member(network, pk)
-    services.audit_log(
+    audit_log(
         actor=request.user,
         action=AuditEntry.Action.VIEW_ACCESS_REPORT,
         network=network,

@@ -16,8 +16,9 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from members import services
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Source
+from members.services.exports import EXPORT_COLUMNS
+from members.services.imports import import_cancel, import_commit, import_preview
 from messaging.models import Notification
 from networks.models import Street
 from tests.factories import MemberFactory
@@ -63,7 +64,7 @@ def _upload(name: str, content: bytes | str) -> SimpleUploadedFile:
 
 
 def _preview(world, content, name="members.csv") -> MemberImport:
-    return services.import_preview(
+    return import_preview(
         network=world.network,
         uploaded_file=_upload(name, content),
         created_by=world.users["coordinator"],
@@ -259,13 +260,13 @@ def test_empty_file_is_a_form_error(client, area):
 
 
 def test_size_and_row_limits(area, monkeypatch):
-    from members.services import imports
+    from members.services import import_files
 
-    monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 2)
+    monkeypatch.setattr(import_files, "MAX_IMPORT_ROWS", 2)
     content = _good_and_bad_csv(area.member.email)
     with pytest.raises(ValidationError, match="more than 2 rows"):
         _preview(area, content)
-    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(import_files, "MAX_IMPORT_BYTES", 100)
     with pytest.raises(ValidationError, match="larger than"):
         _preview(area, content)
 
@@ -357,9 +358,9 @@ def test_confirm_twice_imports_once(client, area):
     assert Member.objects.filter(source=Source.IMPORT).count() == 3
     assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == 1
     with pytest.raises(ValidationError):
-        services.import_commit(member_import=member_import, confirmed_by=area.users["officer"])
+        import_commit(member_import=member_import, confirmed_by=area.users["officer"])
     with pytest.raises(ValidationError):
-        services.import_cancel(member_import=member_import, cancelled_by=area.users["officer"])
+        import_cancel(member_import=member_import, cancelled_by=area.users["officer"])
 
 
 @pytest.mark.postgres
@@ -377,7 +378,7 @@ def test_two_confirmations_at_once_import_once(require_postgres, area):
     def confirm(user):
         try:
             start.wait()
-            services.import_commit(member_import=member_import, confirmed_by=user)
+            import_commit(member_import=member_import, confirmed_by=user)
             outcomes.append("imported")
         except ValidationError as exc:
             outcomes.append(exc.code)
@@ -443,7 +444,7 @@ def test_list_changed_since_preview(area):
     member_import = _preview(area, _good_and_bad_csv(area.member.email))
     MemberFactory(network=area.network, email="jan@example.org")
     with pytest.raises(ValidationError, match="line 11"):
-        services.import_commit(member_import=member_import, confirmed_by=area.users["officer"])
+        import_commit(member_import=member_import, confirmed_by=area.users["officer"])
     assert not Member.objects.filter(source=Source.IMPORT).exists()
     member_import.refresh_from_db()
     assert "email" in _by_line(member_import)[11]["errors"]
@@ -546,7 +547,7 @@ def test_export_csv(client, listed):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="members-oordegem-')
     rows = _csv_rows(response)
-    assert list(rows[0]) == list(services.EXPORT_COLUMNS)
+    assert list(rows[0]) == list(EXPORT_COLUMNS)
     names = sorted(row["last_name"] for row in rows)
     assert names == sorted(["Active", "Pending", "Suspended", listed.member.last_name])
     active = next(row for row in rows if row["last_name"] == "Active")
@@ -567,7 +568,7 @@ def test_export_xlsx(client, listed):
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == tuple(services.EXPORT_COLUMNS)
+    assert rows[0] == tuple(EXPORT_COLUMNS)
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"Active", "Pending", "Suspended", listed.member.last_name}
     assert by_name["Active"][0] == "=cmd|calc"  # stored as text, not as a formula
@@ -663,7 +664,7 @@ def test_zip_bomb_workbook_is_refused(client, world):
 
     from django.core.exceptions import ValidationError
 
-    from members.services.imports import _xlsx_unpacked_size_check
+    from members.services.import_files import _xlsx_unpacked_size_check
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -288,7 +288,7 @@ def test_unverified_web_signups_cannot_be_approved(coordinator, world):
 
 
 def test_changing_contact_data_drops_its_verification(world):
-    from members.services import member_update
+    from members.services.core import member_update
 
     member = _verified_pending(world.network)
     member_update(member=member, actor=world.users["coordinator"], email="new@example.org")
@@ -300,7 +300,7 @@ def test_secrets_are_not_kept_once_sent(world):
     from django.core import mail
 
     member = _verified_pending(world.network)
-    from members.services import member_approve
+    from members.services.core import member_approve
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         member_approve(member=member, approved_by=world.users["coordinator"])
@@ -311,7 +311,7 @@ def test_secrets_are_not_kept_once_sent(world):
 
 
 def test_erasure_cancels_failed_copies_and_clears_errors(world):
-    from members.services import member_erase
+    from members.services.core import member_erase
 
     member = world.member
     Notification.objects.create(

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from members.models import ConsentRecord, Member
-from members.services import member_create
+from members.services.core import member_create
 from tests.factories import MemberFactory, NetworkFactory
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from members.models import AuditEntry, ConsentRecord, Member
-from members.services import member_retention
+from members.services.core import member_retention
 from members.tasks import member_retention_task
 from messaging.models import Notification
 from tests.factories import MemberFactory

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import AuditEntry, ConsentRecord, Member, Verification
-from members.services import member_preferences_update
+from members.services.self_service import member_preferences_update
 from members.tokens import member_from_token, member_self_service_token
 from messaging.gateways import locmem
 from messaging.models import Notification

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Member
-from members.services import member_erase
+from members.services.core import member_erase
 from members.tokens import member_self_service_token
 from messaging import services, views_reports
 from messaging.gateways import locmem
@@ -622,7 +622,7 @@ def test_a_second_coordinator_is_told_too(client, world):
 def test_erasure_unlinks_reports_and_the_download_lists_them(client, world):
     from django.utils import timezone
 
-    from members.services import member_erase
+    from members.services.core import member_erase
     from members.tokens import member_self_service_url
     from messaging.models import MemberReport
 

@@ -207,7 +207,7 @@ def test_postgres_gives_the_same_figures(dataset, require_postgres):
 
 def test_pending_signup_that_leaves_never_joined_nor_left(dataset):
     from members.models import Member
-    from members.services import member_erase
+    from members.services.core import member_erase
     from tests.factories import MemberFactory
 
     sign_up = MemberFactory(network=dataset.c, status=Member.Status.PENDING)
@@ -224,7 +224,7 @@ def test_pending_signup_that_leaves_never_joined_nor_left(dataset):
 
 def test_member_active_without_approval_date_who_leaves_joined_when_created(dataset):
     from members.models import Member
-    from members.services import member_erase
+    from members.services.core import member_erase
     from tests.reports.conftest import _member, at
 
     legacy = _member(dataset.c, status=Member.Status.ACTIVE, created=at(2025, 1, 1))

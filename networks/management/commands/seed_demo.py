@@ -34,7 +34,7 @@ from django.utils import timezone
 from charters.demo import seed_charters
 from charters.demo_governance import seed_governance_demo
 from members.models import ConsentRecord, Language, Member
-from members.services import member_create
+from members.services.core import member_create
 from networks.models import Country, Municipality, Network, PoliceZone, Role, Street
 from networks.services import role_grant
 from surveys import demo as surveys_demo

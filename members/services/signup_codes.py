@@ -1,0 +1,327 @@
+"""The sign-up's building blocks, shared by real sign-ups and decoys
+(members/services/signup.py, members/services/signup_decoys.py): rate limits,
+secrets and the messages that carry them, the checks of SMS codes, and the
+types the sign-up services return. The names with an underscore are for those
+two modules only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from members.models import Member, Verification
+from networks.models import Network
+
+# Wrong tries per code; a new code (resend) starts again.
+SIGNUP_CODE_MAX_ATTEMPTS = 5
+# Over the whole sign-up, across resends: against guessing codes and SMS pumping.
+SIGNUP_CODE_MAX_SENDS = 5
+SIGNUP_CODE_MAX_WRONG = 15
+
+_EMAIL_SALT = "members.signup.email"
+_DECOY_PREFIX = "signup:decoy:"
+_DECOY_LINK_PREFIX = "signup:decoy-link:"
+
+# (how many, per seconds). Override single entries with settings.SIGNUP_RATE_LIMITS.
+_DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "submit_ip": (10, 3600),
+    "submit_email": (3, 86400),
+    "submit_phone": (3, 86400),
+    "code_ip": (30, 3600),
+    "resend": (3, 3600),
+    "resend_ip": (10, 3600),
+}
+
+
+class SignupRateLimited(Exception):
+    """Too many attempts; ``message`` is fit to show the visitor."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SignupProgress:
+    """Where a sign-up stands, as its pages show it.
+
+    ``member_id`` is None for a decoy (nothing stored); ``decoy_key`` then
+    stands in for it. The hints are masked addresses ("a…@example.org", "…56").
+    """
+
+    member_id: int | None
+    decoy_key: str
+    needs_sms: bool
+    email_verified: bool = False
+    phone_verified: bool = False
+    sms_locked: bool = False
+    pending: bool = True
+    active: bool = False
+    email_hint: str = ""
+    phone_hint: str = ""
+
+
+@dataclass
+class _Code:
+    """One SMS code as the checks see it, whether a Verification row or a decoy's."""
+
+    secret_hash: str
+    expires_at: datetime
+    attempts: int
+
+
+# --- rate limits ---------------------------------------------------------------
+
+
+def _limit(name: str) -> tuple[int, int]:
+    return getattr(settings, "SIGNUP_RATE_LIMITS", {}).get(name, _DEFAULT_LIMITS[name])
+
+
+def signup_rate_limit_hit(*, scope: str, value: str) -> bool:
+    """Count one event for ``value`` in ``scope``; True once it exceeds the scope's limit.
+
+    A fixed window that starts with the first event. ``add`` then ``incr`` is
+    atomic on Redis, so parallel web processes share one count. Values are
+    hashed: no address ends up in the cache.
+    """
+    limit, period = _limit(scope)
+    digest = hashlib.sha256(f"{scope}\0{value}".encode()).hexdigest()
+    key = f"signup:rl:{scope}:{digest}"
+    cache.add(key, 0, timeout=period)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The window ended between add and incr: this event opens a new one.
+        cache.add(key, 1, timeout=period)
+        count = 1
+    return count > limit
+
+
+def _too_many() -> SignupRateLimited:
+    return SignupRateLimited(
+        _("Too many attempts. For your safety, please wait a while and try again later.")
+    )
+
+
+# --- secrets and messages --------------------------------------------------------
+
+
+def _secret_hash(*, member_id: int, channel: str, secret: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY and bound to the member, so equal codes
+    of different members differ and a leaked table cannot be brute-forced."""
+    return salted_hmac(
+        f"members.signup.{channel}", f"{member_id}:{secret}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _email_hash(secret: str) -> str:
+    """The stored form of an email link's secret, also the key to find it.
+
+    Links carry no row id: a decoy's link must look exactly like a real one,
+    and an id would show whether a row was made. The secret is 192 random
+    bits, so it needs no binding to the member to be unique.
+    """
+    return salted_hmac("members.signup.email-link", secret, algorithm="sha256").hexdigest()
+
+
+def _mask_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+def _mask_phone(phone: str) -> str:
+    return f"…{str(phone)[-2:]}" if phone else ""
+
+
+def _email_link_url(*, network: Network, secret: str) -> str:
+    token = signing.dumps({"s": secret}, salt=_EMAIL_SALT, compress=True)
+    path = reverse("signup:confirm_email", kwargs={"slug": network.slug, "token": token})
+    return settings.PUBLIC_BASE_URL + path
+
+
+def _email_link_create(*, member: Member) -> str:
+    """A fresh confirmation link; it replaces any earlier one."""
+    member.verifications.filter(channel=Verification.Channel.EMAIL).delete()
+    secret = secrets.token_urlsafe(24)
+    Verification.objects.create(
+        member=member,
+        channel=Verification.Channel.EMAIL,
+        secret_hash=_email_hash(secret),
+        expires_at=timezone.now() + timedelta(hours=settings.SIGNUP_EMAIL_LINK_HOURS),
+    )
+    return _email_link_url(network=member.network, secret=secret)
+
+
+def _email_link_queue(
+    *, network: Network, to: str, first_name: str, mobile_phone: str, language: str, url: str,
+    member: Member | None,
+) -> None:  # fmt: skip
+    """The confirmation email; a decoy's is the same message with ``member`` None."""
+    from messaging.services import notification_queue
+
+    context = {
+        "member": {"first_name": first_name, "mobile_phone": mobile_phone},
+        "network": network,
+        "url": url,
+        "hours": settings.SIGNUP_EMAIL_LINK_HOURS,
+        "retention_days": settings.SIGNUP_RETENTION_DAYS,
+    }
+    with translation.override(language):
+        subject = render_to_string("members/messages/signup_email_subject.txt", context).strip()
+        body = render_to_string("members/messages/signup_email_link.txt", context)
+    notification_queue(
+        kind="signup_email_link", channel="email", to=to, subject=subject, body=body,
+        member=member,
+    )  # fmt: skip
+
+
+def _email_link_send(*, member: Member) -> None:
+    _email_link_queue(
+        network=member.network, to=member.email, first_name=member.first_name,
+        mobile_phone=str(member.mobile_phone or ""), language=member.language,
+        url=_email_link_create(member=member), member=member,
+    )  # fmt: skip
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def _sms_code_queue(
+    *, network: Network, to: str, code: str, language: str, member: Member | None
+) -> None:
+    """The SMS with a code; a decoy's is the same message with ``member`` None."""
+    from messaging.services import notification_queue
+
+    context = {"code": code, "network": network, "minutes": settings.SIGNUP_SMS_CODE_MINUTES}
+    with translation.override(language):
+        body = render_to_string("members/messages/signup_sms_code.txt", context).strip()
+    notification_queue(kind="signup_sms_code", channel="sms", to=to, body=body, member=member)
+
+
+def _sms_code_send(*, member: Member) -> None:
+    # Earlier codes stay as rows (only the newest is checked): they count
+    # towards the sign-up's caps on codes and wrong tries.
+    code = _new_code()
+    Verification.objects.create(
+        member=member,
+        channel=Verification.Channel.SMS,
+        secret_hash=_secret_hash(member_id=member.pk, channel="sms", secret=code),
+        expires_at=timezone.now() + timedelta(minutes=settings.SIGNUP_SMS_CODE_MINUTES),
+    )
+    _sms_code_queue(
+        network=member.network, to=str(member.mobile_phone), code=code,
+        language=member.language, member=member,
+    )  # fmt: skip
+
+
+# --- code checks, shared by real sign-ups and decoys ---------------------------
+
+
+def signup_sms_locked_text() -> str:
+    """What a sign-up that may no longer be confirmed by SMS tells the visitor."""
+    days = settings.SIGNUP_RETENTION_DAYS
+    return ngettext(
+        "For your safety, this sign-up can no longer be confirmed by SMS: too many codes "
+        "were requested or entered wrongly. Ask the coordinator of the network for help, "
+        "or sign up again once this sign-up has been deleted, %(days)d day after you "
+        "started it.",
+        "For your safety, this sign-up can no longer be confirmed by SMS: too many codes "
+        "were requested or entered wrongly. Ask the coordinator of the network for help, "
+        "or sign up again once this sign-up has been deleted, %(days)d days after you "
+        "started it.",
+        days,
+    ) % {"days": days}
+
+
+def _sms_locked_error() -> ValidationError:
+    return ValidationError(signup_sms_locked_text(), code="locked")
+
+
+def _sms_locked(codes: list[_Code]) -> bool:
+    """True once no code of this sign-up can work again, nor may a new one be sent."""
+    if not codes:
+        return False
+    if sum(code.attempts for code in codes) >= SIGNUP_CODE_MAX_WRONG:
+        return True
+    newest = codes[-1]
+    return len(codes) >= SIGNUP_CODE_MAX_SENDS and (
+        newest.attempts >= SIGNUP_CODE_MAX_ATTEMPTS or newest.expires_at <= timezone.now()
+    )
+
+
+def _wrong_code(*, left: int) -> ValidationError:
+    if left <= 0:
+        return ValidationError(
+            _("This code is not right, and that was the last try. Ask for a new code."),
+            code="dead",
+        )
+    return ValidationError(
+        ngettext(
+            "This code is not right. You have %(left)d more try.",
+            "This code is not right. You have %(left)d more tries.",
+            left,
+        )
+        % {"left": left},
+        code="wrong",
+    )
+
+
+def _code_try(*, codes: list[_Code], expected: str) -> ValidationError | None:
+    """Check a code's hash against the newest code; None when it is right.
+
+    A wrong try is counted on that code; the caller saves it.
+    """
+    if not codes:
+        return ValidationError(
+            _("No code is waiting for this sign-up. Ask for a new code."), code="missing"
+        )
+    if _sms_locked(codes):
+        return _sms_locked_error()
+    newest = codes[-1]
+    if newest.attempts >= SIGNUP_CODE_MAX_ATTEMPTS:
+        return ValidationError(
+            _("Too many wrong attempts: this code no longer works. Ask for a new code."),
+            code="dead",
+        )
+    if newest.expires_at <= timezone.now():
+        return ValidationError(_("This code has expired. Ask for a new code."), code="expired")
+    if hmac.compare_digest(expected, newest.secret_hash):
+        return None
+    newest.attempts += 1
+    if _sms_locked(codes):
+        return _sms_locked_error()
+    wrong_total = sum(code.attempts for code in codes)
+    return _wrong_code(
+        left=min(SIGNUP_CODE_MAX_ATTEMPTS - newest.attempts, SIGNUP_CODE_MAX_WRONG - wrong_total)
+    )
+
+
+def _resend_check(codes: list[_Code]) -> None:
+    if _sms_locked(codes):
+        raise _sms_locked_error()
+    if len(codes) >= SIGNUP_CODE_MAX_SENDS:
+        raise ValidationError(
+            _("We cannot send more codes for this sign-up. Enter the last code we sent you."),
+            code="no_more_codes",
+        )
+
+
+def _code_ip_check(ip: str) -> None:
+    if signup_rate_limit_hit(scope="code_ip", value=ip or "unknown"):
+        raise _too_many()
