@@ -10,8 +10,12 @@ with a known email or mobile number stores nothing in the database: the
 existing member is told instead, and the visitor gets a *decoy* that mirrors a
 real pending sign-up end to end. Its address that is not known gets a real
 link or code, whose hash is kept in the cache, and using it succeeds with the
-same pages and messages as a real one. A filled-in honeypot gets a decoy that
-sends nothing (bots do not read mail) but looks the same.
+same pages and messages as a real one. A sign-up the form suspects of being
+a bot's (its honeypot is filled in) gets a decoy that sends nothing (bots do
+not read mail) but looks the same.
+
+The building blocks live in ``signup_codes`` (rate limits, secrets, messages,
+code checks) and ``signup_decoys``; this module holds the services.
 """
 
 from __future__ import annotations

@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from members.views import imports as views_import
+from members.views import imports as views
 
 app_name = "member_import"
 
 urlpatterns = [
-    path("import/", views_import.import_upload, name="upload"),
-    path("import/<int:pk>/", views_import.import_preview_view, name="preview"),
-    path("import/<int:pk>/errors.csv", views_import.import_errors, name="errors"),
-    path("export.csv", views_import.export_csv, name="export_csv"),
-    path("export.xlsx", views_import.export_xlsx, name="export_xlsx"),
-    path("template.csv", views_import.import_template, name="template"),
+    path("import/", views.import_upload, name="upload"),
+    path("import/<int:pk>/", views.import_preview_view, name="preview"),
+    path("import/<int:pk>/errors.csv", views.import_errors, name="errors"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("template.csv", views.import_template, name="template"),
 ]
