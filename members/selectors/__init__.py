@@ -1,1 +1,1 @@
-"""Read-side queries on members, one module per area."""
+"""Read-side queries on members, one module per area (staff, imports)."""

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,16 +269,6 @@ def import_cancel(*, member_import: MemberImport, cancelled_by) -> MemberImport:
         locked.save(update_fields=["status", "rows", "finished_at"])
     logger.info("member import %s cancelled by user %s", locked.pk, cancelled_by.pk)
     return locked
-
-
-def import_recent(*, network: Network, limit: int = 10) -> QuerySet[MemberImport]:
-    """The network's latest imports, without their rows."""
-    return (
-        MemberImport.objects.filter(network=network)
-        .select_related("created_by")
-        .defer("rows")
-        .order_by("-created_at", "-pk")[:limit]
-    )
 
 
 # --- files out: the error report and the example file ----------------------

@@ -18,6 +18,7 @@ from rules.contrib.views import permission_required
 from bin_platform.spreadsheets import XLSX_TYPE
 from members.forms.imports import MemberImportForm
 from members.models import MemberImport
+from members.selectors.imports import import_recent
 from members.selectors.staff import member_nav_context
 from members.services.exports import export_csv_stream, export_xlsx_content, member_export_log
 from members.services.import_rows import IMPORT_COLUMNS, import_field_label
@@ -27,7 +28,6 @@ from members.services.imports import (
     import_commit,
     import_error_report,
     import_preview,
-    import_recent,
     import_template_csv,
 )
 from networks.models import Network
