@@ -3,12 +3,12 @@
 - ``core``: create, update, approve, reject, suspend, erase; audit entries;
 - ``signup``: the public sign-up and its email and SMS verification;
 - ``imports``: CSV/XLSX import (preview, commit) and export;
-- ``self_service``: what a member does through their personal link.
+- ``personal``: what a member does through their personal link.
 
-Import from ``members.services`` (everything public is re-exported here).
+Import from ``members.services`` (everything public is re-exported here), except
+``personal``: import that from its own module.
 """
 
 from members.services.core import *  # noqa: F403
 from members.services.imports import *  # noqa: F403
-from members.services.self_service import *  # noqa: F403
 from members.services.signup import *  # noqa: F403
