@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ROLES = ("anonymous", "coordinator", "officer", "municipal", "federal", "steering", "admin")
 
 
-def _self_service(w):
+def _personal_link(w):
     from members.tokens import member_self_service_token
 
     return {"token": member_self_service_token(member=w.member)}
@@ -46,23 +46,23 @@ def _survey_answer(w):
     from tests.factories import survey_with_answers
 
     survey = survey_with_answers(network=w.network, created_by=w.users["officer"])
-    return {**_self_service(w), "pk": survey.pk}
+    return {**_personal_link(w), "pk": survey.pk}
 
 
 def _meeting_rsvp(w):
     from tests.test_role_matrix import _meeting
 
-    return {**_self_service(w), "pk": _meeting(w)["pk"]}
+    return {**_personal_link(w), "pk": _meeting(w)["pk"]}
 
 
 # Arguments for URLs outside the GET matrix: the member's own link, and
 # tokens that do not exist (the "link not valid" pages must be clean too).
 CRAWL_KWARGS = {
-    "personal:home": _self_service,
-    "personal:data": _self_service,
-    "personal:leave": _self_service,
-    "personal:new_link": _self_service,
-    "personal:incident_report": _self_service,
+    "personal:home": _personal_link,
+    "personal:data": _personal_link,
+    "personal:leave": _personal_link,
+    "personal:new_link": _personal_link,
+    "personal:incident_report": _personal_link,
     "personal:short_link": _short_link,
     "accounts:invitation_accept": lambda w: {"token": "not-a-real-invitation-token"},
     "signup:confirm_email": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
