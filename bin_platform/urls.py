@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.urls import URLPattern, include, path
 
 from bin_platform import views
-from members import views_self as members_views_self
 
 # The admin login goes through allauth, so MFA and rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -42,8 +41,7 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/", include("charters.governance_urls")),
     path("manage/reports/", include("reports.urls")),
     path("manage/", include("networks.urls")),
-    path("me/<str:token>/", include("members.self_service_urls")),
-    path("m/<str:code>/", members_views_self.short_link, name="member_short_link"),
+    path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/
     path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
     # Inbound email replies (and delivery events) from an API email provider.
     path("anymail/", include((anymail_webhook_urls(settings.EMAIL_BACKEND), "anymail"))),

@@ -7,12 +7,17 @@ handed out so far. Tampering breaks the signature.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from members.models import Member
 
+# The salt keeps the page's former name: changing it would break every link
+# handed out so far.
 _SALT = "members.self-service"
 
 
@@ -22,7 +27,7 @@ def member_self_service_token(*, member: Member) -> str:
 
 def member_self_service_url(*, member: Member) -> str:
     token = member_self_service_token(member=member)
-    return settings.PUBLIC_BASE_URL + reverse("self_service:home", args=[token])
+    return settings.PUBLIC_BASE_URL + reverse("personal:home", args=[token])
 
 
 def member_from_token(*, token: str) -> Member | None:
@@ -43,9 +48,6 @@ def member_from_token(*, token: str) -> Member | None:
 
 
 def _short_mac(pk: int, version: int) -> str:
-    import hashlib
-    import hmac
-
     key = (settings.SECRET_KEY + _SALT).encode()
     return hmac.new(key, f"{pk}:{version}".encode(), hashlib.sha256).hexdigest()[:10]
 
@@ -54,12 +56,10 @@ def member_short_url(*, member: Member) -> str:
     """A short personal link for SMS: /m/<id>.<version>.<mac>/ redirects to the
     full personal page. Same revocation: raising token_version breaks it."""
     code = f"{member.pk}.{member.token_version}.{_short_mac(member.pk, member.token_version)}"
-    return settings.PUBLIC_BASE_URL + reverse("member_short_link", args=[code])
+    return settings.PUBLIC_BASE_URL + reverse("personal:short_link", args=[code])
 
 
 def member_from_short_code(*, code: str) -> Member | None:
-    import hmac
-
     try:
         pk_text, version_text, mac = code.split(".")
         pk, version = int(pk_text), int(version_text)

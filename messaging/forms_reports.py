@@ -1,88 +1,16 @@
-"""Forms of members' reports. The rules live in ``messaging.services.reports``;
-these forms read input and offer what fits (streets, next statuses)."""
+"""Staff forms of members' reports (the member's own form is in
+``personal.forms.incidents``). The rules live in ``messaging.services.reports``;
+these forms read input and offer what fits (next statuses)."""
 
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout, Submit
+from crispy_forms.layout import Submit
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member
 from messaging.models import MemberReport
-from messaging.services.reports import FEEDBACK_MAX_LENGTH, REPORT_MAX_AGE
-from networks.selectors import street_names
-
-_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-PHOTO_ACCEPT = ",".join(
-    [
-        *("image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"),
-        *(".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp"),
-    ]
-)
-
-
-class MemberReportForm(forms.Form):
-    category = forms.ChoiceField(label=_("What do you want to report?"))
-    happened_at = forms.DateTimeField(
-        label=_("When did it happen?"),
-        input_formats=[_DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_LOCAL),
-        help_text=_("At most 30 days ago."),
-    )
-    street = forms.ChoiceField(label=_("Where? (street)"))
-    description = forms.CharField(
-        label=_("What happened?"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Describe what you saw or heard, as precisely as you can."),
-    )
-    person_description = forms.CharField(
-        label=_("Description of persons (optional)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Clothing, height, behaviour. Describe what you saw, not who you think it is."),
-    )
-    vehicle_description = forms.CharField(
-        label=_("Description of the vehicle (optional)"),
-        required=False,
-        help_text=_("Make, model, colour."),
-    )
-    plate = forms.CharField(label=_("Number plate (optional)"), required=False)
-    police_called = forms.BooleanField(label=_("I already called the police"), required=False)
-    photo = forms.FileField(
-        label=_("Photo (optional)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
-        help_text=_("JPEG, PNG, HEIC or WebP, at most 8 MB. Only the police see it."),
-    )
-
-    def __init__(self, *args, member: Member, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Choose…")), *MemberReport.Category.choices]
-        names = street_names(network=member.network)
-        if names:
-            self.fields["street"].choices = [("", _("Choose…")), *((n, n) for n in names)]
-        else:
-            # No street list yet: the member types the street.
-            self.fields["street"] = forms.CharField(label=_("Where? (street)"), max_length=120)
-        now = timezone.localtime()
-        widget = self.fields["happened_at"].widget
-        widget.attrs["max"] = now.strftime(_DATETIME_LOCAL)
-        widget.attrs["min"] = (now - REPORT_MAX_AGE).strftime(_DATETIME_LOCAL)
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
-            Fieldset(_("What and where"), "category", "happened_at", "street", "description"),
-            Fieldset(
-                _("Details, if you have them"),
-                "person_description",
-                "vehicle_description",
-                "plate",
-                "police_called",
-                "photo",
-            ),
-        )
-        self.helper.add_input(Submit("submit", _("Send the report")))
+from messaging.services.reports import FEEDBACK_MAX_LENGTH
 
 
 class ReportFilterForm(forms.Form):

@@ -1,8 +1,6 @@
-"""Members' reports (meldingen): sent from the member's personal page, triaged
-by the network's coordinator and the zone's mandated officers.
-
-The member's side reuses the personal-page wrapper of ``members.views_self``
-(signed link, same invalid-link page, no Referer, no caching, no indexing).
+"""Members' reports (meldingen): sent from the member's personal page
+(``personal.views.incidents``), triaged here by the network's coordinator and
+the zone's mandated officers.
 """
 
 from __future__ import annotations
@@ -15,16 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
 from members.models import Member
-from members.views_self import personal_page
 from messaging import services
-from messaging.forms_reports import MemberReportForm, ReportFilterForm, ReportTriageForm
+from messaging.forms_reports import ReportFilterForm, ReportTriageForm
 from messaging.models import MemberReport
 from messaging.selectors_reports import report_detail, report_list, report_status_counts
 from messaging.services.reports import PHOTO_CONTENT_TYPES
@@ -34,37 +30,6 @@ PAGE_SIZE = 50
 _PHOTO_TYPES_BY_EXTENSION = {extension: ctype for ctype, extension in PHOTO_CONTENT_TYPES.values()}
 # Browsers show these inline; HEIC mostly not, so the page offers it as a link.
 _INLINE_EXTENSIONS = {".jpg", ".png", ".webp"}
-
-
-# --- the member's side -------------------------------------------------------------
-
-
-@personal_page
-@require_http_methods(["GET", "POST"])
-def self_report(request: HttpRequest, *, member: Member, token: str) -> HttpResponse:
-    context = {"member": member, "network": member.network, "token": token}
-    if request.method == "GET" and request.GET.get("sent"):
-        return render(request, "members/self/report_sent.html", context)
-    can_report = member.status == Member.Status.ACTIVE
-    form = MemberReportForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES if request.method == "POST" else None,
-        member=member,
-    )
-    if request.method == "POST" and can_report and form.is_valid():
-        try:
-            services.member_report_create(member=member, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            # Redirected, so that reloading the thank-you page sends nothing twice.
-            return redirect(reverse("self_service:report", args=[token]) + "?sent=1")
-    return render(
-        request, "members/self/report.html", {**context, "form": form, "can_report": can_report}
-    )
-
-
-# --- the staff side ----------------------------------------------------------------
 
 
 def _report(request: HttpRequest, pk: int, **_kwargs) -> MemberReport:

@@ -6,7 +6,7 @@
 - ``imports``: CSV/XLSX import (preview, commit), with ``import_files``
   (reading the upload) and ``import_rows`` (columns, checking rows);
 - ``exports``: the member list out as CSV or XLSX;
-- ``self_service``: what a member does through their personal link.
+- ``personal``: what a member does through their personal link.
 
 Import from the defining module, e.g.
 ``from members.services.core import member_create``.

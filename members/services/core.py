@@ -491,8 +491,8 @@ def member_sms_opt_in(*, mobile_phone: str) -> list[Member]:
     is open already, a new SMS consent given by the member themselves. Pending,
     suspended and former members are left alone. Returns the active memberships.
     """
-    # why: self_service imports this module (audit_log, member_message_send).
-    from members.services.self_service import CHANNEL_CONSENT_VERSION
+    # why: members.services.personal imports this module (a circle at the top).
+    from members.services.personal import CHANNEL_CONSENT_VERSION
 
     members = list(_memberships_of_mobile(mobile_phone).filter(status=Member.Status.ACTIVE))
     if not members:

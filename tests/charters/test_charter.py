@@ -189,17 +189,17 @@ def test_changed_house_rules_are_published_and_members_asked(world, client):
     from members.tokens import member_self_service_token
 
     token = member_self_service_token(member=world.member)
-    page = client.get(reverse("self_service:home", args=[token])).content.decode()
-    assert "leiband" in page and reverse("self_service:house_rules_accept", args=[token]) in page
+    page = client.get(reverse("personal:home", args=[token])).content.decode()
+    assert "leiband" in page and reverse("personal:house_rules_accept", args=[token]) in page
     response = client.post(
-        reverse("self_service:house_rules_accept", args=[token]), {"version": current.version}
+        reverse("personal:house_rules_accept", args=[token]), {"version": current.version}
     )
     assert response.status_code == 302
     consent = ConsentRecord.objects.get(
         member=world.member, subject="house_rules", version=current.version
     )
     assert consent.method == ConsentRecord.Method.SELF_SERVICE
-    page = client.get(reverse("self_service:home", args=[token])).content.decode()
+    page = client.get(reverse("personal:home", args=[token])).content.decode()
     # The page is in the member's language.
     with translation.override(world.member.language):
         accepted = gettext("You accepted the house rules in force (version %(version)s).") % {

@@ -45,7 +45,7 @@ def _meeting(world, *, days=10, kind="member_meeting", status="planned", **extra
 def _rsvp_url(member, meeting, token: str | None = None) -> str:
     # Tokens carry a timestamp: the page's links use the token it was opened with.
     token = token or member_self_service_token(member=member)
-    return reverse("self_service:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
+    return reverse("personal:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
 
 
 # --- Planning ------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def test_member_sees_meeting_and_answers_through_personal_link(client, world):
     meeting = _meeting(world)
     internal = _meeting(world, kind="steering")
     token = member_self_service_token(member=world.member)
-    home = client.get(reverse("self_service:home", args=[token])).content.decode()
+    home = client.get(reverse("personal:home", args=[token])).content.decode()
     assert "Parochiezaal, Kerkstraat 3" in home
     assert _rsvp_url(world.member, meeting, token) in home
     assert _rsvp_url(world.member, internal, token) not in home  # steering meetings are internal
@@ -215,13 +215,13 @@ def test_rsvp_page_by_get(client, world):
 
 def test_rsvp_token_is_checked(client, world):
     meeting = _meeting(world)
-    url = reverse("self_service:meeting_rsvp", kwargs={"token": "forged", "pk": meeting.pk})
+    url = reverse("personal:meeting_rsvp", kwargs={"token": "forged", "pk": meeting.pk})
     response = client.post(url, {"answer": "yes", "guests": "0"})
     assert response.status_code == 404
     token = member_self_service_token(member=world.member)
     # A revoked link (new token version) no longer works either.
     Member.objects.filter(pk=world.member.pk).update(token_version=world.member.token_version + 1)
-    url = reverse("self_service:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
+    url = reverse("personal:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
     assert client.post(url, {"answer": "yes", "guests": "0"}).status_code == 404
     assert not MeetingRSVP.objects.exists()
 
@@ -249,7 +249,7 @@ def test_rsvp_only_for_active_members_and_open_meetings(client, world):
     token = member_self_service_token(member=suspended)
     assert (
         "meetings-heading"
-        not in client.get(reverse("self_service:home", args=[token])).content.decode()
+        not in client.get(reverse("personal:home", args=[token])).content.decode()
     )
 
 

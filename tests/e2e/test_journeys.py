@@ -376,9 +376,7 @@ def test_member_answers_a_meeting_invitation_and_a_survey_from_the_personal_link
     )
     survey = survey_with_answers(network=member.network, created_by=world.users["officer"])
 
-    page.goto(
-        reverse("self_service:home", kwargs={"token": member_self_service_token(member=member)})
-    )
+    page.goto(reverse("personal:home", kwargs={"token": member_self_service_token(member=member)}))
     expect(page.locator("#meetings")).to_contain_text("Parochiezaal")
     journey.shot("personal-page")
     page.locator(f"label[for=rsvp-{meeting.pk}-yes]").click()

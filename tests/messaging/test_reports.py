@@ -31,7 +31,7 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-INVALID_TEMPLATE = "members/self/invalid_link.html"
+INVALID_TEMPLATE = "personal/invalid_link.html"
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def _media_files(settings) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def _url(member, name="self_service:report") -> str:
+def _url(member, name="personal:incident_report") -> str:
     return reverse(name, args=[member_self_service_token(member=member)])
 
 
@@ -113,8 +113,8 @@ def test_report_page_shows_the_emergency_numbers_before_the_form(client, world):
 
 def test_the_members_page_links_to_the_report_form(client, world):
     token = member_self_service_token(member=world.member)
-    body = client.get(reverse("self_service:home", args=[token])).content.decode()
-    assert reverse("self_service:report", args=[token]) in body
+    body = client.get(reverse("personal:home", args=[token])).content.decode()
+    assert reverse("personal:incident_report", args=[token]) in body
 
 
 def test_member_reports_and_the_coordinator_and_officer_get_an_email(client, world):
@@ -146,7 +146,7 @@ def test_member_reports_and_the_coordinator_and_officer_get_an_email(client, wor
 
     thanks = client.get(response["Location"])
     assert thanks.status_code == 200
-    assert "members/self/report_sent.html" in [t.name for t in thanks.templates]
+    assert "personal/incidents/report_sent.html" in [t.name for t in thanks.templates]
     assert "What happens next" in thanks.content.decode()
     assert "feedback" in thanks.content.decode()
 
@@ -348,7 +348,7 @@ def test_a_bad_link_gets_the_invalid_link_page(client, world, tamper):
     else:
         member_erase(member=member, actor=None, reason="left")
     for method in (client.get, client.post):
-        response = method(reverse("self_service:report", args=[token]), _data())
+        response = method(reverse("personal:incident_report", args=[token]), _data())
         assert response.status_code == 404
         assert INVALID_TEMPLATE in [t.name for t in response.templates]
         assert response["Referrer-Policy"] == "same-origin"

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ROLES = ("anonymous", "coordinator", "officer", "municipal", "federal", "steering", "admin")
 
 
-def _self_service(w):
+def _personal_link(w):
     from members.tokens import member_self_service_token
 
     return {"token": member_self_service_token(member=w.member)}
@@ -46,38 +46,38 @@ def _survey_answer(w):
     from tests.factories import survey_with_answers
 
     survey = survey_with_answers(network=w.network, created_by=w.users["officer"])
-    return {**_self_service(w), "pk": survey.pk}
+    return {**_personal_link(w), "pk": survey.pk}
 
 
 def _meeting_rsvp(w):
     from tests.test_role_matrix import _meeting
 
-    return {**_self_service(w), "pk": _meeting(w)["pk"]}
+    return {**_personal_link(w), "pk": _meeting(w)["pk"]}
 
 
 # Arguments for URLs outside the GET matrix: the member's own link, and
 # tokens that do not exist (the "link not valid" pages must be clean too).
 CRAWL_KWARGS = {
-    "self_service:home": _self_service,
-    "self_service:data": _self_service,
-    "self_service:leave": _self_service,
-    "self_service:new_link": _self_service,
-    "self_service:report": _self_service,
-    "member_short_link": _short_link,
+    "personal:home": _personal_link,
+    "personal:data": _personal_link,
+    "personal:leave": _personal_link,
+    "personal:new_link": _personal_link,
+    "personal:incident_report": _personal_link,
+    "personal:short_link": _short_link,
     "accounts:invitation_accept": lambda w: {"token": "not-a-real-invitation-token"},
     "signup:confirm_email": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
     "signup:verify": lambda w: {"slug": w.network.slug},
-    "self_service:survey_answer": lambda w: _survey_answer(w),
-    "self_service:meeting_rsvp": lambda w: _meeting_rsvp(w),
+    "personal:survey_answer": lambda w: _survey_answer(w),
+    "personal:meeting_rsvp": lambda w: _meeting_rsvp(w),
 }
 # URLs with arguments that the crawl leaves out, and why.
 NOT_CRAWLED = {
     "account_confirm_email": "allauth's token page; staff email is verified at invitation",
     "account_reset_password_from_key": "allauth's token page, same template as reset",
-    "self_service:house_rules_accept": "POST only, tests/charters/test_charter.py",
+    "personal:house_rules_accept": "POST only, tests/charters/test_charter.py",
 }
 # The member's personal pages: never cached, never leak the token in a Referer.
-PERSONAL = ("self_service:", "member_short_link")
+PERSONAL = ("personal:",)
 
 
 def _takes_arguments(name: str) -> bool:
@@ -114,7 +114,7 @@ def test_every_url_is_crawled():
         "here), or say why they are left out (EXEMPT there, NOT_CRAWLED here)"
     )
     # The crawl reaches our own pages, allauth's and the admin's.
-    assert {"public:home", "members:list", "alerts:detail", "self_service:home"} <= set(plan)
+    assert {"public:home", "members:list", "alerts:detail", "personal:home"} <= set(plan)
     assert {"account_login", "mfa_index", "admin:index"} <= set(plan)
 
 

@@ -125,7 +125,7 @@ def test_the_member_is_told_to_answer_at_least_one_question(client, world):
     survey, text, _scale = _custom_survey(world)
     member = _invite(survey)
     token = member_self_service_token(member=member)
-    url = reverse("self_service:survey_answer", args=[token, survey.pk])
+    url = reverse("personal:survey_answer", args=[token, survey.pk])
 
     response = client.post(url, {f"q{text.pk}": "   "})
 

@@ -254,7 +254,7 @@ def _me(member, name="home", **kw):
     # a fresh one carries a new signing time, so URLs would differ by the second.
     key = (member.pk, member.token_version)
     token = _TOKENS.setdefault(key, member_self_service_token(member=member))
-    return reverse(f"self_service:{name}", args=[token, *kw.values()])
+    return reverse(f"personal:{name}", args=[token, *kw.values()])
 
 
 def test_member_answers_once_from_the_personal_page(client, world):
@@ -327,7 +327,7 @@ def test_member_cannot_answer_what_was_not_sent_to_them(client, world):
     assert client.get(_me(late, "survey_answer", pk=survey.pk)).status_code == 404
     other = survey_with_answers(network=world.other_network, created_by=world.users["admin"])
     assert client.get(_me(world.member, "survey_answer", pk=other.pk)).status_code == 404
-    bad = reverse("self_service:survey_answer", args=["not-a-token", survey.pk])
+    bad = reverse("personal:survey_answer", args=["not-a-token", survey.pk])
     assert client.get(bad).status_code == 404
     survey.status = Survey.Status.CLOSED
     survey.save()

@@ -1,0 +1,1 @@
+"""The personal page's forms, one module per area."""

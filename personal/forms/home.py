@@ -1,0 +1,80 @@
+"""The preferences form on a member's personal page. The rules live in
+``members.services.personal.member_preferences_update``; this form only reads input."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Language, Member
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your messages and of this page"), choices=Language.choices
+    )
+    by_sms = forms.BooleanField(label=_("By SMS"), required=False)
+    by_email = forms.BooleanField(label=_("By email"), required=False)
+    by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+    quiet_hours_start = forms.TimeField(
+        label=_("Quiet hours from"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_hours_end = forms.TimeField(
+        label=_("Quiet hours until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("May run past midnight, for example from 22:00 until 07:00."),
+    )
+    paused_until = forms.DateField(
+        label=_("Pause non-urgent messages until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("For a holiday, at most one year ahead. Leave empty for no pause."),
+    )
+
+    def __init__(self, *args, member: Member, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                name: getattr(member, name)
+                for name in (
+                    "language",
+                    "by_sms",
+                    "by_email",
+                    "by_voice",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                    "paused_until",
+                )
+            },
+        )
+        super().__init__(*args, **kwargs)
+        # Say where each channel would reach the member, so a refusal is no surprise.
+        nothing = _("We have no number or address for this; ask your coordinator.")
+        mobile = member.mobile_phone.as_international if member.mobile_phone else ""
+        voice = member.landline.as_international if member.landline else mobile
+        for field, address in (("by_sms", mobile), ("by_email", member.email), ("by_voice", voice)):
+            self.fields[field].help_text = (
+                _("To %(address)s") % {"address": address} if address else nothing
+            )
+
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.layout = Layout(
+            "language",
+            Fieldset(_("How you receive messages"), "by_sms", "by_email", "by_voice"),
+            Fieldset(
+                _("Quiet hours and pause (non-urgent messages only)"),
+                Div(
+                    Div("quiet_hours_start", css_class="col-sm-6"),
+                    Div("quiet_hours_end", css_class="col-sm-6"),
+                    css_class="row",
+                ),
+                "paused_until",
+            ),
+            Submit("save", _("Save my preferences")),
+        )

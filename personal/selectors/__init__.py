@@ -1,0 +1,1 @@
+"""Reads for the personal page, one module per area."""

@@ -1,0 +1,1 @@
+"""The personal page's views, one module per area (as ``templates/personal/<area>/``)."""
