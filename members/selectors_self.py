@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from members.models import AuditEntry, ConsentRecord, Member
-from messaging.models import Notification
 from networks.models import Network, Role
 from networks.selectors import user_roles
+from outbox.selectors import notifications_about
 
 # The link-revocation counter is bookkeeping of the platform, not data about
 # the person.
@@ -93,7 +93,7 @@ def member_personal_data(*, member: Member) -> dict:
             "sent_at": sent_at,
         }
         for kind, channel, status, created_at, sent_at in (
-            Notification.objects.filter(member=member)
+            notifications_about(obj=member)
             .order_by("created_at", "pk")
             .values_list("kind", "channel", "status", "created_at", "sent_at")
         )

@@ -44,6 +44,7 @@ from members.models import ConsentRecord, Member, Source, Verification
 from members.services.core import member_approve, member_create
 from members.tokens import member_self_service_url
 from networks.models import Network
+from outbox.services.notifications import notification_queue
 
 __all__ = [
     "SIGNUP_CODE_MAX_ATTEMPTS",
@@ -208,8 +209,6 @@ def _email_link_queue(
     member: Member | None,
 ) -> None:  # fmt: skip
     """The confirmation email; a decoy's is the same message with ``member`` None."""
-    from messaging.services import notification_queue
-
     context = {
         "member": {"first_name": first_name, "mobile_phone": mobile_phone},
         "network": network,
@@ -222,7 +221,7 @@ def _email_link_queue(
         body = render_to_string("members/messages/signup_email_link.txt", context)
     notification_queue(
         kind="signup_email_link", channel="email", to=to, subject=subject, body=body,
-        member=member,
+        sensitive=True, about=member,
     )  # fmt: skip
 
 
@@ -242,12 +241,12 @@ def _sms_code_queue(
     *, network: Network, to: str, code: str, language: str, member: Member | None
 ) -> None:
     """The SMS with a code; a decoy's is the same message with ``member`` None."""
-    from messaging.services import notification_queue
-
     context = {"code": code, "network": network, "minutes": settings.SIGNUP_SMS_CODE_MINUTES}
     with translation.override(language):
         body = render_to_string("members/messages/signup_sms_code.txt", context).strip()
-    notification_queue(kind="signup_sms_code", channel="sms", to=to, body=body, member=member)
+    notification_queue(
+        kind="signup_sms_code", channel="sms", to=to, body=body, sensitive=True, about=member
+    )
 
 
 def _sms_code_send(*, member: Member) -> None:
@@ -503,8 +502,6 @@ def _existing_members(*, network: Network, email: str, mobile_phone: str) -> lis
 
 def _duplicate_notice_send(*, member: Member) -> None:
     """Tell an existing member that someone used their address to sign up."""
-    from messaging.services import notification_queue
-
     complete = member.email_verified_at and (member.phone_verified_at or not member.mobile_phone)
     context = {
         "member": member,
@@ -529,7 +526,7 @@ def _duplicate_notice_send(*, member: Member) -> None:
             body = render_to_string("members/messages/signup_duplicate_notice.txt", context)
             notification_queue(
                 kind="signup_duplicate_notice", channel="email", to=member.email,
-                subject=subject, body=body, member=member,
+                subject=subject, body=body, sensitive=True, about=member,
             )  # fmt: skip
         elif member.mobile_phone:
             body = render_to_string(
@@ -537,7 +534,7 @@ def _duplicate_notice_send(*, member: Member) -> None:
             ).strip()
             notification_queue(
                 kind="signup_duplicate_notice", channel="sms", to=str(member.mobile_phone),
-                body=body, member=member,
+                body=body, sensitive=True, about=member,
             )  # fmt: skip
 
 
