@@ -145,6 +145,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # kombu's default is ./control, which landed in the repository.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 elif CELERY_BROKER_URL.startswith("redis"):
     # A task not acknowledged within this time is delivered again; it must be
