@@ -16,7 +16,7 @@ separate process.
 messages and recipients (with the time each was received).
 
 In-process (tests; ``settings`` is pytest-django's fixture, whose change of
-MESSAGING_GATEWAYS also clears the cached gateway)::
+OUTBOX_GATEWAYS also clears the cached gateway)::
 
     from benchmarks.mock_servers import SMTPSink, TwilioMock
 
@@ -26,9 +26,9 @@ MESSAGING_GATEWAYS also clears the cached gateway)::
         twilio.fail_numbers(["+32470000000"])             # always 400, code 21211
         twilio.fail_number_times("+32470000001", 1, status=500)  # first try only
         twilio.set_latency(0.05)                          # seconds per answer
-        settings.MESSAGING_GATEWAYS = {
+        settings.OUTBOX_GATEWAYS = {
             "sms": {
-                "BACKEND": "messaging.gateways.twilio.TwilioSMSGateway",
+                "BACKEND": "outbox.gateways.twilio.TwilioSMSGateway",
                 "OPTIONS": {
                     "base_url": twilio.url,
                     "account_sid": "AC" + "a" * 32,
@@ -36,7 +36,7 @@ MESSAGING_GATEWAYS also clears the cached gateway)::
                     "from_number": "+3253606464",
                 },
             },
-            "voice": settings.MESSAGING_GATEWAYS["voice"],
+            "voice": settings.OUTBOX_GATEWAYS["voice"],
         }
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = smtp.host, smtp.port

@@ -305,7 +305,7 @@ def _raw_worker(items, barrier, results) -> None:
     django.setup()
     from django.core.mail import EmailMessage, get_connection
 
-    from messaging.gateways import OutgoingSMS, get_sms_gateway
+    from outbox.gateways import OutgoingSMS, get_sms_gateway
 
     gateway = get_sms_gateway()
     mail = get_connection()

@@ -14,12 +14,12 @@ differences, both about the bench machine, not the code under test:
 from bin_platform.settings.production import *  # noqa: F403
 from bin_platform.settings.production import env
 
-MESSAGING_GATEWAYS = {
+OUTBOX_GATEWAYS = {
     "sms": {
-        "BACKEND": "messaging.gateways.twilio.TwilioSMSGateway",
+        "BACKEND": "outbox.gateways.twilio.TwilioSMSGateway",
         "OPTIONS": {"base_url": env("BENCH_TWILIO_BASE_URL")},
     },
-    "voice": {"BACKEND": "messaging.gateways.file.FileVoiceGateway", "OPTIONS": {}},
+    "voice": {"BACKEND": "outbox.gateways.file.FileVoiceGateway", "OPTIONS": {}},
 }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

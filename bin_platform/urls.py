@@ -42,9 +42,9 @@ urlpatterns = [
     path("manage/reports/", include("reports.urls")),
     path("manage/", include("networks.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/
-    path("dev/", include("messaging.dev_urls")),  # answers 404 unless DEBUG
+    # The development outbox (404 unless DEBUG) and the SMS/voice providers' callbacks.
+    path("", include("outbox.urls")),
     # Inbound email replies (and delivery events) from an API email provider.
     path("anymail/", include((anymail_webhook_urls(settings.EMAIL_BACKEND), "anymail"))),
-    path("webhooks/twilio/", include("messaging.webhook_urls")),
     path("admin/", admin.site.urls),
 ]

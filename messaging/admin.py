@@ -1,27 +1,6 @@
 from django.contrib import admin
 
-from messaging.models import MessageTemplate, Notification
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "channel", "status", "attempts"]
-    list_filter = ["status", "channel", "kind"]
-    # Contents may hold verification codes and personal data: not shown.
-    fields = [
-        "kind",
-        "channel",
-        "status",
-        "attempts",
-        "provider_id",
-        "last_error",
-        "created_at",
-        "sent_at",
-    ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
+from messaging.models import MessageTemplate
 
 
 @admin.register(MessageTemplate)

@@ -9,4 +9,4 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from messaging import receivers  # noqa: F401 - connects the inbound email receiver
+        from messaging import receivers  # noqa: F401 - connects inbound email, SMS and status receivers

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
 from messaging.selectors import communication_policy, plan_channel_problems
-from messaging.sms import sms_length
 from networks.models import Network, Street
 from networks.selectors import user_roles
+from outbox.sms import sms_length
 
 LANGUAGES = (("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en", _("English")))
 

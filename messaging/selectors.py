@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from messaging.models import Delivery, Message
 from messaging.services.alerts import message_recipients
-from messaging.sms import sms_length
 from networks.models import Network
+from outbox.sms import sms_length
 
 
 def message_preview(*, message: Message) -> dict:

@@ -4,7 +4,6 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from messaging import services
-from messaging.gateways import TemporaryGatewayError
 
 # A dropped database connection (failover, restart, idle timeout) ends the
 # task; it starts again on a fresh connection a moment later. Claims make
@@ -15,21 +14,6 @@ DATABASE_RETRY = {
     "retry_backoff_max": 60,
     "max_retries": 8,
 }
-
-
-@shared_task(
-    autoretry_for=(TemporaryGatewayError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=4,
-)
-def notification_send_task(notification_id: int) -> None:
-    services.notification_send(notification_id=notification_id)
-
-
-@shared_task
-def notification_sweep_task() -> None:
-    services.notification_sweep()
 
 
 # Alerts: acks_late and reject-on-worker-lost come from the settings; a send

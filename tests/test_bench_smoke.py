@@ -18,8 +18,8 @@ from benchmarks.summary import (
     summary_lines,
     summary_write,
 )
-from messaging.gateways import OutgoingSMS, PermanentGatewayError, TemporaryGatewayError
-from messaging.gateways.twilio import TwilioSMSGateway
+from outbox.gateways import OutgoingSMS, PermanentGatewayError, TemporaryGatewayError
+from outbox.gateways.twilio import TwilioSMSGateway
 
 ACCOUNT_SID = "AC" + "c" * 32
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # ours
     "accounts",
     "networks",
+    "outbox",
     "members",
     "messaging",
     "charters",
@@ -145,6 +146,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # kombu's default is ./control, which landed in the repository.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 elif CELERY_BROKER_URL.startswith("redis"):
     # A task not acknowledged within this time is delivered again; it must be
@@ -172,7 +175,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
     },
     "notification-sweep": {
-        "task": "messaging.tasks.notification_sweep_task",
+        "task": "outbox.tasks.notification_sweep_task",
         "schedule": 60.0,
     },
     "delivery-sweep": {
@@ -215,14 +218,17 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- SMS and voice gateways --------------------------------------------------
 # Like EMAIL_BACKEND: a class per channel and its options. Development keeps
-# messages in var/outbox (file); tests use locmem. See messaging/gateways/.
-SMS_GATEWAY = env("SMS_GATEWAY", default="messaging.gateways.file.FileSMSGateway")
-VOICE_GATEWAY = env("VOICE_GATEWAY", default="messaging.gateways.file.FileVoiceGateway")
-MESSAGING_GATEWAYS = {
+# messages in var/outbox (file); tests use locmem. See outbox/gateways/.
+SMS_GATEWAY = env("SMS_GATEWAY", default="outbox.gateways.file.FileSMSGateway")
+VOICE_GATEWAY = env("VOICE_GATEWAY", default="outbox.gateways.file.FileVoiceGateway")
+OUTBOX_GATEWAYS = {
     "sms": {"BACKEND": SMS_GATEWAY, "OPTIONS": {}},
     "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {}},
 }
-# Read by messaging.gateways.twilio when its OPTIONS do not say otherwise.
+# Providers whose callbacks stay routed under /webhooks/<provider>/ besides
+# those of the gateways above (late delivery reports after a switch-over).
+OUTBOX_WEBHOOK_PROVIDERS = env.list("OUTBOX_WEBHOOK_PROVIDERS", default=["outbox.gateways.twilio"])
+# Read by outbox.gateways.twilio when its OPTIONS do not say otherwise.
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")

@@ -12,4 +12,4 @@ for sub in ("cache", "celery/queue", "celery/processed"):
 # Without a mail server configured, emails land next to SMS and calls in
 # var/outbox/, readable on /dev/outbox/ (sign-up links, welcome messages, ...).
 if not env("EMAIL_URL", default=""):
-    EMAIL_BACKEND = "messaging.gateways.file.FileEmailBackend"
+    EMAIL_BACKEND = "outbox.gateways.file.FileEmailBackend"

@@ -30,13 +30,13 @@ elif env("PYTEST_XDIST_WORKER", default=""):
 # locmem unless a test process is told otherwise (the worker process of the
 # integration tests writes to files the test reads, or calls the Twilio
 # gateway pointed at a mock server: SMS_GATEWAY_OPTIONS, JSON).
-MESSAGING_GATEWAYS = {
+OUTBOX_GATEWAYS = {
     "sms": {
-        "BACKEND": env("SMS_GATEWAY", default="messaging.gateways.locmem.LocmemSMSGateway"),
+        "BACKEND": env("SMS_GATEWAY", default="outbox.gateways.locmem.LocmemSMSGateway"),
         "OPTIONS": env.json("SMS_GATEWAY_OPTIONS", default={}),
     },
     "voice": {
-        "BACKEND": env("VOICE_GATEWAY", default="messaging.gateways.locmem.LocmemVoiceGateway"),
+        "BACKEND": env("VOICE_GATEWAY", default="outbox.gateways.locmem.LocmemVoiceGateway"),
         "OPTIONS": {},
     },
 }

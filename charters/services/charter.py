@@ -246,8 +246,8 @@ def charter_submit(*, version: CharterVersion, submitted_by) -> CharterVersion:
 
 
 def _ask_parties(version: CharterVersion, submitted_by) -> None:
-    from messaging.services.notifications import notification_queue
     from networks.models import RoleAssignment
+    from outbox.services.notifications import notification_queue
 
     network = version.network
     url = settings.PUBLIC_BASE_URL + reverse("charters:detail", args=[network.slug])

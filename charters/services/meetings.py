@@ -315,7 +315,7 @@ def meeting_reminders_send(*, now: datetime | None = None) -> list[int]:
 
 def _remind(*, network: Network) -> None:
     from charters.selectors_governance import member_meeting_last_held
-    from messaging.services import notification_queue
+    from outbox.services.notifications import notification_queue
 
     last = member_meeting_last_held(network=network)
     url = settings.PUBLIC_BASE_URL + reverse(

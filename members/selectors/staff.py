@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from members.models import AuditEntry, Channel, Member
 from networks.models import Network
+from outbox.selectors import notifications_about
 
 _PHONE_LIKE = re.compile(r"[\d\s+./()-]+")
 
@@ -97,8 +98,6 @@ def member_approval_queue(*, network: Network) -> QuerySet[Member]:
 
 def member_data_report(*, member: Member) -> dict:
     """Everything stored about one member, for access requests (GDPR art. 15)."""
-    from messaging.models import Notification
-
     fields = [
         f for f in Member._meta.concrete_fields if f.name not in ("id", "network", "token_version")
     ]
@@ -108,7 +107,7 @@ def member_data_report(*, member: Member) -> dict:
         "consents": list(member.consents.select_related("recorded_by")),
         "verifications": list(member.verifications.values("channel", "created_at", "verified_at")),
         "notifications": list(
-            Notification.objects.filter(member=member)
+            notifications_about(obj=member)
             .order_by("-created_at")
             .values("kind", "channel", "status", "created_at", "sent_at")[:200]
         ),

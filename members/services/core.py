@@ -20,6 +20,9 @@ from members.phones import mobile_normalise, voice_normalise
 from members.tokens import member_self_service_url
 from networks.models import Network
 from networks.selectors import address_in_area
+from outbox.models import Notification
+from outbox.selectors import notifications_about
+from outbox.services.notifications import notification_queue
 
 logger = logging.getLogger(__name__)
 
@@ -228,13 +231,16 @@ def member_update(*, member: Member, actor, **fields) -> Member:
     return member
 
 
-def member_message_send(*, member: Member, kind: str, template: str, context: dict) -> None:
+def member_message_send(
+    *, member: Member, kind: str, template: str, context: dict, sensitive: bool = False
+) -> None:
     """Queue a message to a member by email if they have one, else by SMS.
 
     ``template`` names a family: ``<template>.txt`` and ``<template>_subject.txt``
     for email, ``<template>_sms.txt`` for SMS; rendered in the member's language.
+    ``sensitive``: the text carries a secret (the personal link), so the
+    outbox keeps no copy once sent.
     """
-    from messaging.services import notification_queue
 
     with translation.override(member.language):
         context = {"member": member, "network": member.network, **context}
@@ -243,13 +249,14 @@ def member_message_send(*, member: Member, kind: str, template: str, context: di
             body = render_to_string(f"{template}.txt", context)
             notification_queue(
                 kind=kind, channel="email", to=member.email, subject=subject, body=body,
-                member=member,
+                sensitive=sensitive, about=member,
             )  # fmt: skip
         elif member.mobile_phone:
             body = render_to_string(f"{template}_sms.txt", context).strip()
             notification_queue(
-                kind=kind, channel="sms", to=str(member.mobile_phone), body=body, member=member
-            )
+                kind=kind, channel="sms", to=str(member.mobile_phone), body=body,
+                sensitive=sensitive, about=member,
+            )  # fmt: skip
 
 
 def member_welcome_send(*, member: Member) -> None:
@@ -257,6 +264,7 @@ def member_welcome_send(*, member: Member) -> None:
     member_message_send(
         member=member,
         kind="welcome",
+        sensitive=True,
         template="members/messages/welcome",
         context={"url": member_self_service_url(member=member)},
     )
@@ -336,8 +344,6 @@ def member_reactivate(*, member: Member, actor) -> Member:
 
 def _erase(*, member: Member) -> None:
     """Blank every personal field; the row stays as an anonymous count."""
-    from messaging.models import Notification
-
     member.consents.all().delete()
     member.verifications.all().delete()
     # Reports stay with the police as information about the area, but no
@@ -345,8 +351,8 @@ def _erase(*, member: Member) -> None:
     member.reports.update(member=None)
     # Sent messages keep no copy of the address or text; queued ones are sent
     # first (a rejection reason must still arrive) and scrubbed by retention.
-    Notification.objects.filter(member=member).exclude(status="queued").update(
-        to="", body="", html_body="", subject="", last_error="", member=None,
+    notifications_about(obj=member).exclude(status="queued").update(
+        to="", body="", html_body="", subject="", last_error="", about_type=None, about_id=None,
         status=Case(
             When(status="failed", then=Value("cancelled")), default=F("status")
         ),
@@ -401,7 +407,6 @@ def member_retention() -> dict[str, int]:
     - a member who left but still has personal data is erased;
     - message copies (address, text) older than the same period are scrubbed.
     """
-    from messaging.models import Notification
 
     cutoff = timezone.now() - timedelta(days=settings.SIGNUP_RETENTION_DAYS)
     stale = Member.objects.unverified().filter(created_at__lt=cutoff)
@@ -429,7 +434,9 @@ def member_retention() -> dict[str, int]:
         Notification.objects.filter(created_at__lt=cutoff)
         .exclude(status__in=["queued", "sending"])
         .exclude(to="", body="")
-        .update(to="", body="", html_body="", subject="", last_error="", member=None)
+        .update(
+            to="", body="", html_body="", subject="", last_error="", about_type=None, about_id=None
+        )
     )
     return {"purged_signups": purged, "erased_members": erased, "scrubbed_messages": scrubbed}
 

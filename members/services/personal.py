@@ -185,6 +185,7 @@ def member_link_renew(*, member: Member) -> Member:
     member_message_send(
         member=member,
         kind="self_service_new_link",
+        sensitive=True,
         template="members/self/messages/new_link",
         context={"url": member_self_service_url(member=member)},
     )

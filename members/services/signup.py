@@ -68,6 +68,7 @@ from members.services.signup_decoys import (
 )
 from members.tokens import member_self_service_url
 from networks.models import Network
+from outbox.services.notifications import notification_queue
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,6 @@ def _existing_members(*, network: Network, email: str, mobile_phone: str) -> lis
 
 def _duplicate_notice_send(*, member: Member) -> None:
     """Tell an existing member that someone used their address to sign up."""
-    from messaging.services import notification_queue
-
     complete = member.email_verified_at and (member.phone_verified_at or not member.mobile_phone)
     context = {
         "member": member,
@@ -114,7 +113,7 @@ def _duplicate_notice_send(*, member: Member) -> None:
             body = render_to_string("members/messages/signup_duplicate_notice.txt", context)
             notification_queue(
                 kind="signup_duplicate_notice", channel="email", to=member.email,
-                subject=subject, body=body, member=member,
+                subject=subject, body=body, sensitive=True, about=member,
             )  # fmt: skip
         elif member.mobile_phone:
             body = render_to_string(
@@ -122,7 +121,7 @@ def _duplicate_notice_send(*, member: Member) -> None:
             ).strip()
             notification_queue(
                 kind="signup_duplicate_notice", channel="sms", to=str(member.mobile_phone),
-                body=body, member=member,
+                body=body, sensitive=True, about=member,
             )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from members.models import Member, Verification
 from networks.models import Network
+from outbox.services.notifications import notification_queue
 
 # Wrong tries per code; a new code (resend) starts again.
 SIGNUP_CODE_MAX_ATTEMPTS = 5
@@ -172,8 +173,6 @@ def _email_link_queue(
     member: Member | None,
 ) -> None:  # fmt: skip
     """The confirmation email; a decoy's is the same message with ``member`` None."""
-    from messaging.services import notification_queue
-
     context = {
         "member": {"first_name": first_name, "mobile_phone": mobile_phone},
         "network": network,
@@ -186,7 +185,7 @@ def _email_link_queue(
         body = render_to_string("members/messages/signup_email_link.txt", context)
     notification_queue(
         kind="signup_email_link", channel="email", to=to, subject=subject, body=body,
-        member=member,
+        sensitive=True, about=member,
     )  # fmt: skip
 
 
@@ -206,12 +205,12 @@ def _sms_code_queue(
     *, network: Network, to: str, code: str, language: str, member: Member | None
 ) -> None:
     """The SMS with a code; a decoy's is the same message with ``member`` None."""
-    from messaging.services import notification_queue
-
     context = {"code": code, "network": network, "minutes": settings.SIGNUP_SMS_CODE_MINUTES}
     with translation.override(language):
         body = render_to_string("members/messages/signup_sms_code.txt", context).strip()
-    notification_queue(kind="signup_sms_code", channel="sms", to=to, body=body, member=member)
+    notification_queue(
+        kind="signup_sms_code", channel="sms", to=to, body=body, sensitive=True, about=member
+    )
 
 
 def _sms_code_send(*, member: Member) -> None:

@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 
 from members.models import Member
 from members.tokens import member_self_service_url, member_short_url
-from messaging.gateways import (
+from messaging.models import Delivery, Message
+from outbox.gateways import (
     GatewayConfigurationError,
     OutgoingCall,
     OutgoingSMS,
@@ -39,7 +40,6 @@ from messaging.gateways import (
     get_sms_gateway,
     get_voice_gateway,
 )
-from messaging.models import Delivery, Message
 
 __all__ = [
     "delivery_send_chunk",

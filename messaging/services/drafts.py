@@ -40,7 +40,7 @@ def message_submit(*, message: Message, submitted_by) -> Message:
     """A coordinator's draft goes to the zone's mandated officers for approval."""
     from django.urls import reverse
 
-    from messaging.services.notifications import notification_queue
+    from outbox.services.notifications import notification_queue
 
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status != Message.Status.DRAFT:
@@ -68,7 +68,7 @@ def message_submit(*, message: Message, submitted_by) -> Message:
 @transaction.atomic
 def message_return(*, message: Message, returned_by, note: str = "") -> Message:
     """The officer sends a coordinator's message back to draft, with a note."""
-    from messaging.services.notifications import notification_queue
+    from outbox.services.notifications import notification_queue
 
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status != Message.Status.PENDING_APPROVAL:

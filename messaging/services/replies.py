@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from messaging.models import Reply
-from messaging.services.notifications import notification_queue
+from outbox.services.notifications import notification_queue
 
 __all__ = ["reply_answer", "reply_forward", "reply_mark_read"]
 
@@ -42,7 +42,7 @@ def reply_answer(*, reply: Reply, answered_by, text: str) -> Reply:
         to=reply.from_address,
         subject=subject,
         body=text,
-        member=reply.member,
+        about=reply.member,
     )
     reply.status = Reply.Status.ANSWERED
     reply.save(update_fields=["status"])

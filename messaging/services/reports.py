@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from members.models import Member
 from messaging.models import MemberReport
-from messaging.services.notifications import notification_queue
 from networks.models import Network, Role, RoleAssignment
 from networks.selectors import street_names
+from outbox.services.notifications import notification_queue
 
 __all__ = [
     "REPORTS_PER_DAY",

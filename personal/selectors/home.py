@@ -13,9 +13,10 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from charters.models import MeetingRSVP
 from members.models import AuditEntry, ConsentRecord, Member
-from messaging.models import MemberReport, Notification
+from messaging.models import MemberReport
 from networks.models import Network, Role
 from networks.selectors import user_roles
+from outbox.selectors import notifications_about
 from surveys.models import Invitation
 
 # The link-revocation counter is bookkeeping of the platform, not data about
@@ -99,7 +100,7 @@ def member_personal_data(*, member: Member) -> dict:
             "sent_at": sent_at,
         }
         for kind, channel, status, created_at, sent_at in (
-            Notification.objects.filter(member=member)
+            notifications_about(obj=member)
             .order_by("created_at", "pk")
             .values_list("kind", "channel", "status", "created_at", "sent_at")
         )

@@ -25,8 +25,9 @@ from charters.services import (
 from charters.tasks import meeting_reminders_task
 from members.models import Member
 from members.tokens import member_self_service_token
-from messaging.models import Message, Notification
+from messaging.models import Message
 from networks.models import Network
+from outbox.models import Notification
 from tests.factories import MemberFactory
 
 

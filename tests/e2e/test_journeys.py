@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Member, Source
-from messaging.gateways import locmem
-from messaging.gateways.base import OutgoingSMS, TemporaryGatewayError
 from messaging.models import Delivery, Message
+from outbox.gateways import locmem
+from outbox.gateways.base import OutgoingSMS, TemporaryGatewayError
 from tests.accounts.test_mfa import PASSWORD, totp_now
 from tests.factories import MemberFactory
 

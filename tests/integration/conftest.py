@@ -91,7 +91,7 @@ def celery_worker_process(require_postgres, transactional_db, redis_url, smtp_se
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         # SMS land as files in var/outbox/, which the test process reads.
-        "SMS_GATEWAY": "messaging.gateways.file.FileSMSGateway",
+        "SMS_GATEWAY": "outbox.gateways.file.FileSMSGateway",
     }
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
@@ -386,7 +386,7 @@ def worker_factory(
             "CELERY_BROKER_URL": private_redis.url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_URL": f"smtp://{smtp_sink.host}:{smtp_sink.port}",
-            "SMS_GATEWAY": "messaging.gateways.twilio.TwilioSMSGateway",
+            "SMS_GATEWAY": "outbox.gateways.twilio.TwilioSMSGateway",
             "SMS_GATEWAY_OPTIONS": json.dumps({"base_url": twilio_mock.url, "timeout": 5}),
             "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": "fault-injection-token",

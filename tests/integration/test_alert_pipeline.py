@@ -8,8 +8,8 @@ import time
 import pytest
 
 from messaging import services
-from messaging.gateways.file import file_outbox_read
 from messaging.models import Delivery, Message
+from outbox.gateways.file import file_outbox_read
 from tests.factories import MemberFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
@@ -47,7 +47,7 @@ def test_urgent_alert_reaches_every_member(
     from twilio.request_validator import RequestValidator
 
     settings.TWILIO_AUTH_TOKEN = "integration-token"
-    path = reverse("webhooks:twilio_status")
+    path = reverse("outbox:twilio_status")
     for delivery in Delivery.objects.filter(message=message, channel="sms"):
         params = {"MessageSid": delivery.provider_id, "MessageStatus": "delivered"}
         signature = RequestValidator("integration-token").compute_signature(

@@ -19,8 +19,8 @@ from django.urls import reverse
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Source
 from members.services.exports import EXPORT_COLUMNS
 from members.services.imports import import_cancel, import_commit, import_preview
-from messaging.models import Notification
 from networks.models import Street
+from outbox.models import Notification
 from tests.factories import MemberFactory
 
 HEADER = (
@@ -330,12 +330,12 @@ def test_confirm_imports_exactly_the_valid_rows(client, area):
             ("privacy_notice", settings.PRIVACY_NOTICE_VERSION, "import", coordinator.pk),
         }
     welcomes = Notification.objects.filter(kind="welcome")
-    assert sorted(welcomes.values_list("member__last_name", flat=True)) == [
+    assert sorted(n.about.last_name for n in welcomes) == [
         "Claes",
         "Lower",
         "Mobile",
     ]
-    assert welcomes.get(member=ilse).channel == "sms"  # no email address
+    assert welcomes.get(about_id=ilse.pk).channel == "sms"  # no email address
     member_import.refresh_from_db()
     assert member_import.status == MemberImport.Status.IMPORTED
     assert member_import.imported_count == 3

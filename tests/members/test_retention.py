@@ -11,7 +11,7 @@ from django.utils import timezone
 from members.models import AuditEntry, ConsentRecord, Member
 from members.services.core import member_retention
 from members.tasks import member_retention_task
-from messaging.models import Notification
+from outbox.models import Notification
 from tests.factories import MemberFactory
 
 
@@ -101,7 +101,7 @@ def test_old_sent_messages_are_scrubbed_but_recent_and_queued_ones_kept(world, o
     def notification(status: str, *, days: int) -> Notification:
         row = Notification.objects.create(
             kind="welcome", channel="email", to=member.email, subject="Welcome",
-            body="Dear member", member=member, status=status,
+            body="Dear member", about=member, status=status,
         )  # fmt: skip
         _age(row, days=days)
         return row
@@ -116,12 +116,12 @@ def test_old_sent_messages_are_scrubbed_but_recent_and_queued_ones_kept(world, o
     assert result["scrubbed_messages"] == 2
     for row in (old_sent, old_failed):
         row.refresh_from_db()
-        assert (row.to, row.body, row.subject, row.member_id) == ("", "", "", None)
+        assert (row.to, row.body, row.subject, row.about_id) == ("", "", "", None)
         assert row.kind == "welcome"  # what was sent, when, stays for the statistics
     for row in (old_queued, recent_sent):
         row.refresh_from_db()
         assert row.to == member.email and row.body == "Dear member"
-        assert row.member_id == member.pk
+        assert row.about_id == member.pk
 
 
 def test_retention_runs_periodically_as_a_task(world, old):

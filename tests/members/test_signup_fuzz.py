@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from members.models import Member
-from messaging.models import Notification
+from outbox.models import Notification
 
 FIELDS = (
     "first_name", "last_name", "street", "house_number", "postcode", "email", "mobile_phone",

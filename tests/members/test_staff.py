@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import AuditEntry, ConsentRecord, Member
-from messaging.models import Notification
+from outbox.models import Notification
+from outbox.selectors import notifications_about
 from tests.factories import MemberFactory
 
 
@@ -149,7 +150,7 @@ def test_add_member_by_hand(coordinator, world):
     assert member.status == Member.Status.ACTIVE
     methods = set(member.consents.values_list("method", flat=True))
     assert methods == {ConsentRecord.Method.PAPER}
-    assert Notification.objects.filter(kind="welcome", member=member).exists()
+    assert notifications_about(obj=member).filter(kind="welcome").exists()
 
 
 def test_edit_member_checks_the_address(coordinator, world):
@@ -315,13 +316,13 @@ def test_erasure_cancels_failed_copies_and_clears_errors(world):
 
     member = world.member
     Notification.objects.create(
-        kind="welcome", channel="email", to=member.email, body="x", member=member,
+        kind="welcome", channel="email", to=member.email, body="x", about=member,
         status=Notification.Status.FAILED, last_error=f"550 no such user {member.email}",
     )  # fmt: skip
     member_erase(member=member, actor=world.users["coordinator"])
     row = Notification.objects.get()
     assert row.status == Notification.Status.CANCELLED
-    assert row.to == "" and row.last_error == "" and row.member is None
+    assert row.to == "" and row.last_error == "" and row.about is None
 
 
 def test_the_admin_cannot_edit_or_delete_members(client, world):

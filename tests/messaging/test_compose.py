@@ -10,8 +10,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.gateways import locmem
 from messaging.models import Delivery, Message
+from outbox.gateways import locmem
 from tests.factories import MemberFactory
 
 
@@ -301,8 +301,8 @@ def test_approval_emails_speak_the_recipients_language(world):
     from django.utils import translation
 
     from messaging import services
-    from messaging.models import Notification
     from networks.models import Role
+    from outbox.models import Notification
     from tests.factories import user_with_role
 
     officer = world.users["officer"]

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from members.models import Member
 from messaging import services
-from messaging.gateways import PermanentGatewayError, TemporaryGatewayError, locmem
-from messaging.gateways.base import BaseSMSGateway, SendResult
 from messaging.models import Delivery, Message
+from outbox.gateways import PermanentGatewayError, TemporaryGatewayError, locmem
+from outbox.gateways.base import BaseSMSGateway, SendResult
 from tests.factories import MemberFactory
 
 TEXTS = {
@@ -163,8 +163,8 @@ def test_pause_and_quiet_hours_hold_non_urgent_messages_only(world):
 
 
 def test_temporary_failures_retry_with_backoff(world, settings):
-    settings.MESSAGING_GATEWAYS = {
-        **settings.MESSAGING_GATEWAYS,
+    settings.OUTBOX_GATEWAYS = {
+        **settings.OUTBOX_GATEWAYS,
         "sms": {"BACKEND": "tests.messaging.test_fanout.FlakySMS", "OPTIONS": {}},
     }
     FlakySMS.plan = ["429"]
@@ -185,8 +185,8 @@ def test_temporary_failures_retry_with_backoff(world, settings):
 
 
 def test_a_providers_retry_after_is_waited_for(world, settings):
-    settings.MESSAGING_GATEWAYS = {
-        **settings.MESSAGING_GATEWAYS,
+    settings.OUTBOX_GATEWAYS = {
+        **settings.OUTBOX_GATEWAYS,
         "sms": {"BACKEND": "tests.messaging.test_fanout.FlakySMS", "OPTIONS": {}},
     }
     settings.MESSAGING_RETRY_BACKOFF_SECONDS = 5
@@ -199,8 +199,8 @@ def test_a_providers_retry_after_is_waited_for(world, settings):
 
 
 def test_permanent_sms_failure_falls_back_to_email(world, settings):
-    settings.MESSAGING_GATEWAYS = {
-        **settings.MESSAGING_GATEWAYS,
+    settings.OUTBOX_GATEWAYS = {
+        **settings.OUTBOX_GATEWAYS,
         "sms": {"BACKEND": "tests.messaging.test_fanout.FlakySMS", "OPTIONS": {}},
     }
     FlakySMS.plan = ["invalid"]

@@ -12,9 +12,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from messaging import services, tasks
-from messaging.gateways import TemporaryGatewayError, locmem
-from messaging.gateways.base import BaseSMSGateway
 from messaging.models import Delivery, Message
+from outbox.gateways import TemporaryGatewayError, locmem
+from outbox.gateways.base import BaseSMSGateway
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +57,8 @@ def _queued(world) -> Delivery:
 
 def test_a_retry_is_queued_for_when_the_row_is_due(world, settings, monkeypatch):
     settings.MESSAGING_RETRY_BACKOFF_SECONDS = 2
-    settings.MESSAGING_GATEWAYS = {
-        **settings.MESSAGING_GATEWAYS,
+    settings.OUTBOX_GATEWAYS = {
+        **settings.OUTBOX_GATEWAYS,
         "sms": {"BACKEND": "tests.messaging.test_fanout_recovery.RateLimitedSMS", "OPTIONS": {}},
     }
     queued = []

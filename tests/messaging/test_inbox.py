@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from messaging.gateways import locmem
 from messaging.models import Reply
+from outbox.gateways import locmem
 
 
 @pytest.fixture

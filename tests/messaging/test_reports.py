@@ -22,9 +22,10 @@ from members.models import Member
 from members.services.core import member_erase
 from members.tokens import member_self_service_token
 from messaging import services, views_reports
-from messaging.gateways import locmem
-from messaging.models import MemberReport, Notification
+from messaging.models import MemberReport
 from networks.models import Role
+from outbox.gateways import locmem
+from outbox.models import Notification
 from tests.factories import MemberFactory, user_with_role
 
 PNG = base64.b64decode(

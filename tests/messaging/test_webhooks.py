@@ -19,10 +19,10 @@ from twilio.request_validator import RequestValidator
 
 from members.models import AuditEntry, ConsentRecord, Member
 from messaging import services
-from messaging.gateways import locmem
 from messaging.models import Delivery, Message, Reply
-from messaging.services.webhooks import FINAL_RANK, STATUS_RANK
+from messaging.services.delivery_status import FINAL_RANK, STATUS_RANK
 from networks.models import Role
+from outbox.gateways import locmem
 from tests.factories import (
     MemberFactory,
     MunicipalityFactory,
@@ -60,7 +60,7 @@ def twilio_signature(url: str, params: dict, token: str = TOKEN) -> str:
 
 def post(client, name: str, params: dict, *, signed_url: str | None = None, signature=None):
     """Post like Twilio: the form, signed for the public URL (or ``signed_url``)."""
-    path = reverse(f"webhooks:{name}")
+    path = reverse(f"outbox:{name}")
     if signature is None:
         signature = twilio_signature(signed_url or BASE + path, params)
     headers = {"X-Twilio-Signature": signature} if signature else {}
@@ -108,11 +108,11 @@ def _sent_sms(world) -> Delivery:
 def test_signatures_are_checked(client, world):
     delivery = _sent_sms(world)
     params = {"MessageSid": delivery.provider_id, "MessageStatus": "delivered"}
-    path = reverse("webhooks:twilio_status")
+    path = reverse("outbox:twilio_status")
     assert client.post(path, params).status_code == 403  # unsigned
     wrong = "bm90IGEgc2lnbmF0dXJl"
     assert post(client, "twilio_status", params, signature=wrong).status_code == 403
-    other_url = BASE + reverse("webhooks:twilio_inbound")
+    other_url = BASE + reverse("outbox:twilio_inbound")
     assert post(client, "twilio_status", params, signed_url=other_url).status_code == 403
     other_host = "https://evil.example.org" + path
     assert post(client, "twilio_status", params, signed_url=other_host).status_code == 403
@@ -131,7 +131,7 @@ def test_signatures_are_checked(client, world):
 
 def test_inbound_refuses_unsigned_posts_and_changes_nothing(client, world):
     params = {"From": str(world.member.mobile_phone), "Body": "STOP", "MessageSid": "SMx"}
-    path = reverse("webhooks:twilio_inbound")
+    path = reverse("outbox:twilio_inbound")
     assert client.post(path, params).status_code == 403
     assert post(client, "twilio_inbound", params, signature="AAAA").status_code == 403
     world.member.refresh_from_db()
@@ -142,7 +142,7 @@ def test_inbound_refuses_unsigned_posts_and_changes_nothing(client, world):
 
 def test_only_post(client, world):
     for name in ("twilio_status", "twilio_inbound"):
-        path = reverse(f"webhooks:{name}")
+        path = reverse(f"outbox:{name}")
         headers = {"X-Twilio-Signature": twilio_signature(BASE + path, {})}
         assert client.get(path, headers=headers).status_code == 405
 
@@ -151,7 +151,7 @@ def test_no_auth_token_refuses_everything(client, world, settings):
     delivery = _sent_sms(world)
     settings.TWILIO_AUTH_TOKEN = ""
     params = {"MessageSid": delivery.provider_id, "MessageStatus": "delivered"}
-    path = reverse("webhooks:twilio_status")
+    path = reverse("outbox:twilio_status")
     signature = twilio_signature(BASE + path, params, token="")
     assert post(client, "twilio_status", params, signature=signature).status_code == 403
     delivery.refresh_from_db()
@@ -162,7 +162,7 @@ def test_webhook_base_url_is_what_is_signed(client, world, settings):
     settings.TWILIO_WEBHOOK_BASE_URL = "https://tunnel.example.net"
     delivery = _sent_sms(world)
     params = {"MessageSid": delivery.provider_id, "MessageStatus": "delivered"}
-    path = reverse("webhooks:twilio_status")
+    path = reverse("outbox:twilio_status")
     assert post(client, "twilio_status", params).status_code == 403  # signed for PUBLIC_BASE_URL
     signed = "https://tunnel.example.net" + path
     assert post(client, "twilio_status", params, signed_url=signed).status_code == 204
@@ -173,8 +173,8 @@ def test_webhook_base_url_is_what_is_signed(client, world, settings):
 def test_the_query_string_is_part_of_the_signed_url(client, world):
     delivery = _sent_sms(world)
     params = {"MessageSid": delivery.provider_id, "MessageStatus": "delivered"}
-    path = reverse("webhooks:twilio_status") + "?attempt=2"
-    without_query = twilio_signature(BASE + reverse("webhooks:twilio_status"), params)
+    path = reverse("outbox:twilio_status") + "?attempt=2"
+    without_query = twilio_signature(BASE + reverse("outbox:twilio_status"), params)
     headers = {"X-Twilio-Signature": without_query}
     assert client.post(path, params, headers=headers).status_code == 403
     headers = {"X-Twilio-Signature": twilio_signature(BASE + path, params)}

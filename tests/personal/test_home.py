@@ -17,8 +17,9 @@ from django.utils import timezone
 from members.models import AuditEntry, ConsentRecord, Member, Verification
 from members.services.personal import member_preferences_update
 from members.tokens import member_from_token, member_self_service_token
-from messaging.gateways import locmem
-from messaging.models import Notification
+from outbox.gateways import locmem
+from outbox.models import Notification
+from outbox.selectors import notifications_about
 from tests.factories import MemberFactory
 
 INVALID_TEMPLATE = "personal/invalid_link.html"
@@ -274,11 +275,11 @@ def test_data_download_holds_the_members_data_and_nothing_of_others(client, worl
     )  # fmt: skip
     Notification.objects.create(
         kind="welcome", channel="email", to=member.email, subject="Welcome", body="Dear Griet",
-        member=member, status=Notification.Status.SENT, sent_at=timezone.now(),
+        about=member, status=Notification.Status.SENT, sent_at=timezone.now(),
     )  # fmt: skip
     Notification.objects.create(
         kind="other_kind", channel="email", to=other.email, subject="x", body="Dear Desmet",
-        member=other,
+        about=other,
     )  # fmt: skip
     Verification.objects.create(
         member=member, channel="email", secret_hash="f" * 64,
@@ -374,7 +375,7 @@ def test_new_link_revokes_earlier_links_and_emails_the_new_one(client, member):
     assert response.status_code == 200
     assert "griet.vds@example.org" in response.content.decode()
     _assert_invalid_link(client.get(old_url))
-    notification = Notification.objects.get(member=member, kind="self_service_new_link")
+    notification = notifications_about(obj=member).get(kind="self_service_new_link")
     assert notification.channel == "email"
     assert notification.to == "griet.vds@example.org"
     assert notification.status == Notification.Status.SENT
@@ -394,7 +395,7 @@ def test_new_link_goes_by_sms_without_email(client, member):
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(_url("new_link", member))
     assert response.status_code == 200
-    notification = Notification.objects.get(member=member, kind="self_service_new_link")
+    notification = notifications_about(obj=member).get(kind="self_service_new_link")
     assert notification.channel == "sms"
     assert notification.to == "+32470123456"
     assert len(locmem.outbox) == 1
@@ -446,14 +447,14 @@ def test_leaving_erases_at_once_and_keeps_an_anonymous_count(client, world, memb
     )  # fmt: skip
     Notification.objects.create(
         kind="welcome", channel="email", to=member.email, subject="Welcome Vanderstraeten",
-        body="Dear Griet Vanderstraeten", member=member, status=Notification.Status.SENT,
+        body="Dear Griet Vanderstraeten", about=member, status=Notification.Status.SENT,
     )  # fmt: skip
     Notification.objects.create(
         kind="welcome", channel="sms", to=str(member.mobile_phone), body="Welcome Griet",
-        member=member, status=Notification.Status.FAILED,
+        about=member, status=Notification.Status.FAILED,
     )  # fmt: skip
     queued = Notification.objects.create(
-        kind="notice", channel="email", to=member.email, body="On its way", member=member
+        kind="notice", channel="email", to=member.email, body="On its way", about=member
     )
     AuditEntry.objects.create(
         actor=world.users["coordinator"], action="view_member", network=world.network,
@@ -493,7 +494,7 @@ def test_leaving_erases_at_once_and_keeps_an_anonymous_count(client, world, memb
     assert not (member.by_sms or member.by_email or member.by_voice)
     assert not ConsentRecord.objects.filter(member=member).exists()
     assert not Verification.objects.filter(member=member).exists()
-    assert Notification.objects.filter(member=member).get() == queued  # still to be sent
+    assert notifications_about(obj=member).filter().get() == queued  # still to be sent
     assert (
         Member.objects.filter(network=world.network, status=Member.Status.LEFT).count()
         == left_before + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from messaging.models import Delivery, Message
-from messaging.services.webhooks import twilio_status_record
+from outbox.gateways.twilio import twilio_status_handle
 
 
 def _delivery(world, status="sending"):
@@ -22,19 +22,19 @@ def _delivery(world, status="sending"):
 def test_delivered_report_sets_delivered_at_once(world):
     delivery = _delivery(world)
     before = timezone.now()
-    assert twilio_status_record(sid=delivery.provider_id, status="delivered") == "delivered"
+    assert twilio_status_handle(sid=delivery.provider_id, status="delivered") == "delivered"
     delivery.refresh_from_db()
     assert delivery.delivered_at is not None and delivery.delivered_at >= before
     # Delivered without a "sent" report first: the hand-over time is filled too.
     assert delivery.sent_at is not None
     first = delivery.delivered_at
-    assert twilio_status_record(sid=delivery.provider_id, status="delivered") == "unchanged"
+    assert twilio_status_handle(sid=delivery.provider_id, status="delivered") == "unchanged"
     delivery.refresh_from_db()
     assert delivery.delivered_at == first
 
 
 def test_failed_report_sets_no_delivered_at(world):
     delivery = _delivery(world)
-    twilio_status_record(sid=delivery.provider_id, status="undelivered", error_code="30008")
+    twilio_status_handle(sid=delivery.provider_id, status="undelivered", error_code="30008")
     delivery.refresh_from_db()
     assert delivery.delivered_at is None

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from members.models import Member
-from messaging.models import Message, Notification
+from messaging.models import Message
+from outbox.models import Notification
 from surveys import selectors, services
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.standard import BIN_EVALUATION

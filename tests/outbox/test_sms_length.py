@@ -1,6 +1,6 @@
 import pytest
 
-from messaging.sms import sms_length
+from outbox.sms import sms_length
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The outbox of messages to one person (codes, welcome, notices)."""
+"""The outbox of messages to one person (codes, welcome, notices): queue,
+send once, sweep what was lost, and forget whom a message was about."""
 
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ import logging
 from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from messaging.gateways import (
+from outbox.gateways import (
     OutgoingSMS,
     PermanentGatewayError,
     get_sms_gateway,
 )
-from messaging.models import Notification
+from outbox.models import Notification
+from outbox.selectors import notifications_about
 
 __all__ = [
     "MAX_ATTEMPTS",
-    "SECRET_KINDS",
+    "notification_forget_about",
     "notification_queue",
     "notification_send",
     "notification_sweep",
@@ -27,17 +29,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Kinds whose text carries a secret (a code or a personal link): once sent,
-# no copy of the text is kept.
-SECRET_KINDS = frozenset(
-    {
-        "signup_sms_code",
-        "signup_email_link",
-        "signup_duplicate_notice",
-        "welcome",
-        "self_service_new_link",
-    }
-)
 # A claimed row whose worker died is picked up again after this long.
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -50,12 +41,17 @@ def notification_queue(
     body: str,
     subject: str = "",
     html_body: str = "",
-    member=None,
+    sensitive: bool = False,
+    about: models.Model | None = None,
 ) -> Notification:
     """Store a message to one person and send it after the transaction commits.
 
     ``kind`` names what it is ("signup_email_link", "welcome", ...) for logs
-    and tests. The send itself happens in ``notification_send_task``.
+    and tests. ``sensitive``: the text carries a secret (a code, a personal
+    link), so no copy of it is kept once it is sent. ``about``: the object the
+    message concerns (a member), for that object's data export and erasure
+    (``outbox.selectors.notifications_about``). The send itself happens in
+    ``notification_send_task``.
     """
     notification = Notification.objects.create(
         kind=kind,
@@ -64,14 +60,17 @@ def notification_queue(
         subject=subject[:200],
         body=body,
         html_body=html_body,
-        member=member,
+        sensitive=sensitive,
+        about=about,
     )
     transaction.on_commit(lambda: _queue_send(notification.pk))
     return notification
 
 
 def _queue_send(notification_id: int) -> None:
-    from messaging.tasks import notification_send_task
+    # why: tasks import this module to call its services; the task is looked
+    # up when a send is queued (the accepted services <-> tasks idiom).
+    from outbox.tasks import notification_send_task
 
     try:
         notification_send_task.delay(notification_id)
@@ -145,7 +144,7 @@ def notification_send(*, notification_id: int) -> Notification | None:
         )
         raise
     done = {"status": Notification.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
-    if notification.kind in SECRET_KINDS:
+    if notification.sensitive:
         done.update(subject="", body="", html_body="")
     Notification.objects.filter(pk=notification.pk).update(provider_id=provider_id, **done)
     notification.refresh_from_db()
@@ -169,3 +168,9 @@ def notification_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> list[
     for notification_id in ids:
         _queue_send(notification_id)
     return ids
+
+
+def notification_forget_about(*, obj: models.Model) -> int:
+    """Unlink the messages about ``obj`` (which is being deleted): they stay,
+    as when the member foreign key was set to NULL, but point at nothing."""
+    return notifications_about(obj=obj).update(about_type=None, about_id=None)

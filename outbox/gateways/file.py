@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from messaging.gateways.base import (
+from outbox.gateways.base import (
     BaseSMSGateway,
     BaseVoiceGateway,
     GatewayConfigurationError,

@@ -1,20 +1,10 @@
-"""What Twilio tells the platform: delivery reports and inbound SMS.
+"""Inbound SMS from members (normalised by the provider's module and passed
+on by ``outbox.signals.inbound_received``): the first word decides.
 
-Both arrive as signed form posts (``messaging/views_webhooks.py``); this
-module holds what they change.
-
-- Delivery reports move a Delivery forward only. Twilio posts them in any
-  order, sometimes twice, and concurrently; every report is one conditional
-  UPDATE that only matches rows of a lower rank, so a late "sent" never
-  overwrites "delivered", and a final status (delivered, undelivered, failed)
-  never changes again. An SMS that ends undelivered for a reason another try
-  cannot fix (unreachable, landline, opted out, ...) falls back to email, as a
-  permanent error at send time does.
-- Inbound SMS: the first word decides. STOP and its synonyms end SMS to the
-  number in every network at once; START, YES and UNSTOP resume them; HELP
-  answers with the network, its coordinator and the emergency numbers.
-  Anything else is stored as a Reply, threaded to the last message sent to
-  the number.
+STOP and its synonyms end SMS to the number in every network at once; START,
+YES and UNSTOP resume them; HELP answers with the network, its coordinator
+and the emergency numbers. Anything else is stored as a Reply, threaded to
+the last message sent to the number.
 """
 
 from __future__ import annotations
@@ -23,31 +13,24 @@ import logging
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateTimeField, F, IntegerField, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from twilio.request_validator import RequestValidator
 
 from members.models import Member
 from members.services.core import member_sms_opt_in, member_sms_opt_out
-from messaging.gateways.twilio import NUMBER_ERROR_CODES
 from messaging.models import Delivery, Reply
-from messaging.services.alerts import delivery_email_fallback, delivery_sends_queue
 from networks.models import Network, Role, RoleAssignment
+from outbox.signals import InboundMessage
 
 __all__ = [
     "HELP_KEYWORDS",
     "OPT_IN_KEYWORDS",
     "OPT_OUT_KEYWORDS",
     "InboundResult",
-    "twilio_inbound_handle",
-    "twilio_signature_valid",
-    "twilio_status_record",
-    "twilio_webhook_url",
+    "inbound_sms_answer",
+    "inbound_sms_handle",
 ]
 
 logger = logging.getLogger(__name__)
@@ -57,142 +40,7 @@ OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_KEYWORDS = frozenset({"HELP"})
 
 _S = Delivery.Status
-# Status only moves up this ladder; the top rung is final.
-STATUS_RANK = {
-    _S.QUEUED: 0,
-    _S.SENDING: 1,
-    _S.SENT: 2,
-    _S.DELIVERED: 3,
-    _S.UNDELIVERED: 3,
-    _S.FAILED: 3,
-    _S.CANCELLED: 3,
-}
-FINAL_RANK = 3
-
-# Twilio's message and call statuses that end or advance a delivery.
-TWILIO_STATUSES = {
-    "sent": _S.SENT,
-    "delivered": _S.DELIVERED,
-    "read": _S.DELIVERED,
-    "undelivered": _S.UNDELIVERED,
-    "failed": _S.FAILED,
-    "canceled": _S.FAILED,
-    # calls
-    "completed": _S.DELIVERED,
-    "busy": _S.UNDELIVERED,
-    "no-answer": _S.UNDELIVERED,
-}
-# Twilio has the message or call but nothing happened yet: at most it proves
-# the hand-over, so it only settles a row still marked as sending.
-TWILIO_INTERIM_STATUSES = frozenset(
-    {"accepted", "scheduled", "queued", "sending", "initiated", "ringing", "in-progress"}
-)
-
-# The SMS cannot arrive, now or later (error codes of Twilio's delivery
-# reports): 30003 unreachable handset, 30004 blocked, 30005 unknown number,
-# 30006 landline or unreachable carrier, 30007 filtered by the carrier; plus
-# the number errors of the API (21610: the person sent STOP to Twilio).
-FALLBACK_ERROR_CODES = frozenset(
-    {"30003", "30004", "30005", "30006", "30007"} | {str(code) for code in NUMBER_ERROR_CODES}
-)
-
 _FIRST_WORD = re.compile(r"^\W*(\w+)")
-
-
-# --- signatures ----------------------------------------------------------
-
-
-def twilio_webhook_url(*, path: str) -> str:
-    """The URL Twilio called, which its signature covers: the public base
-    (TWILIO_WEBHOOK_BASE_URL, else PUBLIC_BASE_URL) and the request's path
-    with its query string. Behind a proxy the Host header cannot be trusted
-    to rebuild it."""
-    base = settings.TWILIO_WEBHOOK_BASE_URL or settings.PUBLIC_BASE_URL
-    return base.rstrip("/") + path
-
-
-def twilio_signature_valid(*, url: str, params, signature: str) -> bool:
-    """Whether ``signature`` (X-Twilio-Signature) is Twilio's for this URL and
-    form parameters, made with TWILIO_AUTH_TOKEN. False without a token."""
-    token = settings.TWILIO_AUTH_TOKEN
-    if not token:
-        logger.error("Twilio webhook refused: TWILIO_AUTH_TOKEN is not set")
-        return False
-    if not signature:
-        return False
-    return RequestValidator(token).validate(url, params, signature)
-
-
-# --- delivery reports ------------------------------------------------------
-
-
-def twilio_status_record(
-    *, sid: str, status: str, error_code: str = "", error_message: str = ""
-) -> str:
-    """Apply one Twilio status report to the delivery with provider id ``sid``.
-
-    Returns what happened, for logs and tests: the new status, "unchanged"
-    (the report was late, repeated or about a final delivery), "unknown" (no
-    such delivery) or "ignored" (a status that says nothing about delivery).
-    """
-    status = (status or "").strip().lower()
-    sid = (sid or "").strip()
-    if status in TWILIO_INTERIM_STATUSES:
-        target, below = _S.SENT, [_S.SENDING]
-    elif status in TWILIO_STATUSES:
-        target = TWILIO_STATUSES[status]
-        below = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[target]]
-    else:
-        logger.info("Twilio status %r for %s ignored", status, sid)
-        return "ignored"
-    if not sid:
-        logger.warning("Twilio status report without a sid")
-        return "unknown"
-
-    now = timezone.now()
-    fields: dict = {"status": target, "updated_at": now}
-    if target in (_S.SENT, _S.DELIVERED):
-        fields["sent_at"] = Coalesce(F("sent_at"), Value(now, output_field=DateTimeField()))
-    if target == _S.DELIVERED:
-        # Reports measure how fast a message reached its members with this.
-        fields["delivered_at"] = now
-    error_code = str(error_code or "").strip()[:32]
-    if target in (_S.UNDELIVERED, _S.FAILED):
-        detail = (error_message or "").strip() or f"Twilio: {status}"
-        if error_code:
-            detail = f"{detail} (error {error_code})"
-        fields.update(error_code=error_code, error=detail[:1000])
-    # One statement that only matches lower ranks: concurrent or late reports
-    # cannot move the row back, whatever order they commit in.
-    moved = Delivery.objects.filter(provider_id=sid, status__in=below).update(**fields)
-    if not moved:
-        if not Delivery.objects.filter(provider_id=sid).exists():
-            # 2xx all the same: Twilio must not retry a report we can never use.
-            logger.warning("Twilio status %r for unknown sid %s", status, sid)
-            return "unknown"
-        return "unchanged"
-    logger.info("delivery %s: Twilio %r -> %s", sid, status, target)
-    if target in (_S.UNDELIVERED, _S.FAILED) and error_code in FALLBACK_ERROR_CODES:
-        _email_fallback(sid=sid)
-    return str(target)
-
-
-def _email_fallback(*, sid: str) -> None:
-    delivery = (
-        Delivery.objects.select_related("message", "member")
-        .filter(provider_id=sid, channel=Delivery.Channel.SMS)
-        .first()
-    )
-    if delivery is None:
-        return
-    fallback = delivery_email_fallback(delivery)
-    if fallback is not None:
-        message = delivery.message
-        transaction.on_commit(lambda: delivery_sends_queue(message, [fallback.pk]))
-        logger.info("delivery %s undeliverable by SMS: email %s queued", sid, fallback.pk)
-
-
-# --- inbound SMS -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -204,15 +52,6 @@ class InboundResult:
     action: str
     text: str = ""
     reply: Reply | None = None
-
-
-def _e164(number: str) -> str:
-    number = (number or "").strip()
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _keyword(body: str) -> str:
@@ -323,10 +162,12 @@ def _cancel_queued_sms(number: str) -> int:
     ).update(status=_S.CANCELLED, updated_at=timezone.now())
 
 
-def twilio_inbound_handle(
+def inbound_sms_handle(
     *, from_number: str, to_number: str = "", body: str, sid: str
 ) -> InboundResult:
     """Handle one inbound SMS; the caller answers with ``result.text``, if any.
+
+    ``from_number`` is in E.164 form (the provider's module normalised it).
 
     Keywords are matched on the first word, in any case. A keyword followed
     by more words is also stored as a Reply: "Yes, I saw them at number 12"
@@ -334,7 +175,7 @@ def twilio_inbound_handle(
     A number that belongs to no member gets no answer; its text is still
     stored (without member or network).
     """
-    number = _e164(from_number)
+    number = from_number
     text = (body or "").strip()
     keyword = _keyword(text)
     has_more = bool(text) and len(text.split(None, 1)) > 1
@@ -394,3 +235,16 @@ def twilio_inbound_handle(
         member, delivery = _sender(number)
         reply = _reply_store(number=number, body=text, sid=sid, member=member, delivery=delivery)
     return InboundResult(action=action, text=answer, reply=reply)
+
+
+def inbound_sms_answer(*, message: InboundMessage) -> str:
+    """Receiver of ``outbox.signals.inbound_received`` for SMS: handle it and
+    return the text to answer with."""
+    if message.channel != "sms":
+        return ""
+    return inbound_sms_handle(
+        from_number=message.from_address,
+        to_number=message.to_address,
+        body=message.body,
+        sid=message.provider_id,
+    ).text

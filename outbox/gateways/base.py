@@ -1,6 +1,6 @@
 """The contract every SMS and voice gateway implements.
 
-Gateways work like Django's email backends: ``settings.MESSAGING_GATEWAYS``
+Gateways work like Django's email backends: ``settings.OUTBOX_GATEWAYS``
 names a BACKEND class per channel with its OPTIONS, and one module per
 provider implements it. Adding a provider takes one module and a setting.
 """

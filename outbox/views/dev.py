@@ -1,4 +1,4 @@
-"""Development-only pages of messaging."""
+"""Development-only pages of the outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from messaging.gateways.file import file_outbox_read
+from outbox.gateways.file import file_outbox_read
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
@@ -26,7 +26,7 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     by_recipient: dict[str, int] = defaultdict(int)
     for message in file_outbox_read():
         by_recipient[message.get("to", "")] += 1
-    template = "messaging/_dev_outbox_list.html" if request.htmx else "messaging/dev_outbox.html"
+    template = "outbox/_dev_outbox_list.html" if request.htmx else "outbox/dev_outbox.html"
     return render(
         request,
         template,

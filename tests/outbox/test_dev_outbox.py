@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from messaging.gateways.base import OutgoingSMS
-from messaging.gateways.file import FileEmailBackend, FileSMSGateway, file_outbox_read
+from outbox.gateways.base import OutgoingSMS
+from outbox.gateways.file import FileEmailBackend, FileSMSGateway, file_outbox_read
 
 
 def test_outbox_page_shows_what_each_phone_and_mailbox_received(client, db, settings, tmp_path):
@@ -16,12 +16,12 @@ def test_outbox_page_shows_what_each_phone_and_mailbox_received(client, db, sett
     assert FileEmailBackend().send_messages([message]) == 1
     stored = file_outbox_read()
     assert {m["kind"] for m in stored} == {"sms", "email"}
-    page = client.get(reverse("dev:outbox")).content.decode()
+    page = client.get(reverse("outbox:dev_outbox")).content.decode()
     assert "123456 is uw code" in page and "an@example.org" in page
-    only_phone = client.get(reverse("dev:outbox"), {"to": "+32470123456"}).content.decode()
+    only_phone = client.get(reverse("outbox:dev_outbox"), {"to": "+32470123456"}).content.decode()
     assert "Klik op de link" not in only_phone and "123456 is uw code" in only_phone
 
 
 def test_outbox_page_does_not_exist_in_production(client, db, settings):
     settings.DEBUG = False
-    assert client.get(reverse("dev:outbox")).status_code == 404
+    assert client.get(reverse("outbox:dev_outbox")).status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import uuid
 
-from messaging.gateways.base import (
+from outbox.gateways.base import (
     BaseSMSGateway,
     BaseVoiceGateway,
     OutgoingCall,

@@ -4,10 +4,10 @@ import io
 
 import pytest
 
-from messaging import gateways
-from messaging.gateways import locmem
-from messaging.gateways.base import OutgoingCall, OutgoingSMS
-from messaging.gateways.file import file_outbox_read
+from outbox import gateways
+from outbox.gateways import locmem
+from outbox.gateways.base import OutgoingCall, OutgoingSMS
+from outbox.gateways.file import file_outbox_read
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +26,8 @@ def test_tests_use_the_locmem_gateways():
 
 def test_backend_and_options_come_from_settings(settings):
     stream = io.StringIO()
-    console = "messaging.gateways.console."
-    settings.MESSAGING_GATEWAYS = {
+    console = "outbox.gateways.console."
+    settings.OUTBOX_GATEWAYS = {
         "sms": {"BACKEND": console + "ConsoleSMSGateway", "OPTIONS": {"stream": stream}},
         "voice": {"BACKEND": console + "ConsoleVoiceGateway", "OPTIONS": {"stream": stream}},
     }
@@ -39,8 +39,8 @@ def test_backend_and_options_come_from_settings(settings):
 
 
 def test_file_gateway_keeps_each_message(settings, tmp_path):
-    file = "messaging.gateways.file."
-    settings.MESSAGING_GATEWAYS = {
+    file = "outbox.gateways.file."
+    settings.OUTBOX_GATEWAYS = {
         "sms": {"BACKEND": file + "FileSMSGateway", "OPTIONS": {"path": tmp_path}},
         "voice": {"BACKEND": file + "FileVoiceGateway", "OPTIONS": {"path": tmp_path}},
     }
@@ -52,7 +52,7 @@ def test_file_gateway_keeps_each_message(settings, tmp_path):
 
 
 def test_unknown_backend_is_a_clear_error(settings):
-    settings.MESSAGING_GATEWAYS = {"sms": {"BACKEND": "nowhere.Gateway"}}
+    settings.OUTBOX_GATEWAYS = {"sms": {"BACKEND": "nowhere.Gateway"}}
     with pytest.raises(gateways.GatewayConfigurationError, match=r"nowhere\.Gateway"):
         gateways.get_sms_gateway()
     with pytest.raises(gateways.GatewayConfigurationError, match="voice"):

@@ -24,15 +24,15 @@ import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
 from benchmarks.mock_servers import free_port
-from messaging import gateways
-from messaging.gateways.base import (
+from outbox import gateways
+from outbox.gateways.base import (
     GatewayConfigurationError,
     OutgoingCall,
     OutgoingSMS,
     PermanentGatewayError,
     TemporaryGatewayError,
 )
-from messaging.gateways.twilio import (
+from outbox.gateways.twilio import (
     TwilioSMSGateway,
     TwilioVoiceGateway,
     twilio_error_translate,
@@ -240,8 +240,8 @@ def test_settings_configure_the_gateway(settings, prism_url):
     settings.TWILIO_MESSAGING_SERVICE_SID = SERVICE_SID
     settings.TWILIO_FROM_NUMBER = SENDER
     settings.PUBLIC_BASE_URL = "https://buurt.example.be"
-    twilio = "messaging.gateways.twilio."
-    settings.MESSAGING_GATEWAYS = {
+    twilio = "outbox.gateways.twilio."
+    settings.OUTBOX_GATEWAYS = {
         "sms": {"BACKEND": twilio + "TwilioSMSGateway", "OPTIONS": {"base_url": prism_url}},
         "voice": {"BACKEND": twilio + "TwilioVoiceGateway", "OPTIONS": {"base_url": prism_url}},
     }
@@ -354,8 +354,8 @@ def test_missing_credentials_are_refused_at_construction(settings):
         TwilioSMSGateway()
     with pytest.raises(GatewayConfigurationError, match="TWILIO_AUTH_TOKEN"):
         TwilioVoiceGateway(account_sid=ACCOUNT_SID)
-    settings.MESSAGING_GATEWAYS = {
-        "sms": {"BACKEND": "messaging.gateways.twilio.TwilioSMSGateway", "OPTIONS": {}}
+    settings.OUTBOX_GATEWAYS = {
+        "sms": {"BACKEND": "outbox.gateways.twilio.TwilioSMSGateway", "OPTIONS": {}}
     }
     with pytest.raises(GatewayConfigurationError, match="TWILIO_ACCOUNT_SID"):
         gateways.get_sms_gateway()

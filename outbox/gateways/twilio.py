@@ -1,5 +1,11 @@
-"""Twilio gateways: SMS through Programmable Messaging, voice calls that read
-the text out with ``<Say>``.
+"""Twilio: SMS through Programmable Messaging, voice calls that read the text
+out with ``<Say>``, and Twilio's callbacks (delivery reports, inbound SMS).
+
+Everything Twilio-specific lives here: the REST calls and their errors, the
+signature of the callbacks, and Twilio's status vocabulary and error codes,
+which become the outbox's normalised ``StatusReport`` and ``InboundMessage``
+(``outbox.signals``). ``urlpatterns`` are mounted under /webhooks/twilio/ by
+``outbox.urls``.
 
 OPTIONS (each falls back to the setting in brackets):
 
@@ -20,20 +26,29 @@ OPTIONS (each falls back to the setting in brackets):
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import wraps
 from urllib.parse import urlsplit
 
+import phonenumbers
 import requests
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from messaging.gateways.base import (
+from outbox.gateways.base import (
     BaseSMSGateway,
     BaseVoiceGateway,
     GatewayConfigurationError,
@@ -44,7 +59,12 @@ from messaging.gateways.base import (
     SendResult,
     TemporaryGatewayError,
 )
+from outbox.services.callbacks import inbound_message_receive, status_report_record
+from outbox.signals import InboundMessage, ReportedStatus, StatusReport
 
+logger = logging.getLogger(__name__)
+
+PROVIDER = "twilio"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status/"
 
 # Our member languages to the locales <Say> speaks; Belgian variants where
@@ -258,3 +278,175 @@ class TwilioVoiceGateway(_TwilioMixin, BaseVoiceGateway):
             twiml=twiml,
             status_callback=message.status_callback or self.status_callback,
         )
+
+
+# --- callbacks: vocabulary ---------------------------------------------------
+
+# Twilio's message and call statuses that end or advance a delivery.
+TWILIO_STATUSES = {
+    "sent": ReportedStatus.SENT,
+    "delivered": ReportedStatus.DELIVERED,
+    "read": ReportedStatus.DELIVERED,
+    "undelivered": ReportedStatus.UNDELIVERED,
+    "failed": ReportedStatus.FAILED,
+    "canceled": ReportedStatus.FAILED,
+    # calls
+    "completed": ReportedStatus.DELIVERED,
+    "busy": ReportedStatus.UNDELIVERED,
+    "no-answer": ReportedStatus.UNDELIVERED,
+}
+# Twilio has the message or call but nothing happened yet: at most it proves
+# the hand-over.
+TWILIO_INTERIM_STATUSES = frozenset(
+    {"accepted", "scheduled", "queued", "sending", "initiated", "ringing", "in-progress"}
+)
+# The SMS cannot arrive, now or later (error codes of Twilio's delivery
+# reports): 30003 unreachable handset, 30004 blocked, 30005 unknown number,
+# 30006 landline or unreachable carrier, 30007 filtered by the carrier; plus
+# the number errors of the API (21610: the person sent STOP to Twilio).
+UNREACHABLE_ERROR_CODES = frozenset(
+    {"30003", "30004", "30005", "30006", "30007"} | {str(code) for code in NUMBER_ERROR_CODES}
+)
+
+
+def twilio_status_handle(
+    *, sid: str, status: str, error_code: str = "", error_message: str = ""
+) -> str:
+    """Translate one Twilio status report and record it (``status_report_record``).
+
+    Returns what happened, for logs and tests: the new status, "unchanged"
+    (late, repeated or about a final row), "unknown" (no such message) or
+    "ignored" (a status that says nothing about delivery).
+    """
+    status = (status or "").strip().lower()
+    sid = (sid or "").strip()
+    if status in TWILIO_INTERIM_STATUSES:
+        reported = ReportedStatus.ACCEPTED
+    elif status in TWILIO_STATUSES:
+        reported = TWILIO_STATUSES[status]
+    else:
+        logger.info("Twilio status %r for %s ignored", status, sid)
+        return "ignored"
+    if not sid:
+        logger.warning("Twilio status report without a sid")
+        return "unknown"
+    error_code = str(error_code or "").strip()[:32]
+    failed = reported in (ReportedStatus.UNDELIVERED, ReportedStatus.FAILED)
+    report = StatusReport(
+        provider=PROVIDER,
+        provider_id=sid,
+        status=reported,
+        error_code=error_code if failed else "",
+        error=((error_message or "").strip() or f"Twilio: {status}") if failed else "",
+        unreachable=failed and error_code in UNREACHABLE_ERROR_CODES,
+    )
+    return status_report_record(report=report)
+
+
+def _e164(number: str) -> str:
+    number = (number or "").strip()
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def twilio_inbound_handle(*, from_number: str, to_number: str = "", body: str, sid: str) -> str:
+    """Pass one inbound SMS on (``inbound_message_receive``); returns the text
+    to answer with ("" for none)."""
+    message = InboundMessage(
+        provider=PROVIDER,
+        provider_id=(sid or "").strip(),
+        channel="sms",
+        from_address=_e164(from_number),
+        to_address=(to_number or "").strip(),
+        body=(body or "").strip(),
+    )
+    return inbound_message_receive(message=message)
+
+
+# --- callbacks: signatures ---------------------------------------------------
+
+
+def twilio_webhook_url(*, path: str) -> str:
+    """The URL Twilio called, which its signature covers: the public base
+    (TWILIO_WEBHOOK_BASE_URL, else PUBLIC_BASE_URL) and the request's path
+    with its query string. Behind a proxy the Host header cannot be trusted
+    to rebuild it."""
+    base = settings.TWILIO_WEBHOOK_BASE_URL or settings.PUBLIC_BASE_URL
+    return base.rstrip("/") + path
+
+
+def twilio_signature_valid(*, url: str, params, signature: str) -> bool:
+    """Whether ``signature`` (X-Twilio-Signature) is Twilio's for this URL and
+    form parameters, made with TWILIO_AUTH_TOKEN. False without a token."""
+    token = settings.TWILIO_AUTH_TOKEN
+    if not token:
+        logger.error("Twilio webhook refused: TWILIO_AUTH_TOKEN is not set")
+        return False
+    if not signature:
+        return False
+    return RequestValidator(token).validate(url, params, signature)
+
+
+def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
+    """POST only, and only with a valid X-Twilio-Signature; 403 otherwise."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # path_info: the path as routed, which is what the gateway appends to
+        # PUBLIC_BASE_URL for the callback URL it gives Twilio.
+        url = twilio_webhook_url(path=request.get_full_path_info())
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not twilio_signature_valid(url=url, params=request.POST, signature=signature):
+            logger.warning("Twilio webhook with a missing or wrong signature for %s", url)
+            return HttpResponseForbidden()
+        return view(request, *args, **kwargs)
+
+    # CSRF protection is for browsers carrying a user's session cookie; Twilio
+    # has neither a session nor a way to send our token. The signature above
+    # (HMAC of URL and form with the auth token) authenticates the request
+    # instead, which is stronger than a CSRF token would be here.
+    return csrf_exempt(require_POST(wrapper))
+
+
+# --- callbacks: endpoints ----------------------------------------------------
+
+
+@twilio_signed
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Delivery report of an SMS (MessageSid/MessageStatus) or call (CallSid/CallStatus)."""
+    data = request.POST
+    twilio_status_handle(
+        sid=data.get("MessageSid") or data.get("SmsSid") or data.get("CallSid", ""),
+        status=data.get("MessageStatus") or data.get("SmsStatus") or data.get("CallStatus", ""),
+        error_code=data.get("ErrorCode", ""),
+        error_message=data.get("ErrorMessage", ""),
+    )
+    # Always 2xx, also for an unknown sid: Twilio would only retry in vain.
+    return HttpResponse(status=204)
+
+
+@twilio_signed
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """An SMS to our number, answered in TwiML with what the receivers say."""
+    data = request.POST
+    answer = twilio_inbound_handle(
+        from_number=data.get("From", ""),
+        to_number=data.get("To", ""),
+        body=data.get("Body", ""),
+        sid=data.get("MessageSid") or data.get("SmsSid", ""),
+    )
+    response = MessagingResponse()
+    if answer:
+        response.message(answer)
+    return HttpResponse(str(response), content_type="text/xml; charset=utf-8")
+
+
+# Mounted under /webhooks/twilio/ (outbox.urls); the names keep "twilio_"
+# because all providers share the outbox's URL namespace.
+urlpatterns = [
+    path("status/", twilio_status, name="twilio_status"),
+    path("inbound/", twilio_inbound, name="twilio_inbound"),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from messaging.gateways.base import (
+from outbox.gateways.base import (
     BaseSMSGateway,
     BaseVoiceGateway,
     OutgoingCall,

@@ -1,0 +1,62 @@
+"""What providers report back, in the outbox's own words.
+
+Each provider's module (``outbox.gateways.<provider>``) checks its callbacks'
+signatures and translates its vocabulary into these two signals; higher apps
+(messaging's deliveries and replies) connect receivers. The outbox itself
+records the reports that concern its own ``Notification`` rows.
+
+- ``status_received(sender=<provider name>, report=StatusReport)``: a message
+  or call with this provider id moved on. Receivers return what they did
+  ("unknown" when they hold no such id), for logs and tests.
+- ``inbound_received(sender=<provider name>, message=InboundMessage)``: a
+  person sent us a message. Receivers return the text to answer with, or "".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.dispatch import Signal
+
+
+class ReportedStatus(StrEnum):
+    """A provider's status, normalised. ACCEPTED only proves the hand-over
+    (queued, ringing, ...); the other four say what became of the message."""
+
+    ACCEPTED = "accepted"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """One delivery report. ``unreachable``: the provider says the address can
+    never be reached on this channel (unknown number, landline, opted out at
+    the carrier), so another channel should be tried."""
+
+    provider: str
+    provider_id: str
+    status: ReportedStatus
+    error_code: str = ""
+    error: str = ""
+    unreachable: bool = False
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message a person sent us (an SMS today). ``from_address`` is in
+    E.164 form when it is a phone number."""
+
+    provider: str
+    provider_id: str
+    channel: str
+    from_address: str
+    to_address: str
+    body: str
+
+
+status_received = Signal()
+inbound_received = Signal()

@@ -1,0 +1,1 @@
+"""The outbox's views, one module per area (``dev``: the development outbox)."""
