@@ -7,7 +7,3 @@ class ChartersConfig(AppConfig):
 
     name = "charters"
     verbose_name = _("Charters")
-
-    def ready(self) -> None:
-        # rules autodiscovers only rules.py; the governance permissions live apart.
-        from charters import rules_governance  # noqa: F401

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from charters.services import house_rules_accept
+from charters.services.charter import house_rules_accept
 from members.models import Member
 from members.views_self import personal_page
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from charters.forms_governance import RSVPForm
+from charters.forms.meetings import RSVPForm
 from charters.models import Meeting, MeetingRSVP
-from charters.services import meeting_rsvp
+from charters.services.meetings import meeting_rsvp
 from members.models import Member
 from members.views_self import personal_page
 

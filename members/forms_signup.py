@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from charters.selectors import house_rules_current
+from charters.selectors.charter import house_rules_current
 from members.models import Language, Relation
 from members.phones import mobile_normalise, voice_normalise
 from networks.models import Network

@@ -130,7 +130,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         from django.conf import settings
 
-        from charters.selectors import house_rules_current
+        from charters.selectors.charter import house_rules_current
 
         data = dict(form.cleaned_data)
         method = data.pop("consent_method")

@@ -164,7 +164,7 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
 
 def charter_submitted(network, *, by):
     """A charter version of ``network`` started from the defaults and submitted."""
-    from charters.services import charter_draft_create, charter_submit
+    from charters.services.charter import charter_draft_create, charter_submit
 
     version = charter_draft_create(network=network, created_by=by)
     return charter_submit(version=version, submitted_by=by)
@@ -172,7 +172,7 @@ def charter_submitted(network, *, by):
 
 def charter_signed(network, *, coordinator, officer, municipal):
     """A charter version signed by all three parties (in force)."""
-    from charters.services import charter_sign
+    from charters.services.charter import charter_sign
 
     version = charter_submitted(network, by=coordinator)
     for party, user in (

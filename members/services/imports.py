@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bin_platform.spreadsheets import csv_safe, xlsx_cell
-from charters.selectors import house_rules_current
+from charters.selectors.charter import house_rules_current
 from members.models import (
     AuditEntry,
     ConsentRecord,

@@ -39,7 +39,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from charters.selectors import house_rules_current
+from charters.selectors.charter import house_rules_current
 from members.models import ConsentRecord, Member, Source, Verification
 from members.services.core import member_approve, member_create
 from members.tokens import member_self_service_url
