@@ -158,11 +158,11 @@ def _survey_invitations_of(member: Member) -> list[dict]:
     """Which surveys the member was asked and whether they answered. The
     answers themselves are stored without any link to the member, so they
     cannot be part of this download (nor be found by anyone else)."""
-    from surveys.models import Invitation
+    from surveys.models import SurveyInvitation
 
     return [
         {"survey": title, "answered": answered}
-        for title, answered in Invitation.objects.filter(member=member)
+        for title, answered in SurveyInvitation.objects.filter(member=member)
         .order_by("survey__pk")
         .values_list("survey__title", "answered")
     ]

@@ -2,7 +2,7 @@
 
 Anonymity is a property of the schema, not of the code that reads it:
 
-- ``Invitation`` says *that* a member was asked and whether they answered,
+- ``SurveyInvitation`` says *that* a member was asked and whether they answered,
   which is what stops a second answer. It holds no timestamp and nothing that
   orders answers.
 - ``Response`` and ``Answer`` say *what* was answered. They have no foreign
@@ -155,7 +155,7 @@ class Question(models.Model):
         return [(c["key"], localized(c["label"], language, fallback)) for c in self.choices]
 
 
-class Invitation(models.Model):
+class SurveyInvitation(models.Model):
     """A member asked to answer a survey, and whether they did.
 
     Deliberately without any timestamp or ordering field: the moment

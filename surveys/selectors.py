@@ -23,9 +23,9 @@ from surveys.models import (
     MIN_RESPONSES,
     SCALE_VALUES,
     Answer,
-    Invitation,
     Question,
     Survey,
+    SurveyInvitation,
     localized,
 )
 
@@ -71,7 +71,7 @@ def member_open_surveys(*, member: Member) -> QuerySet[Survey]:
 
 
 def survey_response_rate(*, survey: Survey) -> dict:
-    counts = Invitation.objects.filter(survey=survey).aggregate(
+    counts = SurveyInvitation.objects.filter(survey=survey).aggregate(
         invited=Count("pk"), answered=Count("pk", filter=Q(answered=True))
     )
     invited, answered = counts["invited"], counts["answered"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from members.models import Member
 from messaging.models import Message
 from networks.models import Network
-from surveys.models import SCALE_VALUES, Answer, Invitation, Question, Response, Survey
+from surveys.models import SCALE_VALUES, Answer, Question, Response, Survey, SurveyInvitation
 from surveys.standard import standard_template
 
 __all__ = [
@@ -287,7 +287,7 @@ def survey_open(
 ) -> tuple[Survey, Message]:
     """Open a draft survey and send the invitation through Messaging.
 
-    Every active member at this moment gets an Invitation (the key to one
+    Every active member at this moment gets a SurveyInvitation (the key to one
     answer) and the INFO message with their personal link. The message goes
     the normal way: published at once by those who may publish to the network
     (officer, admin, or a coordinator whose communication plan allows it),
@@ -306,8 +306,8 @@ def survey_open(
     if survey.closes_on and survey.closes_on < timezone.localdate():
         raise ValidationError({"closes_on": _("The closing date has passed.")})
     members = Member.objects.active().filter(network=survey.network).values_list("pk", flat=True)
-    Invitation.objects.bulk_create(
-        (Invitation(survey=survey, member_id=pk) for pk in members.iterator()),
+    SurveyInvitation.objects.bulk_create(
+        (SurveyInvitation(survey=survey, member_id=pk) for pk in members.iterator()),
         batch_size=2000,
         ignore_conflicts=True,
     )
@@ -430,10 +430,12 @@ def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
             .get(pk=survey.pk)
         )
         _check_answerable(survey)
-        invitation = Invitation.objects.filter(survey=survey, member=member).first()
+        invitation = SurveyInvitation.objects.filter(survey=survey, member=member).first()
         if invitation is None:
             raise ValidationError(_("This survey was not sent to you."), code="not_invited")
-        flipped = Invitation.objects.filter(pk=invitation.pk, answered=False).update(answered=True)
+        flipped = SurveyInvitation.objects.filter(pk=invitation.pk, answered=False).update(
+            answered=True
+        )
         if not flipped:
             raise ValidationError(
                 _("You have already answered this survey. Thank you!"), code="already_answered"

@@ -17,7 +17,7 @@ from members.models import Member
 from members.views_self import personal_page
 from surveys import services
 from surveys.forms import SurveyAnswerForm
-from surveys.models import Invitation, Survey
+from surveys.models import Survey, SurveyInvitation
 from surveys.selectors import survey_invitation_sent_q
 
 
@@ -30,7 +30,9 @@ def survey_answer(request: HttpRequest, pk: int, *, member: Member, token: str) 
         .select_related("network")
         .first()
     )
-    invitation = Invitation.objects.filter(survey=survey, member=member).first() if survey else None
+    invitation = (
+        SurveyInvitation.objects.filter(survey=survey, member=member).first() if survey else None
+    )
     context = {"member": member, "network": network, "token": token, "survey": survey}
     if survey is None or invitation is None or member.status != Member.Status.ACTIVE:
         return render(request, "surveys/self/unavailable.html", context, status=404)

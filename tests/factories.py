@@ -123,7 +123,7 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
     invitation per active member and ``answers`` of them answered through
     the service, each giving the first option / the value 4 / a comment."""
     from members.models import Member
-    from surveys.models import Invitation, Question, Survey
+    from surveys.models import Question, Survey, SurveyInvitation
     from surveys.services import survey_answer, survey_create
 
     survey = survey_create(
@@ -141,8 +141,8 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
     members = list(Member.objects.active().filter(network=network))
     while len(members) < answers:
         members.append(MemberFactory(network=network))
-    Invitation.objects.bulk_create(
-        [Invitation(survey=survey, member=m) for m in members], ignore_conflicts=True
+    SurveyInvitation.objects.bulk_create(
+        [SurveyInvitation(survey=survey, member=m) for m in members], ignore_conflicts=True
     )
     for member in members[:answers]:
         values = {}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from members.tokens import member_self_service_token
 from surveys import selectors, services
 from surveys.forms import QuestionForm, SurveyAnswerForm
-from surveys.models import Answer, Invitation, Response, Survey
+from surveys.models import Answer, Response, Survey, SurveyInvitation
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, NetworkFactory, survey_with_answers
 
@@ -36,7 +36,7 @@ def _answers(survey, scale):
 
 def _invite(survey, network=None):
     member = MemberFactory(network=network or survey.network)
-    Invitation.objects.create(survey=survey, member=member)
+    SurveyInvitation.objects.create(survey=survey, member=member)
     return member
 
 
@@ -80,7 +80,7 @@ def test_an_empty_submission_is_refused(world):
         services.survey_answer(survey=survey, member=member, answers={})
     assert refused.value.code == "empty"
     assert not Response.objects.exists()
-    assert not Invitation.objects.get(survey=survey, member=member).answered
+    assert not SurveyInvitation.objects.get(survey=survey, member=member).answered
     # Only spaces or invisible characters count as empty too.
     with pytest.raises(ValidationError):
         services.survey_answer(survey=survey, member=member, answers={_text.pk: " \x0b "})
@@ -289,4 +289,4 @@ def test_no_answer_is_stored_once_the_survey_closed(world, monkeypatch):
     survey.refresh_from_db()
     assert survey.status == Survey.Status.CLOSED
     assert not Response.objects.filter(survey=survey).exists()
-    assert not Invitation.objects.get(survey=survey, member=member).answered
+    assert not SurveyInvitation.objects.get(survey=survey, member=member).answered

@@ -11,7 +11,7 @@ from django.utils import timezone
 from members.models import Member
 from messaging.models import Message, Notification
 from surveys import selectors, services
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Question, Response, Survey, SurveyInvitation
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, NetworkFactory, survey_with_answers
 
@@ -124,7 +124,9 @@ def test_officer_opens_and_the_invitation_is_published(world):
     assert set(message.texts) == set(world.network.languages)
     assert survey.title in message.texts["nl"]["body"]
     assert "anoniem" in message.texts["nl"]["sms"] or "anonymous" in message.texts["nl"]["sms"]
-    invited = set(Invitation.objects.filter(survey=survey).values_list("member_id", flat=True))
+    invited = set(
+        SurveyInvitation.objects.filter(survey=survey).values_list("member_id", flat=True)
+    )
     assert world.member.pk in invited
     assert inactive.pk not in invited
     assert world.other_member.pk not in invited
@@ -185,7 +187,7 @@ def test_one_answer_per_member(world):
 
     assert second.value.code == "already_answered"
     assert Response.objects.filter(survey=survey).count() == 1
-    assert Invitation.objects.get(survey=survey, member=world.member).answered
+    assert SurveyInvitation.objects.get(survey=survey, member=world.member).answered
 
 
 def test_answers_are_checked_and_nothing_is_stored_on_error(world):
@@ -203,7 +205,7 @@ def test_answers_are_checked_and_nothing_is_stored_on_error(world):
         assert set(exc.value.message_dict) == {f"q{next(iter(bad))}"}
 
     assert not Response.objects.exists() and not Answer.objects.exists()
-    assert not Invitation.objects.get(survey=survey, member=world.member).answered
+    assert not SurveyInvitation.objects.get(survey=survey, member=world.member).answered
 
 
 def test_only_invited_members_of_an_open_survey_answer(world):
@@ -254,7 +256,7 @@ def test_results_per_question(world):
     results = selectors.survey_results(survey=survey, language="fr")
 
     assert results["shown"]
-    invited = Invitation.objects.filter(survey=survey).count()
+    invited = SurveyInvitation.objects.filter(survey=survey).count()
     assert results["rate"] == {
         "invited": invited, "answered": 6, "percent": round(600 / invited),
     }  # fmt: skip
@@ -278,7 +280,7 @@ def _answer_as(survey, count, **by_key):
     first option / 4, except the template question keys given (None skips)."""
     for _ in range(count):
         member = MemberFactory(network=survey.network)
-        Invitation.objects.create(survey=survey, member=member)
+        SurveyInvitation.objects.create(survey=survey, member=member)
         answers = _full_answers(survey)
         for key, value in by_key.items():
             pk = survey.questions.get(template_question_key=key).pk

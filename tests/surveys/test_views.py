@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from members.tokens import member_self_service_token
 from messaging.models import Message
 from surveys import selectors
-from surveys.models import Invitation, Question, Response, Survey
+from surveys.models import Question, Response, Survey, SurveyInvitation
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, survey_with_answers
 from tests.test_role_matrix import ALL_ROLES, MEMBER_DATA
@@ -185,7 +185,7 @@ def test_exports_hold_nothing_below_five_answers_and_neutralise_formulas(client,
     comment = survey.questions.get(kind="text")
     for _ in range(4):
         member = MemberFactory(network=world.network)
-        Invitation.objects.create(survey=survey, member=member)
+        SurveyInvitation.objects.create(survey=survey, member=member)
         from surveys.services import survey_answer
 
         survey_answer(
@@ -323,7 +323,7 @@ def test_member_sees_the_questions_in_their_language(client, world):
 def test_member_cannot_answer_what_was_not_sent_to_them(client, world):
     survey = survey_with_answers(network=world.network, created_by=world.users["officer"])
     late = MemberFactory(network=world.network)
-    Invitation.objects.filter(member=late).delete()
+    SurveyInvitation.objects.filter(member=late).delete()
     assert client.get(_me(late, "survey_answer", pk=survey.pk)).status_code == 404
     other = survey_with_answers(network=world.other_network, created_by=world.users["admin"])
     assert client.get(_me(world.member, "survey_answer", pk=other.pk)).status_code == 404
