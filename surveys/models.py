@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Below this many answers, results (and benchmark figures) are not shown:
@@ -102,8 +103,6 @@ class Survey(models.Model):
     def accepts_answers(self) -> bool:
         """Open and not past its closing date (``member_open_surveys`` is the
         same rule as a query)."""
-        from django.utils import timezone
-
         return self.status == self.Status.OPEN and not (
             self.closes_on is not None and self.closes_on < timezone.localdate()
         )

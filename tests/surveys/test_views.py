@@ -16,8 +16,8 @@ from django.utils.translation import gettext
 
 from members.tokens import member_self_service_token
 from messaging.models import Message
-from surveys import selectors
 from surveys.models import Question, Response, Survey, SurveyInvitation
+from surveys.selectors import survey_response_rate, survey_results
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, survey_with_answers
 from tests.test_role_matrix import ALL_ROLES, MEMBER_DATA
@@ -127,7 +127,7 @@ def test_results_page_and_exports_show_the_same_figures(client, world, role):
     page = client.get(_url("results", world, survey))
     assert page.status_code == 200
     body = page.content.decode()
-    rate = selectors.survey_response_rate(survey=survey)
+    rate = survey_response_rate(survey=survey)
     assert f"{rate['answered']} of {rate['invited']} members answered ({rate['percent']}%)" in body
     assert "chart.umd.min.js" in body and "survey_charts.js" in body
     charts = json.loads(
@@ -154,7 +154,7 @@ def test_results_page_and_exports_show_the_same_figures(client, world, role):
     xrows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     assert [[_number(v) for v in row] for row in xrows] == [[_number(v) for v in r] for r in rows]
 
-    results = selectors.survey_results(survey=survey, language="en", with_texts=with_texts)
+    results = survey_results(survey=survey, language="en", with_texts=with_texts)
     assert rows[1][3] == f"{rate['answered']} / {rate['invited']}"
     for q in results["questions"]:
         mine = [r for r in rows[1:] if r[0] == str(q.number)]
