@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Invitation, User
+from accounts.models import StaffInvitation, User
 
 
 @admin.register(User)
@@ -18,8 +18,8 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "role", "status", "invited_by", "created_at", "expires_at"]
     list_filter = ["status", "role"]
     search_fields = ["email"]

@@ -67,20 +67,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet):
-    def open(self) -> InvitationQuerySet:
+class StaffInvitationQuerySet(models.QuerySet):
+    def open(self) -> StaffInvitationQuerySet:
         """Invitations whose link works (or will, once sent)."""
         return self.filter(
-            status__in=[Invitation.Status.QUEUED, Invitation.Status.SENT],
+            status__in=[StaffInvitation.Status.QUEUED, StaffInvitation.Status.SENT],
             expires_at__gt=timezone.now(),
         )
 
-    def withdrawable(self) -> InvitationQuerySet:
+    def withdrawable(self) -> StaffInvitationQuerySet:
         """Not yet accepted or withdrawn; a failed one is still retried by the sweep."""
-        return self.filter(status__in=Invitation.WITHDRAWABLE)
+        return self.filter(status__in=StaffInvitation.WITHDRAWABLE)
 
 
-class Invitation(models.Model):
+class StaffInvitation(models.Model):
     """An invitation to take a role. Staff accounts exist only through these.
 
     It is also the outbox row for the invitation email: the send task moves it
@@ -145,7 +145,7 @@ class Invitation(models.Model):
         verbose_name=_("accepted by"),
     )
 
-    objects = InvitationQuerySet.as_manager()
+    objects = StaffInvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

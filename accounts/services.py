@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Invitation, User, hash_token
+from accounts.models import StaffInvitation, User, hash_token
 from networks.models import Municipality, Network, PoliceZone
 from networks.rules import role_can_grant, role_can_grant_same
 from networks.services import role_grant, role_scope_validate
@@ -39,7 +39,7 @@ def invitation_create(
     police_zone: PoliceZone | None = None,
     municipality: Municipality | None = None,
     language: str = "nl",
-) -> Invitation:
+) -> StaffInvitation:
     """Invite someone to take a role; the email goes out after commit.
 
     The link's token is made when the email is sent (see ``invitation_send``),
@@ -64,14 +64,14 @@ def invitation_create(
     with transaction.atomic():
         # A fresh invitation replaces any earlier one for the same role and
         # scope, including a failed one the sweep would otherwise resend.
-        Invitation.objects.withdrawable().filter(
+        StaffInvitation.objects.withdrawable().filter(
             email=email,
             role=role,
             network=network,
             police_zone=police_zone,
             municipality=municipality,
-        ).update(status=Invitation.Status.REVOKED)
-        invitation = Invitation.objects.create(
+        ).update(status=StaffInvitation.Status.REVOKED)
+        invitation = StaffInvitation.objects.create(
             email=email,
             role=role,
             network=network,
@@ -101,7 +101,7 @@ def invitation_url(*, token: str) -> str:
     return settings.PUBLIC_BASE_URL + reverse("accounts:invitation_accept", args=[token])
 
 
-def invitation_send(*, invitation_id: int) -> Invitation:
+def invitation_send(*, invitation_id: int) -> StaffInvitation:
     """Send the invitation email once. Safe to call again: only a queued (or
     failed, retried) invitation is sent, under a row lock.
 
@@ -112,11 +112,11 @@ def invitation_send(*, invitation_id: int) -> Invitation:
         # Lock only the invitation row: PostgreSQL refuses FOR UPDATE on the
         # nullable side of the outer joins that select_related adds.
         invitation = (
-            Invitation.objects.select_for_update(of=("self",))
+            StaffInvitation.objects.select_for_update(of=("self",))
             .select_related("invited_by", "network", "police_zone", "municipality")
             .get(pk=invitation_id)
         )
-        if invitation.status not in (Invitation.Status.QUEUED, Invitation.Status.FAILED):
+        if invitation.status not in (StaffInvitation.Status.QUEUED, StaffInvitation.Status.FAILED):
             return invitation
         if invitation.is_expired:
             return invitation
@@ -146,11 +146,11 @@ def invitation_send(*, invitation_id: int) -> Invitation:
             # Recorded inside the transaction and raised after it, so the
             # failure is kept and the task can retry.
             failure = exc
-            invitation.status = Invitation.Status.FAILED
+            invitation.status = StaffInvitation.Status.FAILED
             invitation.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             logger.warning("invitation %s could not be sent: %s", invitation.pk, exc)
         else:
-            invitation.status = Invitation.Status.SENT
+            invitation.status = StaffInvitation.Status.SENT
             invitation.sent_at = timezone.now()
             invitation.last_error = ""
         invitation.save(
@@ -166,8 +166,8 @@ def invitation_send_pending(*, older_than: timedelta = timedelta(minutes=2)) -> 
     failed for a passing reason. Run periodically; returns the ids queued."""
     cutoff = timezone.now() - older_than
     ids = list(
-        Invitation.objects.filter(
-            status__in=[Invitation.Status.QUEUED, Invitation.Status.FAILED],
+        StaffInvitation.objects.filter(
+            status__in=[StaffInvitation.Status.QUEUED, StaffInvitation.Status.FAILED],
             expires_at__gt=timezone.now(),
             created_at__lt=cutoff,
             send_attempts__lt=MAX_SEND_ATTEMPTS,
@@ -178,10 +178,10 @@ def invitation_send_pending(*, older_than: timedelta = timedelta(minutes=2)) -> 
     return ids
 
 
-def invitation_for_token(*, token: str) -> Invitation | None:
+def invitation_for_token(*, token: str) -> StaffInvitation | None:
     """The open invitation for a token, or None when unknown, used, revoked or expired."""
     return (
-        Invitation.objects.open()
+        StaffInvitation.objects.open()
         .select_related("invited_by", "network", "police_zone", "municipality")
         .filter(token_hash=hash_token(token))
         .first()
@@ -191,7 +191,7 @@ def invitation_for_token(*, token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(
     *,
-    invitation: Invitation,
+    invitation: StaffInvitation,
     user: User | None = None,
     first_name: str = "",
     last_name: str = "",
@@ -202,8 +202,8 @@ def invitation_accept(
     An existing account accepts while logged in as the invited address. A new
     account gets its email marked verified, since the link proved it.
     """
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.status not in (Invitation.Status.QUEUED, Invitation.Status.SENT):
+    invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status not in (StaffInvitation.Status.QUEUED, StaffInvitation.Status.SENT):
         raise ValidationError(_("This invitation is no longer valid."))
     if invitation.is_expired:
         raise ValidationError(_("This invitation has expired. Ask for a new one."))
@@ -247,7 +247,7 @@ def invitation_accept(
         police_zone=invitation.police_zone,
         municipality=invitation.municipality,
     )
-    invitation.status = Invitation.Status.ACCEPTED
+    invitation.status = StaffInvitation.Status.ACCEPTED
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
@@ -255,16 +255,16 @@ def invitation_accept(
     return user
 
 
-def invitation_revoke(*, invitation: Invitation, revoked_by: User) -> bool:
+def invitation_revoke(*, invitation: StaffInvitation, revoked_by: User) -> bool:
     """Withdraw an invitation that was not accepted yet; True if it was withdrawn."""
     if invitation.invited_by_id != revoked_by.pk and not role_can_grant_same(
         granter=revoked_by, grant=invitation
     ):
         raise PermissionDenied(_("You may not revoke this invitation."))
     updated = (
-        Invitation.objects.withdrawable()
+        StaffInvitation.objects.withdrawable()
         .filter(pk=invitation.pk)
-        .update(status=Invitation.Status.REVOKED)
+        .update(status=StaffInvitation.Status.REVOKED)
     )
     if updated:
         logger.info("invitation %s revoked by %s", invitation.pk, revoked_by.pk)

@@ -12,7 +12,7 @@ from rules.contrib.views import permission_required
 
 from accounts import services
 from accounts.forms import InvitationAcceptForm, InvitationForm
-from accounts.models import Invitation
+from accounts.models import StaffInvitation
 from accounts.selectors import user_has_mfa, user_requires_mfa
 from bin_platform.forms import errors_to_form
 from networks.selectors import (
@@ -145,7 +145,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
             )
             return redirect("accounts:invitations")
-    invitations = Invitation.objects.select_related("network", "police_zone", "municipality")
+    invitations = StaffInvitation.objects.select_related("network", "police_zone", "municipality")
     if not roles.is_admin:
         invitations = invitations.filter(invited_by=request.user)
     return render(
@@ -158,7 +158,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(StaffInvitation, pk=pk)
     if services.invitation_revoke(invitation=invitation, revoked_by=request.user):
         messages.success(request, _("Invitation withdrawn."))
     else:

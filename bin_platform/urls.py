@@ -37,8 +37,8 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/members/", include("members.urls.staff")),
     path("manage/messages/", include("messaging.urls")),
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
-    path("manage/networks/<slug:slug>/", include("charters.urls")),
-    path("manage/networks/<slug:slug>/", include("charters.governance_urls")),
+    path("manage/networks/<slug:slug>/", include("charters.urls.charter")),
+    path("manage/networks/<slug:slug>/", include("charters.urls.governance")),
     path("manage/reports/", include("reports.urls")),
     path("manage/", include("networks.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/

@@ -9,9 +9,9 @@ class ChartersConfig(AppConfig):
     verbose_name = _("Charters")
 
     def ready(self) -> None:
-        # rules autodiscovers only rules.py; the governance permissions live apart.
-        from charters import rules_governance  # noqa: F401
-        from charters.selectors import house_rules_current
+        # why: ready() is where an app may reach the apps below it, once all
+        # are loaded; it fills the hooks through which they ask charters.
+        from charters.selectors.charter import house_rules_current
         from members.hooks import house_rules_current as members_house_rules
 
         members_house_rules.provide(house_rules_current)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime
 
 from charters.models import CharterSignature, CharterVersion, FoundingStep
-from charters.services import (
+from charters.services.charter import (
     charter_draft_create,
     charter_edit,
     charter_sign,
     charter_submit,
-    founding_step_update,
-    founding_steps_ensure,
 )
+from charters.services.founding import founding_step_update, founding_steps_ensure
 from networks.models import Network
 
 Step = FoundingStep.Step

@@ -47,7 +47,7 @@ class FoundingStep(models.Model):
     """One of the fixed founding steps of a network (circular of 28 February 2019).
 
     Every network has one row per step; the network's status follows them
-    (``charters.services.founding_step_update``): it becomes active only once
+    (``charters.services.founding.founding_step_update``): it becomes active only once
     the charter is signed.
     """
 
@@ -146,7 +146,7 @@ class CharterVersion(models.Model):
 
     A draft is edited in place until someone signs it; an edit after a
     signature creates a new version and voids the earlier one's signatures
-    (``charters.services.charter_edit``). A version signed by all three
+    (``charters.services.charter.charter_edit``). A version signed by all three
     parties is never changed again: it stays in force until a newer version is
     signed, and Messaging reads its communication plan
     (``charters.selectors.charter_in_force``).

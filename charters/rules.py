@@ -1,9 +1,10 @@
-"""Who sees, edits and signs a network's charter and founding checklist (django-rules).
+"""Who sees and does what in charters (django-rules): the charter and the
+founding checklist, coordinator governance, meetings and BIN signs.
 
-The object is a Network. Signing is for the three parties only (the
+The object is always the Network. Signing is for the three parties only (the
 network's coordinator, a mandated officer of its zone, municipal staff of its
 municipality); which party a person signs for is decided by
-``charters.selectors.charter_parties_of`` and checked again by ``charter_sign``.
+``charters.selectors.charter.charter_parties_of`` and checked again by ``charter_sign``.
 """
 
 import rules
@@ -28,3 +29,26 @@ rules.add_perm(
     "charters.edit_founding",
     is_platform_admin | runs_network | is_zone_officer | is_municipal_staff,
 )
+
+# The governance page (team, hand-overs, removals): everyone who sees the
+# network's internal overview. Screening outcomes are narrower, see below.
+rules.add_perm("charters.view_governance", can_view_network)
+# Screening is police business: only the mandated officer (and admins) record
+# it and see everyone's outcome; a coordinator sees their own (selectors).
+rules.add_perm("charters.record_screening", is_platform_admin | is_zone_officer)
+rules.add_perm("charters.view_screenings", is_platform_admin | is_zone_officer)
+# Succession: the coordinator hands over their own network; the officer or an
+# admin may do it for them (e.g. when the coordinator moved away).
+rules.add_perm(
+    "charters.hand_over_network", is_platform_admin | is_zone_officer | is_network_coordinator
+)
+# Removing a coordinator is the officer's decision (circular: the police check
+# compliance with the charter and the house rules).
+rules.add_perm("charters.remove_coordinator", is_platform_admin | is_zone_officer)
+
+rules.add_perm("charters.view_meetings", can_view_network)
+rules.add_perm("charters.manage_meetings", is_platform_admin | runs_network | is_zone_officer)
+
+# The municipality keeps the registry of the signs it buys and places.
+rules.add_perm("charters.view_signs", can_view_network)
+rules.add_perm("charters.manage_signs", is_platform_admin | is_municipal_staff)

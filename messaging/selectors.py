@@ -175,7 +175,7 @@ def communication_policy(*, network: Network) -> CommunicationPolicy:
     The one place Messaging reads it: the plan of the network's charter in
     force (its latest version signed by all three parties), else the default.
     """
-    from charters.selectors import charter_in_force
+    from charters.selectors.charter import charter_in_force
 
     charter = charter_in_force(network=network)
     if charter is None or not charter.communication_plan:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from members.models import Member
 from networks.models import Network
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Question, Response, Survey, SurveyInvitation
 from surveys.services import survey_create
 from surveys.standard import BIN_EVALUATION
 
@@ -74,9 +74,11 @@ def seed_surveys() -> int:
             continue
         survey = survey_create(network=network, created_by=author, template_key=BIN_EVALUATION.key)
         members = list(Member.objects.active().filter(network=network).order_by("pk"))
-        Invitation.objects.bulk_create(Invitation(survey=survey, member=m) for m in members)
+        SurveyInvitation.objects.bulk_create(
+            SurveyInvitation(survey=survey, member=m) for m in members
+        )
         answered = rng.sample(members, min(count, len(members)))
-        Invitation.objects.filter(survey=survey, member__in=answered).update(answered=True)
+        SurveyInvitation.objects.filter(survey=survey, member__in=answered).update(answered=True)
         questions = list(survey.questions.all())
         for _person in answered:
             response = Response.objects.create(survey=survey)

@@ -2,7 +2,7 @@
 
 Anonymity is a property of the schema, not of the code that reads it:
 
-- ``Invitation`` says *that* a member was asked and whether they answered,
+- ``SurveyInvitation`` says *that* a member was asked and whether they answered,
   which is what stops a second answer. It holds no timestamp and nothing that
   orders answers.
 - ``Response`` and ``Answer`` say *what* was answered. They have no foreign
@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Below this many answers, results (and benchmark figures) are not shown:
@@ -102,8 +103,6 @@ class Survey(models.Model):
     def accepts_answers(self) -> bool:
         """Open and not past its closing date (``member_open_surveys`` is the
         same rule as a query)."""
-        from django.utils import timezone
-
         return self.status == self.Status.OPEN and not (
             self.closes_on is not None and self.closes_on < timezone.localdate()
         )
@@ -155,7 +154,7 @@ class Question(models.Model):
         return [(c["key"], localized(c["label"], language, fallback)) for c in self.choices]
 
 
-class Invitation(models.Model):
+class SurveyInvitation(models.Model):
     """A member asked to answer a survey, and whether they did.
 
     Deliberately without any timestamp or ordering field: the moment

@@ -8,24 +8,29 @@ a handful of answers cannot be traced to the few members who gave them.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import openpyxl
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from openpyxl.styles import Font
 
 from bin_platform.spreadsheets import csv_safe, xlsx_clean
 from members.models import Member
+from messaging.models import Message
 from networks.models import Network
 from surveys.models import (
     MIN_BENCHMARK_NETWORKS,
     MIN_RESPONSES,
     SCALE_VALUES,
     Answer,
-    Invitation,
     Question,
     Survey,
+    SurveyInvitation,
     localized,
 )
 
@@ -45,8 +50,6 @@ def survey_list(*, network: Network) -> QuerySet[Survey]:
 def survey_invitation_sent_q() -> Q:
     """Surveys whose invitation went out: a coordinator's invitation waits for
     the officer's approval, and until then members are not asked to answer."""
-    from messaging.models import Message
-
     return Q(invitation_message__isnull=True) | Q(
         invitation_message__status=Message.Status.PUBLISHED
     )
@@ -71,7 +74,7 @@ def member_open_surveys(*, member: Member) -> QuerySet[Survey]:
 
 
 def survey_response_rate(*, survey: Survey) -> dict:
-    counts = Invitation.objects.filter(survey=survey).aggregate(
+    counts = SurveyInvitation.objects.filter(survey=survey).aggregate(
         invited=Count("pk"), answered=Count("pk", filter=Q(answered=True))
     )
     invited, answered = counts["invited"], counts["answered"]
@@ -442,9 +445,6 @@ def survey_export_rows(*, results: dict) -> tuple[list[str], list[list]]:
 
 
 def survey_export_csv(*, results: dict) -> str:
-    import csv
-    import io
-
     header, rows = survey_export_rows(results=results)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -454,11 +454,6 @@ def survey_export_csv(*, results: dict) -> str:
 
 
 def survey_export_xlsx(*, results: dict) -> bytes:
-    import io
-
-    import openpyxl
-    from openpyxl.styles import Font
-
     header, rows = survey_export_rows(results=results)
     workbook = openpyxl.Workbook()
     sheet = workbook.active

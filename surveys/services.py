@@ -14,8 +14,11 @@ from django.utils.translation import gettext as _
 
 from members.models import Member
 from messaging.models import Message
+from messaging.services.alerts import message_publish
+from messaging.services.drafts import message_draft_save, message_submit
 from networks.models import Network
-from surveys.models import SCALE_VALUES, Answer, Invitation, Question, Response, Survey
+from surveys.models import SCALE_VALUES, Answer, Question, Response, Survey, SurveyInvitation
+from surveys.selectors import survey_summary_texts
 from surveys.standard import standard_template
 
 __all__ = [
@@ -287,15 +290,13 @@ def survey_open(
 ) -> tuple[Survey, Message]:
     """Open a draft survey and send the invitation through Messaging.
 
-    Every active member at this moment gets an Invitation (the key to one
+    Every active member at this moment gets a SurveyInvitation (the key to one
     answer) and the INFO message with their personal link. The message goes
     the normal way: published at once by those who may publish to the network
     (officer, admin, or a coordinator whose communication plan allows it),
     else sent to the zone's officers for approval. Members can answer from
     their personal page as soon as the survey is open.
     """
-    from messaging import services as messaging
-
     survey = Survey.objects.select_for_update().select_related("network").get(pk=survey.pk)
     if survey.status != Survey.Status.DRAFT:
         raise ValidationError(_("This survey has already been sent."))
@@ -306,12 +307,12 @@ def survey_open(
     if survey.closes_on and survey.closes_on < timezone.localdate():
         raise ValidationError({"closes_on": _("The closing date has passed.")})
     members = Member.objects.active().filter(network=survey.network).values_list("pk", flat=True)
-    Invitation.objects.bulk_create(
-        (Invitation(survey=survey, member_id=pk) for pk in members.iterator()),
+    SurveyInvitation.objects.bulk_create(
+        (SurveyInvitation(survey=survey, member_id=pk) for pk in members.iterator()),
         batch_size=2000,
         ignore_conflicts=True,
     )
-    message = messaging.message_draft_save(
+    message = message_draft_save(
         created_by=opened_by,
         networks=[survey.network],
         kind=Message.Kind.INFO,
@@ -321,9 +322,9 @@ def survey_open(
         texts=_invitation_texts(survey),
     )
     if opened_by.has_perm("messaging.publish_message", message):
-        message = messaging.message_publish(message=message, published_by=opened_by)
+        message = message_publish(message=message, published_by=opened_by)
     else:
-        message = messaging.message_submit(message=message, submitted_by=opened_by)
+        message = message_submit(message=message, submitted_by=opened_by)
     survey.status = Survey.Status.OPEN
     survey.opens_at = timezone.now()
     survey.invitation_message = message
@@ -430,10 +431,12 @@ def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
             .get(pk=survey.pk)
         )
         _check_answerable(survey)
-        invitation = Invitation.objects.filter(survey=survey, member=member).first()
+        invitation = SurveyInvitation.objects.filter(survey=survey, member=member).first()
         if invitation is None:
             raise ValidationError(_("This survey was not sent to you."), code="not_invited")
-        flipped = Invitation.objects.filter(pk=invitation.pk, answered=False).update(answered=True)
+        flipped = SurveyInvitation.objects.filter(pk=invitation.pk, answered=False).update(
+            answered=True
+        )
         if not flipped:
             raise ValidationError(
                 _("You have already answered this survey. Thank you!"), code="already_answered"
@@ -451,9 +454,6 @@ def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
 def survey_summary_draft(*, survey: Survey, created_by, texts: dict | None = None) -> Message:
     """An INFO message draft with the survey's key figures, for the writer to
     edit and then publish or submit for approval the usual way."""
-    from messaging import services as messaging
-    from surveys.selectors import survey_summary_texts
-
     survey = Survey.objects.select_for_update().select_related("network").get(pk=survey.pk)
     if survey.status == Survey.Status.DRAFT:
         raise ValidationError(_("A survey that was not sent has no results to publish."))
@@ -464,7 +464,7 @@ def survey_summary_draft(*, survey: Survey, created_by, texts: dict | None = Non
         and existing.created_by_id == created_by.pk
     ):
         return existing
-    message = messaging.message_draft_save(
+    message = message_draft_save(
         created_by=created_by,
         networks=[survey.network],
         kind=Message.Kind.INFO,

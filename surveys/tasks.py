@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from surveys import services
+from surveys.services import survey_close_due
 
 
 @shared_task
 def survey_close_due_task() -> None:
-    services.survey_close_due()
+    survey_close_due()

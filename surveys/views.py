@@ -17,9 +17,26 @@ from bin_platform.forms import errors_to_form
 from bin_platform.spreadsheets import XLSX_TYPE
 from networks.models import Network
 from networks.views import network_from_url as _network
-from surveys import selectors, services
 from surveys.forms import QuestionForm, SurveyCreateForm, SurveyEditForm, SurveyOpenForm
 from surveys.models import Question, Survey
+from surveys.selectors import (
+    survey_charts,
+    survey_export_csv,
+    survey_export_xlsx,
+    survey_response_rate,
+)
+from surveys.selectors import survey_list as survey_list_selector
+from surveys.selectors import survey_results as survey_results_selector
+from surveys.services import (
+    question_delete,
+    question_move,
+    question_save,
+    survey_summary_draft,
+    survey_update,
+)
+from surveys.services import survey_close as survey_close_service
+from surveys.services import survey_create as survey_create_service
+from surveys.services import survey_open as survey_open_service
 
 
 def _survey(network: Network, pk: int) -> Survey:
@@ -43,7 +60,7 @@ def survey_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "surveys/survey_list.html",
-        _context(request, network, surveys=selectors.survey_list(network=network)),
+        _context(request, network, surveys=survey_list_selector(network=network)),
     )
 
 
@@ -55,7 +72,7 @@ def survey_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = SurveyCreateForm(request.POST or None, initial={"template_key": "bin-evaluation-v1"})
     if request.method == "POST" and form.is_valid():
         try:
-            survey = services.survey_create(
+            survey = survey_create_service(
                 network=network, created_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -87,7 +104,7 @@ def survey_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             network,
             survey=survey,
             questions=questions,
-            rate=selectors.survey_response_rate(survey=survey),
+            rate=survey_response_rate(survey=survey),
             open_form=SurveyOpenForm() if survey.is_draft else None,
         ),
     )
@@ -105,7 +122,7 @@ def survey_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = SurveyEditForm(request.POST or None, instance=Survey.objects.get(pk=survey.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_update(survey=survey, **form.cleaned_data)
+            survey_update(survey=survey, **form.cleaned_data)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -133,7 +150,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int, qpk: int | None = No
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.question_save(
+            question_save(
                 survey=survey,
                 question=question,
                 kind=data["kind"],
@@ -162,9 +179,9 @@ def question_action(request: HttpRequest, slug: str, pk: int, qpk: int, action: 
     question = get_object_or_404(Question, pk=qpk, survey=survey)
     try:
         if action == "up" or action == "down":
-            services.question_move(question=question, up=action == "up")
+            question_move(question=question, up=action == "up")
         elif action == "delete":
-            services.question_delete(question=question)
+            question_delete(question=question)
         else:
             raise Http404
     except ValidationError as exc:
@@ -181,7 +198,7 @@ def survey_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = SurveyOpenForm(request.POST)
     if form.is_valid():
         try:
-            survey, message = services.survey_open(
+            survey, message = survey_open_service(
                 survey=survey, opened_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -207,7 +224,7 @@ def survey_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     survey = _survey(network, pk)
     try:
-        services.survey_close(survey=survey, closed_by=request.user)
+        survey_close_service(survey=survey, closed_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -221,7 +238,7 @@ def survey_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def survey_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     survey = _survey(network, pk)
-    results = selectors.survey_results(
+    results = survey_results_selector(
         survey=survey,
         language=request.LANGUAGE_CODE,
         with_texts=request.user.has_perm("surveys.view_free_text", network),
@@ -234,7 +251,7 @@ def survey_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             network,
             survey=survey,
             results=results,
-            charts=selectors.survey_charts(results=results),
+            charts=survey_charts(results=results),
             can_message=request.user.has_perm("messaging.compose_for_network", network),
         ),
     )
@@ -253,18 +270,16 @@ def _filename(survey: Survey, extension: str) -> str:
 def survey_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpResponse:
     network = _network(request, slug)
     survey = _survey(network, pk)
-    results = selectors.survey_results(
+    results = survey_results_selector(
         survey=survey,
         language=request.LANGUAGE_CODE,
         with_texts=request.user.has_perm("surveys.view_free_text", network),
     )
     if fmt == "xlsx":
-        response = HttpResponse(
-            selectors.survey_export_xlsx(results=results), content_type=XLSX_TYPE
-        )
+        response = HttpResponse(survey_export_xlsx(results=results), content_type=XLSX_TYPE)
     else:
         response = HttpResponse(
-            selectors.survey_export_csv(results=results), content_type="text/csv; charset=utf-8"
+            survey_export_csv(results=results), content_type="text/csv; charset=utf-8"
         )
     response["Content-Disposition"] = f'attachment; filename="{_filename(survey, fmt)}"'
     return response
@@ -282,7 +297,7 @@ def survey_summary(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, _("You cannot write messages to this network."))
         return redirect("surveys:results", slug=network.slug, pk=survey.pk)
     try:
-        message = services.survey_summary_draft(survey=survey, created_by=request.user)
+        message = survey_summary_draft(survey=survey, created_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("surveys:results", slug=network.slug, pk=survey.pk)

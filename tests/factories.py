@@ -123,7 +123,7 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
     invitation per active member and ``answers`` of them answered through
     the service, each giving the first option / the value 4 / a comment."""
     from members.models import Member
-    from surveys.models import Invitation, Question, Survey
+    from surveys.models import Question, Survey, SurveyInvitation
     from surveys.services import survey_answer, survey_create
 
     survey = survey_create(
@@ -141,8 +141,8 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
     members = list(Member.objects.active().filter(network=network))
     while len(members) < answers:
         members.append(MemberFactory(network=network))
-    Invitation.objects.bulk_create(
-        [Invitation(survey=survey, member=m) for m in members], ignore_conflicts=True
+    SurveyInvitation.objects.bulk_create(
+        [SurveyInvitation(survey=survey, member=m) for m in members], ignore_conflicts=True
     )
     for member in members[:answers]:
         values = {}
@@ -164,7 +164,7 @@ def survey_with_answers(*, network, created_by, answers: int = 0, template: bool
 
 def charter_submitted(network, *, by):
     """A charter version of ``network`` started from the defaults and submitted."""
-    from charters.services import charter_draft_create, charter_submit
+    from charters.services.charter import charter_draft_create, charter_submit
 
     version = charter_draft_create(network=network, created_by=by)
     return charter_submit(version=version, submitted_by=by)
@@ -172,7 +172,7 @@ def charter_submitted(network, *, by):
 
 def charter_signed(network, *, coordinator, officer, municipal):
     """A charter version signed by all three parties (in force)."""
-    from charters.services import charter_sign
+    from charters.services.charter import charter_sign
 
     version = charter_submitted(network, by=coordinator)
     for party, user in (

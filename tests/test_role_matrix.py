@@ -134,7 +134,7 @@ FOUNDING_EDIT = frozenset({"admin", "coordinator", "co_coordinator", "officer", 
 
 
 def _charter(w):
-    from charters.selectors import charter_working
+    from charters.selectors.charter import charter_working
     from tests.factories import charter_submitted
 
     # One version at a time is being prepared: the crawl asks for it repeatedly.
@@ -147,7 +147,7 @@ def _charter(w):
 def _founding_attachment(w):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from charters.services import founding_attachment_add, founding_steps_ensure
+    from charters.services.founding import founding_attachment_add, founding_steps_ensure
 
     step = founding_steps_ensure(network=w.network)[0]
     attachment = founding_attachment_add(

@@ -77,10 +77,12 @@ def test_no_module_is_too_long_to_read():
 
 
 def test_no_star_imports():
-    """Callers import from the defining module; nothing is re-exported with *."""
+    """Callers import from the defining module; nothing is re-exported with *
+    (settings modules build on each other the way Django documents)."""
     stars = [
         f"{path.relative_to(ROOT)}:{node.lineno}"
         for path in _modules()
+        if "settings" not in path.parts
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
     ]

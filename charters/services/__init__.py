@@ -6,9 +6,3 @@
 - ``meetings``: meetings, invitations through Messaging, RSVPs, reminders;
 - ``signs``: the municipality's registry of BIN signs.
 """
-
-from charters.services.charter import *  # noqa: F403
-from charters.services.founding import *  # noqa: F403
-from charters.services.governance import *  # noqa: F403
-from charters.services.meetings import *  # noqa: F403
-from charters.services.signs import *  # noqa: F403

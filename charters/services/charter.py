@@ -30,14 +30,18 @@ from charters.models import (
     HouseRules,
 )
 from charters.plan import default_plan, plan_errors, plan_normalised
-from charters.selectors import (
+from charters.selectors.charter import (
     charter_in_force,
     charter_parties_of,
     charter_working,
     house_rules_current,
 )
 from charters.services.founding import founding_steps_ensure, network_status_follow
-from networks.models import Network, Role
+from members.models import ConsentRecord
+from messaging.services.alerts import message_publish
+from messaging.services.drafts import message_draft_save
+from networks.models import Network, Role, RoleAssignment
+from outbox.services.notifications import notification_queue
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -72,8 +76,6 @@ PARTIES = tuple(CharterSignature.Party.values)
 
 
 def _holders(role: str, **scope) -> list[str]:
-    from networks.models import RoleAssignment
-
     rows = (
         RoleAssignment.objects.active()
         .filter(role=role, **scope)
@@ -246,9 +248,6 @@ def charter_submit(*, version: CharterVersion, submitted_by) -> CharterVersion:
 
 
 def _ask_parties(version: CharterVersion, submitted_by) -> None:
-    from networks.models import RoleAssignment
-    from outbox.services.notifications import notification_queue
-
     network = version.network
     url = settings.PUBLIC_BASE_URL + reverse("charters:detail", args=[network.slug])
     parties = (
@@ -459,9 +458,6 @@ def house_rules_publish(*, network: Network, version: str, text: str, published_
 
 
 def _tell_members(network: Network, rules: HouseRules, published_by) -> None:
-    from messaging.services.alerts import message_publish
-    from messaging.services.drafts import message_draft_save
-
     texts = {}
     for language in network.languages or ["nl"]:
         with translation.override(language):
@@ -501,8 +497,6 @@ def house_rules_accept(*, member, version: str):
     ``version`` is the one the page showed: if the rules changed since, the
     member is asked again rather than recorded as accepting unseen rules.
     """
-    from members.models import ConsentRecord
-
     current = house_rules_current(network=member.network)
     if version != current.version:
         raise ValidationError(_("The house rules changed in the meantime: read them again."))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from charters.models import FoundingAttachment, FoundingStep, GovernanceEvent
+from charters.selectors.charter import charter_in_force
 from networks.models import Network
 
 __all__ = [
@@ -87,8 +88,6 @@ def network_status_follow(*, network: Network, actor=None) -> Network:
     signatures). Never moves a network back, and leaves suspended or
     dissolved networks alone: those are the officer's decisions.
     """
-    from charters.selectors import charter_in_force
-
     network = Network.objects.select_for_update().get(pk=network.pk)
     old = network.status
     if old not in (Network.Status.PROPOSED, Network.Status.PREPARING):

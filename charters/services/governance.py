@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from charters.models import GovernanceEvent, ScreeningRecord
-from charters.selectors_governance import SCREENED_ROLES, screening_accepted
+from charters.selectors.governance import SCREENED_ROLES, screening_accepted
+from charters.services.charter import charter_signatures_void_for
 from networks.models import Network, Role, RoleAssignment
 from networks.services import role_grant, role_revoke
 
@@ -171,8 +172,6 @@ def network_hand_over(
         check_permission=False,
     )
     role_revoke(revoked_by=by, assignment=successor_role)
-    from charters.services.charter import charter_signatures_void_for
-
     for assignment in previous:
         # The coordinator gives up their own role; an officer or admin may revoke it.
         role_revoke(revoked_by=by, assignment=assignment)
@@ -267,8 +266,6 @@ def coordinator_remove(
         )
     for assignment in assignments:
         role_revoke(revoked_by=by, assignment=assignment)
-    from charters.services.charter import charter_signatures_void_for
-
     charter_signatures_void_for(
         network=network,
         user=user,

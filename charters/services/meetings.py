@@ -13,8 +13,14 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from charters.models import Meeting, MeetingReminder, MeetingRSVP
-from charters.selectors_governance import networks_due_meeting_reminder
+from charters.selectors.meetings import member_meeting_last_held, networks_due_meeting_reminder
+from members.models import Member
+from messaging.models import Message
+from messaging.selectors import communication_policy, plan_channel_problems
+from messaging.services.alerts import message_cancel
+from messaging.services.drafts import message_draft_save
 from networks.models import Network, Role, RoleAssignment
+from outbox.services.notifications import notification_queue
 
 __all__ = [
     "MAX_GUESTS",
@@ -124,9 +130,6 @@ def _invitation_withdraw(*, meeting: Meeting, by) -> None:
     An invitation already published stays as it is: members were told, and a
     correction is a new message (the meeting page says so).
     """
-    from messaging.models import Message
-    from messaging.services import message_cancel
-
     invitation = meeting.invitation
     if invitation is None or invitation.status not in (
         Message.Status.DRAFT,
@@ -197,10 +200,6 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
     ``meeting.invitation``. An existing draft is brought up to date instead
     of writing a second one.
     """
-    from messaging.models import Message
-    from messaging.selectors import communication_policy
-    from messaging.services import message_draft_save
-
     meeting = Meeting.objects.select_for_update().select_related("network").get(pk=meeting.pk)
     network = meeting.network
     _check_manage(network=network, by=by)
@@ -220,8 +219,6 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
         raise ValidationError(_("Messages go to members of active networks only."))
     if not (by_email or by_sms):
         raise ValidationError({"by_email": _("Choose at least one channel.")})
-    from messaging.selectors import plan_channel_problems
-
     plan_errors = plan_channel_problems(
         networks=[network], kind=Message.Kind.INFO, by_sms=by_sms, by_email=by_email
     )
@@ -269,8 +266,6 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
 @transaction.atomic
 def meeting_rsvp(*, meeting: Meeting, member, answer: str, guests: int = 0) -> MeetingRSVP:
     """A member's answer through their personal link; answering again changes it."""
-    from members.models import Member
-
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.network_id != member.network_id or meeting.kind == Meeting.Kind.STEERING:
         raise PermissionDenied(_("This meeting is not one of your network's."))
@@ -314,8 +309,6 @@ def meeting_reminders_send(*, now: datetime | None = None) -> list[int]:
 
 
 def _remind(*, network: Network) -> None:
-    from charters.selectors_governance import member_meeting_last_held
-    from outbox.services.notifications import notification_queue
 
     last = member_meeting_last_held(network=network)
     url = settings.PUBLIC_BASE_URL + reverse(

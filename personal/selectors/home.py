@@ -17,7 +17,7 @@ from messaging.models import MemberReport
 from networks.models import Network, Role
 from networks.selectors import user_roles
 from outbox.selectors import notifications_about
-from surveys.models import Invitation
+from surveys.models import SurveyInvitation
 
 # The link-revocation counter is bookkeeping of the platform, not data about
 # the person.
@@ -165,7 +165,7 @@ def _survey_invitations_of(member: Member) -> list[dict]:
     cannot be part of this download (nor be found by anyone else)."""
     return [
         {"survey": title, "answered": answered}
-        for title, answered in Invitation.objects.filter(member=member)
+        for title, answered in SurveyInvitation.objects.filter(member=member)
         .order_by("survey__pk")
         .values_list("survey__title", "answered")
     ]

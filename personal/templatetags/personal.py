@@ -3,8 +3,8 @@ upcoming meetings and house rules, read from the apps that own them."""
 
 from django import template
 
-from charters.selectors import member_house_rules_status
-from charters.selectors_governance import member_upcoming_meetings
+from charters.selectors.charter import member_house_rules_status
+from charters.selectors.meetings import member_upcoming_meetings
 from charters.services.meetings import MAX_GUESTS
 from surveys.selectors import member_open_surveys
 

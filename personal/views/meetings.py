@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from charters.forms_governance import RSVPForm
+from charters.forms.meetings import RSVPForm
 from charters.models import Meeting, MeetingRSVP
 from charters.services.meetings import meeting_rsvp
 from members.models import Member

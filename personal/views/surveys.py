@@ -12,7 +12,7 @@ from bin_platform.forms import errors_to_form
 from members.models import Member
 from personal.decorators import personal_page
 from surveys.forms import SurveyAnswerForm
-from surveys.models import Invitation, Survey
+from surveys.models import Survey, SurveyInvitation
 from surveys.selectors import survey_invitation_sent_q
 from surveys.services import survey_answer
 
@@ -28,7 +28,9 @@ def survey_answer_view(
         .select_related("network")
         .first()
     )
-    invitation = Invitation.objects.filter(survey=survey, member=member).first() if survey else None
+    invitation = (
+        SurveyInvitation.objects.filter(survey=survey, member=member).first() if survey else None
+    )
     context = {"member": member, "network": network, "token": token, "survey": survey}
     if survey is None or invitation is None or member.status != Member.Status.ACTIVE:
         return render(request, "personal/surveys/unavailable.html", context, status=404)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Invitation, User
+from accounts.models import StaffInvitation, User
 from networks.models import Role, RoleAssignment
 from networks.selectors import user_roles
 
@@ -48,7 +48,7 @@ def test_officer_invites_coordinator_who_creates_account(client, world):
     assert "Coördinator" in message.subject or "Coordinator" in message.subject
     token = _link_token(message)
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.SENT
+    assert invitation.status == StaffInvitation.Status.SENT
     assert invitation.token_hash and token not in invitation.token_hash
 
     url = reverse("accounts:invitation_accept", args=[token])
@@ -110,7 +110,7 @@ def test_mismatched_passwords(client, world):
 def test_expired_invitation_is_refused(client, world):
     invitation = _invite(world)
     token = _link_token(mail.outbox[0])
-    Invitation.objects.filter(pk=invitation.pk).update(
+    StaffInvitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )
     response = client.get(reverse("accounts:invitation_accept", args=[token]))
@@ -185,7 +185,7 @@ def test_invitation_form_and_withdrawal(client, world):
              "language": "fr"},
         )  # fmt: skip
     assert response.status_code == 302
-    invitation = Invitation.objects.get(email="coord@example.org")
+    invitation = StaffInvitation.objects.get(email="coord@example.org")
     assert invitation.language == "fr"
     # A network role without a network gets an error next to the network field.
     response = client.post(
@@ -204,7 +204,7 @@ def test_invitation_form_and_withdrawal(client, world):
     token = _link_token(mail.outbox[0])
     client.post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.REVOKED
+    assert invitation.status == StaffInvitation.Status.REVOKED
     client.logout()
     assert client.get(reverse("accounts:invitation_accept", args=[token])).status_code == 404
 
@@ -215,7 +215,7 @@ def test_others_cannot_withdraw(client, world):
     response = client.post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
     assert response.status_code == 403
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.SENT
+    assert invitation.status == StaffInvitation.Status.SENT
 
 
 def test_failed_send_is_recorded_and_swept_later(world, settings, monkeypatch):
@@ -226,16 +226,16 @@ def test_failed_send_is_recorded_and_swept_later(world, settings, monkeypatch):
 
     monkeypatch.setattr(EmailBackend, "send_messages", broken)
     _invite(world)  # creating the invitation succeeds; only the send failed
-    invitation = Invitation.objects.get(email="new@example.org")
-    assert invitation.status == Invitation.Status.FAILED
+    invitation = StaffInvitation.objects.get(email="new@example.org")
+    assert invitation.status == StaffInvitation.Status.FAILED
     assert "smtp down" in invitation.last_error
     monkeypatch.undo()
-    Invitation.objects.filter(pk=invitation.pk).update(
+    StaffInvitation.objects.filter(pk=invitation.pk).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
     assert services.invitation_send_pending() == [invitation.pk]
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.SENT
+    assert invitation.status == StaffInvitation.Status.SENT
     assert len(mail.outbox) == 1
 
 
@@ -273,13 +273,13 @@ def test_failed_invitation_can_be_withdrawn_and_is_not_resent(client, world, mon
     _smtp_down(monkeypatch)
     invitation = _invite(world)
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.FAILED
+    assert invitation.status == StaffInvitation.Status.FAILED
     client.force_login(world.users["officer"])
     client.post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.REVOKED
+    assert invitation.status == StaffInvitation.Status.REVOKED
     monkeypatch.undo()
-    Invitation.objects.filter(pk=invitation.pk).update(
+    StaffInvitation.objects.filter(pk=invitation.pk).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
     assert services.invitation_send_pending() == []
@@ -292,8 +292,8 @@ def test_a_new_invitation_replaces_a_failed_one(world, monkeypatch):
     monkeypatch.undo()
     second = _invite(world)
     first.refresh_from_db()
-    assert first.status == Invitation.Status.REVOKED
-    assert Invitation.objects.get(pk=second.pk).status == Invitation.Status.SENT
+    assert first.status == StaffInvitation.Status.REVOKED
+    assert StaffInvitation.objects.get(pk=second.pk).status == StaffInvitation.Status.SENT
 
 
 def test_weak_password_error_sits_under_the_field_in_french(client, world):

@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from charters.models import CharterSignature, CharterVersion, GovernanceEvent, HouseRules
-from charters.selectors import charter_in_force, house_rules_current
-from charters.services import (
+from charters.selectors.charter import charter_in_force, house_rules_current
+from charters.services.charter import (
     charter_draft_create,
     charter_edit,
     charter_sign,

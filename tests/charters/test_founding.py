@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from charters.models import FoundingAttachment, FoundingStep, GovernanceEvent
-from charters.services import (
+from charters.services.founding import (
     founding_attachment_add,
     founding_step_update,
     founding_steps_ensure,
@@ -190,7 +190,7 @@ def test_demo_data_has_a_signed_and_a_submitted_charter():
     from django.core.management import call_command
 
     from charters.models import CharterVersion
-    from charters.selectors import charter_in_force
+    from charters.selectors.charter import charter_in_force
     from messaging.selectors import communication_policy
 
     for _run in range(2):  # idempotent

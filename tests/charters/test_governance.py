@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charters.models import GovernanceEvent, Meeting, ScreeningRecord, Sign
-from charters.services import coordinator_remove, network_hand_over, screening_record
+from charters.services.governance import coordinator_remove, network_hand_over, screening_record
 from messaging.models import Message
 from networks.models import Role, RoleAssignment
 from networks.selectors import user_roles

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charters.models import Meeting, MeetingReminder, MeetingRSVP
-from charters.selectors_governance import meeting_overdue, meeting_rsvp_counts
-from charters.services import (
+from charters.selectors.meetings import meeting_overdue, meeting_rsvp_counts
+from charters.services.meetings import (
     meeting_close,
     meeting_invite,
     meeting_reminders_send,

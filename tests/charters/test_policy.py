@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.test import TestCase
 from django.urls import reverse
 
-from charters.services import charter_draft_create, charter_edit, charter_sign, charter_submit
+from charters.services.charter import (
+    charter_draft_create,
+    charter_edit,
+    charter_sign,
+    charter_submit,
+)
 from messaging.models import Message
 from messaging.selectors import DEFAULT_POLICY, communication_policy
 

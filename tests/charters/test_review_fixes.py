@@ -12,16 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charters.models import CharterSignature, CharterVersion, GovernanceEvent, Meeting
-from charters.services import (
-    charter_edit,
-    charter_sign,
-    coordinator_remove,
-    meeting_close,
-    meeting_invite,
-    meeting_save,
-    network_hand_over,
-    screening_record,
-)
+from charters.services.charter import charter_edit, charter_sign
+from charters.services.governance import coordinator_remove, network_hand_over, screening_record
+from charters.services.meetings import meeting_close, meeting_invite, meeting_save
 from messaging.models import Message
 from networks.models import Network
 from networks.selectors import forget_user_roles

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from charters.models import Sign
-from charters.selectors_governance import sign_map_data, signs_summary
-from charters.services import sign_delete, sign_save
+from charters.selectors.signs import sign_map_data, signs_summary
+from charters.services.signs import sign_delete, sign_save
 from networks.models import Network
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from accounts import services
-from accounts.models import Invitation
+from accounts.models import StaffInvitation
 from networks.models import Role
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
@@ -31,5 +31,5 @@ def test_invitation_email_goes_out_through_the_worker_and_smtp(
     body = message.get_payload()[0].get_payload(decode=True).decode()
     assert re.search(r"/invitations/[\w-]+/", body)
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.SENT
+    assert invitation.status == StaffInvitation.Status.SENT
     assert invitation.send_attempts == 1

@@ -520,7 +520,7 @@ def test_data_download_holds_meeting_answers_and_surveys_asked_but_not_answers(
     import json
 
     from charters.models import Meeting, MeetingRSVP
-    from surveys.models import Invitation
+    from surveys.models import SurveyInvitation
     from tests.factories import survey_with_answers
 
     meeting = Meeting.objects.create(
@@ -529,7 +529,7 @@ def test_data_download_holds_meeting_answers_and_surveys_asked_but_not_answers(
     )  # fmt: skip
     MeetingRSVP.objects.create(meeting=meeting, member=member, answer="yes", guests=2)
     survey = survey_with_answers(network=world.network, created_by=world.users["officer"])
-    Invitation.objects.filter(survey=survey, member=member).update(answered=True)
+    SurveyInvitation.objects.filter(survey=survey, member=member).update(answered=True)
 
     data = json.loads(client.get(_url("data", member)).content)
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import models
 
 from members.models import Member
-from surveys.models import Answer, Invitation, Response
+from surveys.models import Answer, Response, SurveyInvitation
 from surveys.services import survey_answer, survey_create
 from tests.factories import MemberFactory
 
@@ -41,8 +41,8 @@ def test_responses_and_answers_have_no_member_and_no_time():
 
 
 def test_invitations_hold_no_time_or_order_of_answering():
-    assert _time_fields(Invitation) == []
-    assert {f.name for f in Invitation._meta.concrete_fields} == {
+    assert _time_fields(SurveyInvitation) == []
+    assert {f.name for f in SurveyInvitation._meta.concrete_fields} == {
         "id",
         "survey",
         "member",
@@ -59,7 +59,7 @@ def test_stored_answer_rows_carry_nothing_personal(world):
     survey.status = "open"
     survey.save()
     member = world.member
-    Invitation.objects.create(survey=survey, member=member)
+    SurveyInvitation.objects.create(survey=survey, member=member)
     comment = survey.questions.get(template_question_key="overall_comment")
     values = {q.pk: 3 for q in survey.questions.filter(kind="scale")}
     values.update({q.pk: q.choices[0]["key"] for q in survey.questions.filter(kind="single")})
@@ -85,10 +85,10 @@ def test_leaving_member_keeps_answers_but_drops_the_invitation(world):
     survey.status = "open"
     survey.save()
     member = MemberFactory(network=world.network)
-    Invitation.objects.create(survey=survey, member=member)
+    SurveyInvitation.objects.create(survey=survey, member=member)
     survey_answer(survey=survey, member=member, answers={question.pk: 5})
 
     member.delete()
 
-    assert not Invitation.objects.filter(survey=survey).exists()
+    assert not SurveyInvitation.objects.filter(survey=survey).exists()
     assert Answer.objects.filter(question=question, scale=5).count() == 1

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from surveys import selectors
-from surveys.models import Invitation, Response, Survey
+from surveys.models import Response, Survey, SurveyInvitation
+from surveys.selectors import survey_results
 from surveys.services import survey_answer
 from tests.factories import NetworkFactory, UserFactory, survey_with_answers
 
@@ -41,7 +41,7 @@ def test_simultaneous_submissions_store_one_answer(require_postgres, world):
 
     assert sorted(outcomes) == ["already_answered"] * 3 + ["stored"]
     assert Response.objects.filter(survey=survey).count() == 1
-    assert Invitation.objects.get(survey=survey, member=world.member).answered
+    assert SurveyInvitation.objects.get(survey=survey, member=world.member).answered
 
 
 @pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_demo_surveys_show_results_and_benchmark():
     for survey in Survey.objects.all():
         assert survey.status == Survey.Status.CLOSED
         assert 36 <= survey.responses.count() <= 40
-        results = selectors.survey_results(survey=survey, language="nl")
+        results = survey_results(survey=survey, language="nl")
         assert results["shown"]
         satisfaction = next(
             q for q in results["questions"]

@@ -13,9 +13,21 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from members.tokens import member_self_service_token
-from surveys import selectors, services
 from surveys.forms import QuestionForm, SurveyAnswerForm
-from surveys.models import Answer, Invitation, Response, Survey
+from surveys.models import Answer, Response, Survey, SurveyInvitation
+from surveys.selectors import (
+    survey_charts,
+    survey_export_rows,
+    survey_results,
+    survey_summary_texts,
+)
+from surveys.services import (
+    _clean_answers,
+    question_save,
+    survey_answer,
+    survey_close,
+    survey_create,
+)
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, NetworkFactory, survey_with_answers
 
@@ -36,7 +48,7 @@ def _answers(survey, scale):
 
 def _invite(survey, network=None):
     member = MemberFactory(network=network or survey.network)
-    Invitation.objects.create(survey=survey, member=member)
+    SurveyInvitation.objects.create(survey=survey, member=member)
     return member
 
 
@@ -49,16 +61,16 @@ def test_benchmark_of_one_other_network_and_an_open_one_is_not_shown(world):
     c_net = NetworkFactory(municipality=world.municipality, slug="aaigem")
     survey_with_answers(network=c_net, created_by=officer, answers=5)
     b = survey_with_answers(network=world.other_network, created_by=officer, answers=0)
-    services.survey_answer(survey=b, member=_invite(b), answers=_answers(b, 1))
-    assert selectors.survey_results(survey=b, language="nl")["shown"] is False
+    survey_answer(survey=b, member=_invite(b), answers=_answers(b, 1))
+    assert survey_results(survey=b, language="nl")["shown"] is False
 
-    results = selectors.survey_results(survey=a, language="nl")
+    results = survey_results(survey=a, language="nl")
     for q in results["questions"]:
         if q.benchmark is not None:
             assert q.benchmark["suppressed"] is True
             assert all(o.benchmark is None for o in q.options)
     assert not results["benchmark_available"]
-    assert all(chart["benchmark"] is None for chart in selectors.survey_charts(results=results))
+    assert all(chart["benchmark"] is None for chart in survey_charts(results=results))
 
 
 # --- per-question threshold and empty submissions -------------------------------
@@ -66,9 +78,9 @@ def test_benchmark_of_one_other_network_and_an_open_one_is_not_shown(world):
 
 def _custom_survey(world):
     officer = world.users["officer"]
-    survey = services.survey_create(network=world.network, created_by=officer, title="Custom")
-    text = services.question_save(survey=survey, kind="text", text={"nl": "Opmerking?"})
-    scale = services.question_save(survey=survey, kind="scale", text={"nl": "Tevreden?"})
+    survey = survey_create(network=world.network, created_by=officer, title="Custom")
+    text = question_save(survey=survey, kind="text", text={"nl": "Opmerking?"})
+    scale = question_save(survey=survey, kind="scale", text={"nl": "Tevreden?"})
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.OPEN)
     return survey, text, scale
 
@@ -77,39 +89,37 @@ def test_an_empty_submission_is_refused(world):
     survey, _text, _scale = _custom_survey(world)
     member = _invite(survey)
     with pytest.raises(ValidationError) as refused:
-        services.survey_answer(survey=survey, member=member, answers={})
+        survey_answer(survey=survey, member=member, answers={})
     assert refused.value.code == "empty"
     assert not Response.objects.exists()
-    assert not Invitation.objects.get(survey=survey, member=member).answered
+    assert not SurveyInvitation.objects.get(survey=survey, member=member).answered
     # Only spaces or invisible characters count as empty too.
     with pytest.raises(ValidationError):
-        services.survey_answer(survey=survey, member=member, answers={_text.pk: " \x0b "})
+        survey_answer(survey=survey, member=member, answers={_text.pk: " \x0b "})
     assert not Response.objects.exists()
 
 
 def test_a_question_answered_by_fewer_than_five_is_not_shown(world, client):
     survey, text, scale = _custom_survey(world)
     for _ in range(4):
-        services.survey_answer(
-            survey=survey, member=_invite(survey), answers={text.pk: "Goed initiatief"}
-        )
-    services.survey_answer(
+        survey_answer(survey=survey, member=_invite(survey), answers={text.pk: "Goed initiatief"})
+    survey_answer(
         survey=survey, member=_invite(survey), answers={text.pk: "Jan klaagt", scale.pk: 1}
     )
 
-    results = selectors.survey_results(survey=survey, language="nl")
+    results = survey_results(survey=survey, language="nl")
     assert results["shown"] is True
     comments, satisfaction = results["questions"]
     assert not comments.suppressed and comments.answered == 5
     assert satisfaction.suppressed
     assert satisfaction.answered == 0 and satisfaction.mean is None
     assert [o.count for o in satisfaction.options] == [0] * 5
-    assert selectors.survey_charts(results=results) == []
+    assert survey_charts(results=results) == []
 
     # The summary message and the exports follow the same rule.
-    body = selectors.survey_summary_texts(survey=survey)["nl"]["body"]
+    body = survey_summary_texts(survey=survey)["nl"]["body"]
     assert "Tevreden?" not in body and "1.0" not in body
-    _header, rows = selectors.survey_export_rows(results=results)
+    _header, rows = survey_export_rows(results=results)
     mine = [r for r in rows if r[0] == satisfaction.number]
     assert mine == [[2, "Tevreden?", mine[0][2], "Fewer than 5 answers: not shown", "", "", "", ""]]
 
@@ -163,7 +173,7 @@ def test_control_characters_are_removed_from_free_text_answers(world):
     answers = _answers(survey, 3)
     answers[text_q.pk] = "Goed\x0bidee\r\nmet\ttab\x1b[31m\x7f"
 
-    services.survey_answer(survey=survey, member=_invite(survey), answers=answers)
+    survey_answer(survey=survey, member=_invite(survey), answers=answers)
 
     assert Answer.objects.get(question=text_q).text == "Goedidee\nmet\ttab[31m"
 
@@ -182,7 +192,7 @@ def test_the_answer_form_cleans_control_characters(world):
 
 
 def _standard(world):
-    return services.survey_create(
+    return survey_create(
         network=world.network,
         created_by=world.users["officer"],
         template_key=BIN_EVALUATION.key,
@@ -228,7 +238,7 @@ def test_saving_an_unchanged_standard_question_keeps_it_in_the_benchmark(client,
 def test_only_the_required_flag_or_a_new_translation_is_no_change(world):
     survey = _standard(world)
     question = survey.questions.get(template_question_key="recognisability_signs")
-    services.question_save(
+    question_save(
         survey=survey,
         question=question,
         kind=question.kind,
@@ -275,18 +285,18 @@ def test_no_answer_is_stored_once_the_survey_closed(world, monkeypatch):
     officer = world.users["officer"]
     survey = survey_with_answers(network=world.network, created_by=officer, answers=0)
     member = _invite(survey)
-    real = services._clean_answers
+    real = _clean_answers
 
     def closing(survey, answers):
-        services.survey_close(survey=survey, closed_by=officer)  # another request closes now
+        survey_close(survey=survey, closed_by=officer)  # another request closes now
         return real(survey, answers)
 
-    monkeypatch.setattr(services, "_clean_answers", closing)
+    monkeypatch.setattr("surveys.services._clean_answers", closing)
     with pytest.raises(ValidationError) as refused:
-        services.survey_answer(survey=survey, member=member, answers=_answers(survey, 3))
+        survey_answer(survey=survey, member=member, answers=_answers(survey, 3))
 
     assert refused.value.code == "closed"
     survey.refresh_from_db()
     assert survey.status == Survey.Status.CLOSED
     assert not Response.objects.filter(survey=survey).exists()
-    assert not Invitation.objects.get(survey=survey, member=member).answered
+    assert not SurveyInvitation.objects.get(survey=survey, member=member).answered

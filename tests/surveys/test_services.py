@@ -11,8 +11,24 @@ from django.utils import timezone
 from members.models import Member
 from messaging.models import Message
 from outbox.models import Notification
-from surveys import selectors, services
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Question, Response, Survey, SurveyInvitation
+from surveys.selectors import (
+    member_open_surveys,
+    survey_charts,
+    survey_response_rate,
+    survey_results,
+)
+from surveys.services import (
+    question_delete,
+    question_move,
+    question_save,
+    survey_answer,
+    survey_close,
+    survey_close_due,
+    survey_create,
+    survey_open,
+    survey_summary_draft,
+)
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, NetworkFactory, survey_with_answers
 
@@ -20,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _standard(world, network=None):
-    return services.survey_create(
+    return survey_create(
         network=network or world.network,
         created_by=world.users["officer"],
         template_key=BIN_EVALUATION.key,
@@ -61,50 +77,48 @@ def test_standard_template_creates_its_questions_in_three_languages(world):
 
 
 def test_custom_questions_are_added_changed_moved_and_removed_while_draft(world):
-    survey = services.survey_create(
+    survey = survey_create(
         network=world.network, created_by=world.users["coordinator"], title="Buurtfeest"
     )
-    a = services.question_save(
+    a = question_save(
         survey=survey, kind="single", text={"nl": "Komt u?", "fr": "Venez-vous ?"},
         choices=[{"key": "1", "label": {"nl": "Ja"}}, {"key": "2", "label": {"nl": "Nee"}}],
     )  # fmt: skip
-    b = services.question_save(survey=survey, kind="text", text={"nl": "Opmerkingen"})
-    c = services.question_save(survey=survey, kind="scale", text={"nl": "Hoe tevreden?"})
+    b = question_save(survey=survey, kind="text", text={"nl": "Opmerkingen"})
+    c = question_save(survey=survey, kind="scale", text={"nl": "Hoe tevreden?"})
     assert [q.pk for q in survey.questions.all()] == [a.pk, b.pk, c.pk]
 
-    services.question_move(question=c, up=True)
+    question_move(question=c, up=True)
     assert [q.pk for q in survey.questions.all()] == [a.pk, c.pk, b.pk]
-    services.question_move(question=a, up=True)  # already first: nothing happens
+    question_move(question=a, up=True)  # already first: nothing happens
     assert [q.pk for q in survey.questions.all()] == [a.pk, c.pk, b.pk]
 
-    services.question_delete(question=c)
+    question_delete(question=c)
     assert [q.position for q in survey.questions.all()] == [1, 2]
 
     with pytest.raises(ValidationError):
-        services.question_save(survey=survey, kind="single", text={"nl": "?"}, choices=[])
+        question_save(survey=survey, kind="single", text={"nl": "?"}, choices=[])
     with pytest.raises(ValidationError):
-        services.question_save(survey=survey, kind="text", text={"nl": " "})
+        question_save(survey=survey, kind="text", text={"nl": " "})
 
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.OPEN)
     with pytest.raises(ValidationError):
-        services.question_save(survey=survey, kind="text", text={"nl": "Te laat"})
+        question_save(survey=survey, kind="text", text={"nl": "Te laat"})
     with pytest.raises(ValidationError):
-        services.question_delete(question=a)
+        question_delete(question=a)
 
 
 def test_changing_a_standard_question_takes_it_out_of_the_benchmark(world):
     survey = _standard(world)
     question = survey.questions.get(template_question_key="overall_satisfaction")
-    services.question_save(
+    question_save(
         survey=survey, question=question, kind="scale", text={"nl": "Iets anders?"}, required=True
     )
     question.refresh_from_db()
     assert question.template_question_key == ""
     # Only the required flag changed: still the standard question.
     other = survey.questions.get(template_question_key="overall_comment")
-    services.question_save(
-        survey=survey, question=other, kind=other.kind, text=other.text, required=True
-    )
+    question_save(survey=survey, question=other, kind=other.kind, text=other.text, required=True)
     other.refresh_from_db()
     assert other.template_question_key == "overall_comment"
 
@@ -113,7 +127,7 @@ def test_officer_opens_and_the_invitation_is_published(world):
     inactive = MemberFactory(network=world.network, status=Member.Status.SUSPENDED)
     survey = _standard(world)
 
-    survey, message = services.survey_open(
+    survey, message = survey_open(
         survey=survey, opened_by=world.users["officer"], by_email=True, by_sms=True
     )
 
@@ -125,19 +139,21 @@ def test_officer_opens_and_the_invitation_is_published(world):
     assert set(message.texts) == set(world.network.languages)
     assert survey.title in message.texts["nl"]["body"]
     assert "anoniem" in message.texts["nl"]["sms"] or "anonymous" in message.texts["nl"]["sms"]
-    invited = set(Invitation.objects.filter(survey=survey).values_list("member_id", flat=True))
+    invited = set(
+        SurveyInvitation.objects.filter(survey=survey).values_list("member_id", flat=True)
+    )
     assert world.member.pk in invited
     assert inactive.pk not in invited
     assert world.other_member.pk not in invited
 
     with pytest.raises(ValidationError):
-        services.survey_open(survey=survey, opened_by=world.users["officer"])
+        survey_open(survey=survey, opened_by=world.users["officer"])
 
 
 def test_coordinator_opens_and_the_invitation_waits_for_the_officer(world):
     survey = _standard(world)
 
-    survey, message = services.survey_open(survey=survey, opened_by=world.users["coordinator"])
+    survey, message = survey_open(survey=survey, opened_by=world.users["coordinator"])
 
     assert survey.status == Survey.Status.OPEN
     assert message.status == Message.Status.PENDING_APPROVAL
@@ -147,30 +163,26 @@ def test_coordinator_opens_and_the_invitation_waits_for_the_officer(world):
 
     # Members are asked only once the officer approved and published the invitation.
     answers = _full_answers(survey)
-    assert list(selectors.member_open_surveys(member=world.member)) == []
+    assert list(member_open_surveys(member=world.member)) == []
     with pytest.raises(ValidationError) as refused:
-        services.survey_answer(survey=survey, member=world.member, answers=answers)
+        survey_answer(survey=survey, member=world.member, answers=answers)
     assert refused.value.code == "not_invited" and not Response.objects.exists()
 
     from messaging import services as messaging
 
     messaging.message_publish(message=message, published_by=world.users["officer"])
-    assert list(selectors.member_open_surveys(member=world.member)) == [survey]
-    services.survey_answer(survey=survey, member=world.member, answers=answers)
+    assert list(member_open_surveys(member=world.member)) == [survey]
+    survey_answer(survey=survey, member=world.member, answers=answers)
     assert Response.objects.filter(survey=survey).count() == 1
 
 
 def test_open_needs_questions_and_a_channel(world):
-    empty = services.survey_create(
-        network=world.network, created_by=world.users["officer"], title="Leeg"
-    )
+    empty = survey_create(network=world.network, created_by=world.users["officer"], title="Leeg")
     with pytest.raises(ValidationError):
-        services.survey_open(survey=empty, opened_by=world.users["officer"])
+        survey_open(survey=empty, opened_by=world.users["officer"])
     survey = _standard(world)
     with pytest.raises(ValidationError):
-        services.survey_open(
-            survey=survey, opened_by=world.users["officer"], by_email=False, by_sms=False
-        )
+        survey_open(survey=survey, opened_by=world.users["officer"], by_email=False, by_sms=False)
     survey.refresh_from_db()
     assert survey.status == Survey.Status.DRAFT
     assert not Message.objects.exists()
@@ -178,47 +190,45 @@ def test_open_needs_questions_and_a_channel(world):
 
 def test_one_answer_per_member(world):
     survey = _standard(world)
-    services.survey_open(survey=survey, opened_by=world.users["officer"])
+    survey_open(survey=survey, opened_by=world.users["officer"])
 
-    services.survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
+    survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
     with pytest.raises(ValidationError) as second:
-        services.survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
+        survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
 
     assert second.value.code == "already_answered"
     assert Response.objects.filter(survey=survey).count() == 1
-    assert Invitation.objects.get(survey=survey, member=world.member).answered
+    assert SurveyInvitation.objects.get(survey=survey, member=world.member).answered
 
 
 def test_answers_are_checked_and_nothing_is_stored_on_error(world):
     survey = _standard(world)
-    services.survey_open(survey=survey, opened_by=world.users["officer"])
+    survey_open(survey=survey, opened_by=world.users["officer"])
     required = survey.questions.filter(required=True).first()
     single = survey.questions.filter(kind="single").first()
     scale = survey.questions.filter(kind="scale").first()
 
     for bad in ({required.pk: None}, {single.pk: "nonsense"}, {scale.pk: 9}):
         with pytest.raises(ValidationError) as exc:
-            services.survey_answer(
-                survey=survey, member=world.member, answers=_full_answers(survey) | bad
-            )
+            survey_answer(survey=survey, member=world.member, answers=_full_answers(survey) | bad)
         assert set(exc.value.message_dict) == {f"q{next(iter(bad))}"}
 
     assert not Response.objects.exists() and not Answer.objects.exists()
-    assert not Invitation.objects.get(survey=survey, member=world.member).answered
+    assert not SurveyInvitation.objects.get(survey=survey, member=world.member).answered
 
 
 def test_only_invited_members_of_an_open_survey_answer(world):
     survey = _standard(world)
     with pytest.raises(ValidationError):  # still a draft
-        services.survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
-    services.survey_open(survey=survey, opened_by=world.users["officer"])
+        survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
+    survey_open(survey=survey, opened_by=world.users["officer"])
     late = MemberFactory(network=world.network)
     with pytest.raises(ValidationError) as exc:
-        services.survey_answer(survey=survey, member=late, answers=_full_answers(survey))
+        survey_answer(survey=survey, member=late, answers=_full_answers(survey))
     assert exc.value.code == "not_invited"
-    services.survey_close(survey=survey, closed_by=world.users["officer"])
+    survey_close(survey=survey, closed_by=world.users["officer"])
     with pytest.raises(ValidationError) as exc:
-        services.survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
+        survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
     assert exc.value.code == "closed"
     assert not Response.objects.exists()
 
@@ -229,10 +239,10 @@ def test_surveys_past_their_closing_date_close(world):
         network=world.network, created_by=world.users["officer"], closes_on=yesterday
     )
     with pytest.raises(ValidationError):
-        services.survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
-    assert selectors.member_open_surveys(member=world.member).count() == 0
+        survey_answer(survey=survey, member=world.member, answers=_full_answers(survey))
+    assert member_open_surveys(member=world.member).count() == 0
 
-    assert services.survey_close_due() == 1
+    assert survey_close_due() == 1
     survey.refresh_from_db()
     assert survey.status == Survey.Status.CLOSED
 
@@ -241,21 +251,21 @@ def test_results_are_hidden_below_five_answers(world):
     survey = survey_with_answers(
         network=world.network, created_by=world.users["officer"], answers=4
     )
-    results = selectors.survey_results(survey=survey, language="nl")
+    results = survey_results(survey=survey, language="nl")
     assert not results["shown"]
     assert results["responses"] == 4
     assert all(q.answered == 0 and not q.texts for q in results["questions"])
-    assert selectors.survey_charts(results=results) == []
+    assert survey_charts(results=results) == []
 
 
 def test_results_per_question(world):
     survey = survey_with_answers(
         network=world.network, created_by=world.users["officer"], answers=6
     )
-    results = selectors.survey_results(survey=survey, language="fr")
+    results = survey_results(survey=survey, language="fr")
 
     assert results["shown"]
-    invited = Invitation.objects.filter(survey=survey).count()
+    invited = SurveyInvitation.objects.filter(survey=survey).count()
     assert results["rate"] == {
         "invited": invited, "answered": 6, "percent": round(600 / invited),
     }  # fmt: skip
@@ -279,7 +289,7 @@ def _answer_as(survey, count, **by_key):
     first option / 4, except the template question keys given (None skips)."""
     for _ in range(count):
         member = MemberFactory(network=survey.network)
-        Invitation.objects.create(survey=survey, member=member)
+        SurveyInvitation.objects.create(survey=survey, member=member)
         answers = _full_answers(survey)
         for key, value in by_key.items():
             pk = survey.questions.get(template_question_key=key).pk
@@ -287,11 +297,11 @@ def _answer_as(survey, count, **by_key):
                 answers.pop(pk)
             else:
                 answers[pk] = value
-        services.survey_answer(survey=survey, member=member, answers=answers)
+        survey_answer(survey=survey, member=member, answers=answers)
 
 
 def _closed(survey):
-    return services.survey_close(survey=survey)
+    return survey_close(survey=survey)
 
 
 def test_benchmark_pools_closed_surveys_of_at_least_two_other_networks(world):
@@ -299,7 +309,7 @@ def test_benchmark_pools_closed_surveys_of_at_least_two_other_networks(world):
     survey = survey_with_answers(network=world.network, created_by=officer, answers=5)
 
     def bench():
-        results = selectors.survey_results(survey=survey, language="nl")
+        results = survey_results(survey=survey, language="nl")
         by_key = {q.question.template_question_key: q for q in results["questions"]}
         return results, by_key
 
@@ -348,7 +358,7 @@ def test_benchmark_pools_closed_surveys_of_at_least_two_other_networks(world):
     )
     _answer_as(custom, 5)
     _closed(custom)
-    services.survey_create(
+    survey_create(
         network=NetworkFactory(municipality=world.municipality, slug="klad"),
         created_by=officer,
         template_key=BIN_EVALUATION.key,
@@ -384,7 +394,7 @@ def test_benchmark_cannot_be_differenced_to_one_hidden_answer(world):
         _closed(other)
 
     def satisfaction():
-        results = selectors.survey_results(survey=survey, language="nl")
+        results = survey_results(survey=survey, language="nl")
         return next(
             q.benchmark for q in results["questions"]
             if q.question.template_question_key == "overall_satisfaction"
@@ -393,7 +403,7 @@ def test_benchmark_cannot_be_differenced_to_one_hidden_answer(world):
     before = satisfaction()
     lonely = survey_with_answers(network=world.other_network, created_by=officer)
     _answer_as(lonely, 1, overall_satisfaction=1)
-    assert not selectors.survey_results(survey=lonely, language="nl")["shown"]
+    assert not survey_results(survey=lonely, language="nl")["shown"]
     assert satisfaction() == before  # open, and below five: not pooled
     _closed(lonely)
     assert satisfaction() == before  # closed, still below five
@@ -406,7 +416,7 @@ def test_summary_draft_goes_through_messaging(world):
     )
     coordinator = world.users["coordinator"]
 
-    message = services.survey_summary_draft(survey=survey, created_by=coordinator)
+    message = survey_summary_draft(survey=survey, created_by=coordinator)
 
     assert message.status == Message.Status.DRAFT
     assert message.kind == Message.Kind.INFO
@@ -414,12 +424,12 @@ def test_summary_draft_goes_through_messaging(world):
     survey.refresh_from_db()
     assert survey.summary_message == message
     nl = message.texts["nl"]
-    rate = selectors.survey_response_rate(survey=survey)
+    rate = survey_response_rate(survey=survey)
     assert f"{rate['answered']}" in nl["sms"] and f"({rate['percent']}%)" in nl["sms"]
     assert "4.0" in nl["body"]  # the average satisfaction
     assert set(message.texts) == {"nl", "fr"}
     # Asking again returns the same draft instead of a second one.
-    assert services.survey_summary_draft(survey=survey, created_by=coordinator) == message
+    assert survey_summary_draft(survey=survey, created_by=coordinator) == message
     assert coordinator.has_perm("messaging.edit_message", message)
     assert not coordinator.has_perm("messaging.publish_message", message)
     assert coordinator.has_perm("messaging.submit_message", message)
@@ -428,5 +438,5 @@ def test_summary_draft_goes_through_messaging(world):
 def test_no_summary_of_a_draft(world):
     survey = _standard(world)
     with pytest.raises(ValidationError):
-        services.survey_summary_draft(survey=survey, created_by=world.users["officer"])
+        survey_summary_draft(survey=survey, created_by=world.users["officer"])
     assert not Question.objects.filter(survey=survey, template_question_key="").exists()

@@ -16,8 +16,8 @@ from django.utils.translation import gettext
 
 from members.tokens import member_self_service_token
 from messaging.models import Message
-from surveys import selectors
-from surveys.models import Invitation, Question, Response, Survey
+from surveys.models import Question, Response, Survey, SurveyInvitation
+from surveys.selectors import survey_response_rate, survey_results
 from surveys.standard import BIN_EVALUATION
 from tests.factories import MemberFactory, survey_with_answers
 from tests.test_role_matrix import ALL_ROLES, MEMBER_DATA
@@ -127,7 +127,7 @@ def test_results_page_and_exports_show_the_same_figures(client, world, role):
     page = client.get(_url("results", world, survey))
     assert page.status_code == 200
     body = page.content.decode()
-    rate = selectors.survey_response_rate(survey=survey)
+    rate = survey_response_rate(survey=survey)
     assert f"{rate['answered']} of {rate['invited']} members answered ({rate['percent']}%)" in body
     assert "chart.umd.min.js" in body and "survey_charts.js" in body
     charts = json.loads(
@@ -154,7 +154,7 @@ def test_results_page_and_exports_show_the_same_figures(client, world, role):
     xrows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
     assert [[_number(v) for v in row] for row in xrows] == [[_number(v) for v in r] for r in rows]
 
-    results = selectors.survey_results(survey=survey, language="en", with_texts=with_texts)
+    results = survey_results(survey=survey, language="en", with_texts=with_texts)
     assert rows[1][3] == f"{rate['answered']} / {rate['invited']}"
     for q in results["questions"]:
         mine = [r for r in rows[1:] if r[0] == str(q.number)]
@@ -185,7 +185,7 @@ def test_exports_hold_nothing_below_five_answers_and_neutralise_formulas(client,
     comment = survey.questions.get(kind="text")
     for _ in range(4):
         member = MemberFactory(network=world.network)
-        Invitation.objects.create(survey=survey, member=member)
+        SurveyInvitation.objects.create(survey=survey, member=member)
         from surveys.services import survey_answer
 
         survey_answer(
@@ -323,7 +323,7 @@ def test_member_sees_the_questions_in_their_language(client, world):
 def test_member_cannot_answer_what_was_not_sent_to_them(client, world):
     survey = survey_with_answers(network=world.network, created_by=world.users["officer"])
     late = MemberFactory(network=world.network)
-    Invitation.objects.filter(member=late).delete()
+    SurveyInvitation.objects.filter(member=late).delete()
     assert client.get(_me(late, "survey_answer", pk=survey.pk)).status_code == 404
     other = survey_with_answers(network=world.other_network, created_by=world.users["admin"])
     assert client.get(_me(world.member, "survey_answer", pk=other.pk)).status_code == 404

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from charters import services
-from charters.forms_governance import SignForm
+from charters.forms.signs import StreetSignForm
 from charters.models import Sign
-from charters.selectors_governance import sign_list, sign_map_data, signs_summary
+from charters.selectors.signs import sign_list, sign_map_data, signs_summary
+from charters.services.signs import sign_delete as sign_delete_service
+from charters.services.signs import sign_save
 from networks.models import Network
 from networks.selectors import street_names
 from networks.views import network_from_url as _network
@@ -48,11 +49,11 @@ def signs(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _form_page(request: HttpRequest, network: Network, sign: Sign | None) -> HttpResponse:
     initial = {name: getattr(sign, name) for name in FIELDS} if sign else {}
-    form = SignForm(request.POST or None, initial=initial)
+    form = StreetSignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data}
         try:
-            services.sign_save(network=network, by=request.user, sign=sign, **data)
+            sign_save(network=network, by=request.user, sign=sign, **data)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -89,7 +90,7 @@ def sign_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def sign_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     sign = _sign(request, slug, pk)
     if request.method == "POST":
-        services.sign_delete(sign=sign, by=request.user)
+        sign_delete_service(sign=sign, by=request.user)
         messages.success(request, _("The sign was deleted from the register."))
         return redirect("governance:signs", slug=slug)
     return render(request, "charters/signs/delete.html", {"network": sign.network, "sign": sign})

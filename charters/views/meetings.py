@@ -12,14 +12,16 @@ from django.utils.translation import gettext as _
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from charters import services
-from charters.forms_governance import MeetingCloseForm, MeetingForm, MeetingInviteForm
+from charters.forms.meetings import MeetingCloseForm, MeetingForm, MeetingInviteForm
 from charters.models import Meeting
-from charters.selectors_governance import (
+from charters.selectors.meetings import (
     meeting_list,
     meeting_rsvp_counts,
     member_meeting_last_held,
 )
+from charters.services.meetings import meeting_close as meeting_close_service
+from charters.services.meetings import meeting_invite as meeting_invite_service
+from charters.services.meetings import meeting_save
 from networks.views import network_from_url as _network
 
 
@@ -63,7 +65,7 @@ def _save_form(request: HttpRequest, network, meeting: Meeting | None) -> HttpRe
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.meeting_save(
+            saved = meeting_save(
                 network=network, by=request.user, meeting=meeting, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -125,7 +127,7 @@ def meeting_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = MeetingInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            message = services.meeting_invite(
+            message = meeting_invite_service(
                 meeting=meeting,
                 by=request.user,
                 by_email=form.cleaned_data["by_email"],
@@ -163,7 +165,7 @@ def meeting_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = MeetingCloseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_close(meeting=meeting, by=request.user, **form.cleaned_data)
+            meeting_close_service(meeting=meeting, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:

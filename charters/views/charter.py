@@ -15,17 +15,20 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from charters import services
-from charters.forms import CharterForm, SignForm
+from charters.forms.charter import CharterForm, CharterSignForm
 from charters.models import CharterSignature, CharterVersion
 from charters.plan import CHANNEL_LABELS, KINDS
-from charters.selectors import (
+from charters.selectors.charter import (
     charter_in_force,
     charter_parties_of,
     charter_signatures,
     charter_versions,
     charter_working,
 )
+from charters.services.charter import charter_draft_create, charter_version_stamp
+from charters.services.charter import charter_edit as charter_edit_service
+from charters.services.charter import charter_sign as charter_sign_service
+from charters.services.charter import charter_submit as charter_submit_service
 from messaging.models import Message
 from networks.models import Network
 from networks.views import network_from_url
@@ -115,7 +118,7 @@ def charter_version(request: HttpRequest, slug: str, number: int) -> HttpRespons
             "document": document,
             "document_language": language,
             # Carried to the sign form: the signature is for this text.
-            "stamp": services.charter_version_stamp(version=version),
+            "stamp": charter_version_stamp(version=version),
             "can_edit": _can_edit(request.user, network)
             and version.status
             in (
@@ -136,7 +139,7 @@ def charter_version(request: HttpRequest, slug: str, number: int) -> HttpRespons
 def charter_start(request: HttpRequest, slug: str) -> HttpResponse:
     network = network_from_url(request, slug)
     try:
-        version = services.charter_draft_create(network=network, created_by=request.user)
+        version = charter_draft_create(network=network, created_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("charters:detail", slug=network.slug)
@@ -155,7 +158,7 @@ def charter_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     form = CharterForm(request.POST or None, instance=version)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.charter_edit(
+            result = charter_edit_service(
                 version=version, edited_by=request.user, **form.charter_fields()
             )
         except ValidationError as exc:
@@ -188,7 +191,7 @@ def charter_submit(request: HttpRequest, slug: str, number: int) -> HttpResponse
     network = network_from_url(request, slug)
     version = _version(network, number)
     try:
-        services.charter_submit(version=version, submitted_by=request.user)
+        charter_submit_service(version=version, submitted_by=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -214,12 +217,12 @@ def charter_sign(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     initial = {
         "name": request.user.get_full_name(),
         # The version page's Sign link says which text was read.
-        "seen": request.GET.get("seen") or services.charter_version_stamp(version=version),
+        "seen": request.GET.get("seen") or charter_version_stamp(version=version),
     }
-    form = SignForm(request.POST or None, parties=parties, initial=initial)
+    form = CharterSignForm(request.POST or None, parties=parties, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.charter_sign(
+            charter_sign_service(
                 version=version,
                 user=request.user,
                 party=form.cleaned_data["party"],
@@ -251,6 +254,7 @@ def charter_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     Small document: rendered in the request. Nothing is fetched from outside:
     system fonts, styles in the document, no remote URLs.
     """
+    # why: weasyprint loads Pango and its fonts when imported; only this view needs it.
     from weasyprint import HTML
 
     network = network_from_url(request, slug)

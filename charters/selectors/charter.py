@@ -1,4 +1,5 @@
-"""Read-side queries for house rules."""
+"""Read-side queries of the charter: the house rules in force (and whether a
+member accepted them), charter versions, their signatures and parties."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from charters.models import HouseRules
+from charters.models import CharterSignature, CharterVersion, HouseRules
+from members.models import ConsentRecord
 from networks.models import Network
+from networks.selectors import user_roles
 
 # Used until a network publishes its own: the model rules of the circular of
 # 28 February 2019 (members report to the police, never patrol, respect privacy).
@@ -30,16 +33,12 @@ def house_rules_current(*, network: Network) -> CurrentHouseRules:
     return CurrentHouseRules(version=STANDARD_VERSION, text=text, is_standard=True)
 
 
-# --------------------------------------------------------------------------
-# Charter and founding (Founding and governance issue)
-# --------------------------------------------------------------------------
+# --- Charter ----------------------------------------------------------------------
 
 
 def charter_in_force(*, network: Network):
     """The network's charter in force: its latest version signed by all three
     parties, or None. Messaging reads its communication plan."""
-    from charters.models import CharterVersion
-
     return (
         CharterVersion.objects.filter(network=network, status=CharterVersion.Status.SIGNED)
         .order_by("-number")
@@ -49,8 +48,6 @@ def charter_in_force(*, network: Network):
 
 def charter_working(*, network: Network):
     """The version being written or signed (draft or submitted), or None."""
-    from charters.models import CharterVersion
-
     return (
         CharterVersion.objects.filter(
             network=network,
@@ -62,8 +59,6 @@ def charter_working(*, network: Network):
 
 
 def charter_versions(*, network: Network):
-    from charters.models import CharterVersion
-
     return (
         CharterVersion.objects.filter(network=network)
         .select_related("created_by")
@@ -83,9 +78,6 @@ def charter_parties_of(*, user, network: Network) -> list[str]:
     network's zone and municipal staff of its municipality (mayor or
     delegate). Admins are no party: they sign nothing.
     """
-    from charters.models import CharterSignature
-    from networks.selectors import user_roles
-
     if user is None or not user.is_authenticated:
         return []
     roles = user_roles(user=user)
@@ -99,36 +91,9 @@ def charter_parties_of(*, user, network: Network) -> list[str]:
     return parties
 
 
-def founding_progress(*, network: Network) -> dict:
-    """The founding steps in order, with how many are done (for the progress bar).
-
-    Reads only: steps not created yet show as open.
-    """
-    from charters.models import FoundingStep
-
-    existing = {
-        s.step: s
-        for s in FoundingStep.objects.filter(network=network).prefetch_related("attachments")
-    }
-    steps = []
-    for position, (code, label) in enumerate(FoundingStep.Step.choices, start=1):
-        row = existing.get(code)
-        steps.append({"code": code, "label": label, "position": position, "row": row})
-    done = sum(1 for s in steps if s["row"] is not None and s["row"].done_on)
-    total = len(steps)
-    return {
-        "steps": steps,
-        "done": done,
-        "total": total,
-        "percent": round(100 * done / total) if total else 0,
-    }
-
-
 def member_house_rules_status(*, member) -> dict:
     """The house rules in force for a member's network, and whether the member
     accepted exactly that version (the personal page asks when not)."""
-    from members.models import ConsentRecord
-
     current = house_rules_current(network=member.network)
     accepted = (
         ConsentRecord.objects.filter(

@@ -11,16 +11,17 @@ from django.utils.translation import gettext as _
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from charters import services
-from charters.forms_governance import HandOverForm, RemoveForm, ScreeningForm
+from charters.forms.governance import HandOverForm, RemoveForm, ScreeningForm
 from charters.models import ScreeningRecord
-from charters.selectors_governance import (
+from charters.selectors.governance import (
     SCREENED_ROLES,
     governance_events,
     network_co_coordinator_users,
     network_team,
     screening_latest,
 )
+from charters.services.governance import coordinator_remove as coordinator_remove_service
+from charters.services.governance import network_hand_over, screening_record
 from networks.models import Network, Role, RoleAssignment
 from networks.selectors import forget_user_roles
 from networks.views import network_from_url as _network
@@ -94,7 +95,7 @@ def screening_edit(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
     form = ScreeningForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.screening_record(
+            screening_record(
                 network=network, user=person, recorded_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -121,7 +122,7 @@ def hand_over(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.network_hand_over(
+            network_hand_over(
                 network=network,
                 to_user=data["to_user"],
                 by=request.user,
@@ -182,7 +183,7 @@ def coordinator_remove(request: HttpRequest, slug: str, user_id: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.coordinator_remove(
+            coordinator_remove_service(
                 network=network,
                 user=person,
                 reason=data["reason"],

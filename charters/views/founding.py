@@ -12,10 +12,17 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from charters import services
-from charters.forms import AttachmentForm, FoundingStepForm
+from charters.forms.founding import AttachmentForm, FoundingStepForm
 from charters.models import FoundingAttachment, FoundingStep
-from charters.selectors import founding_progress
+from charters.selectors.founding import founding_progress
+from charters.services.founding import (
+    founding_attachment_add,
+    founding_step_update,
+    founding_steps_ensure,
+)
+from charters.services.founding import (
+    founding_attachment_delete as founding_attachment_delete_service,
+)
 from networks.views import network_from_url
 
 
@@ -40,7 +47,7 @@ def founding_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     network = network_from_url(request, slug)
     if step not in FoundingStep.Step.values:
         raise Http404
-    steps = {s.step: s for s in services.founding_steps_ensure(network=network)}
+    steps = {s.step: s for s in founding_steps_ensure(network=network)}
     row = steps[step]
     form = FoundingStepForm(
         request.POST if request.POST.get("action") == "save" else None, instance=row
@@ -51,7 +58,7 @@ def founding_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     )
     if request.method == "POST" and request.POST.get("action") == "save" and form.is_valid():
         try:
-            services.founding_step_update(
+            founding_step_update(
                 step=row,
                 updated_by=request.user,
                 done_on=form.cleaned_data["done_on"],
@@ -65,7 +72,7 @@ def founding_step(request: HttpRequest, slug: str, step: str) -> HttpResponse:
             return redirect("charters:founding", slug=network.slug)
     if request.method == "POST" and request.POST.get("action") == "upload" and upload.is_valid():
         try:
-            services.founding_attachment_add(
+            founding_attachment_add(
                 step=row, upload=upload.cleaned_data["file"], uploaded_by=request.user
             )
         except ValidationError as exc:
@@ -120,6 +127,6 @@ def founding_attachment(request: HttpRequest, slug: str, pk: int) -> FileRespons
 def founding_attachment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     attachment = _attachment(request, slug, pk)
     step = attachment.step.step
-    services.founding_attachment_delete(attachment=attachment, deleted_by=request.user)
+    founding_attachment_delete_service(attachment=attachment, deleted_by=request.user)
     messages.success(request, _("The file was removed."))
     return redirect("charters:founding_step", slug=slug, step=step)

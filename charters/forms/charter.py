@@ -1,14 +1,13 @@
-"""Forms of the charter and the founding checklist. They only read and check
-input; the services decide."""
+"""Forms of the charter: its text and plan, and signing it. They only read and
+check input; the services decide."""
 
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from charters.models import CharterSignature, CharterVersion, FoundingStep
+from charters.models import CharterSignature, CharterVersion
 from charters.plan import CHANNEL_LABELS, CHANNELS, KINDS, plan_errors
 from messaging.models import Message
 
@@ -114,7 +113,9 @@ class CharterForm(forms.ModelForm):
         return fields
 
 
-class SignForm(forms.Form):
+class CharterSignForm(forms.Form):
+    """Signing a version of the charter for one of the three parties."""
+
     party = forms.ChoiceField(label=_("I sign as"))
     name = forms.CharField(label=_("Your name"), max_length=200)
     role_title = forms.CharField(
@@ -126,7 +127,7 @@ class SignForm(forms.Form):
         label=_("I have read this version of the charter and sign it on behalf of my party."),
     )
     # The version's last change as shown: the service refuses a signature on
-    # text changed since (see charters.services.charter_version_stamp).
+    # text changed since (see charters.services.charter.charter_version_stamp).
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, parties: list[str], **kwargs):
@@ -134,39 +135,5 @@ class SignForm(forms.Form):
         self.fields["party"].choices = [(p, CharterSignature.Party(p).label) for p in parties]
         if len(parties) == 1:
             self.fields["party"].initial = parties[0]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class FoundingStepForm(forms.ModelForm):
-    class Meta:
-        model = FoundingStep
-        fields = ["done_on", "responsible", "notes"]
-        widgets = {
-            "done_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "notes": forms.Textarea(attrs={"rows": 4}),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.step == FoundingStep.Step.SIGNED:
-            self.fields["done_on"].disabled = True
-            self.fields["done_on"].help_text = _(
-                "Filled in when all three parties have signed the charter in the app."
-            )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("Attach a file"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "PDF, PNG, JPEG, Word, Excel or OpenDocument; at most %(mb)s MB."
-        ) % {"mb": settings.FOUNDING_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -1,9 +1,10 @@
-"""Template tags for the partials other apps' pages include (network page),
-so those pages need no extra view code."""
+"""Template tags of the founding partial that the network page includes
+(``charters/founding/_progress.html``), so that page needs no extra view code."""
 
 from django import template
 
-from charters.selectors import charter_in_force, founding_progress
+from charters.selectors.charter import charter_in_force
+from charters.selectors.founding import founding_progress
 
 register = template.Library()
 
