@@ -11,17 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from messaging import services
 from messaging.forms import LANGUAGES, MessageForm, composable_networks
 from messaging.models import Message
-from messaging.selectors import (
+from messaging.selectors.messages import (
     message_failures,
     message_history,
-    message_plan_problems,
     message_preview,
     message_progress,
     message_templates_for,
 )
+from messaging.selectors.policy import message_plan_problems
+from messaging.services.drafts import message_draft_save, message_return, message_submit
+from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
 from networks.selectors import user_roles
 from networks.views import network_from_url as _network
 
@@ -42,7 +43,7 @@ def _can_compose(user) -> bool:
 
 def _save(request: HttpRequest, form: MessageForm, message: Message | None) -> Message:
     data = form.cleaned_data
-    return services.message_draft_save(
+    return message_draft_save(
         created_by=request.user,
         message=message,
         networks=data["networks"],
@@ -138,10 +139,10 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
-def message_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def message_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     try:
-        services.message_publish(message=message, published_by=request.user)
+        message_publish(message=message, published_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -152,9 +153,9 @@ def message_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("messaging.submit_message", fn=_message, raise_exception=True)
-def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def message_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
-    services.message_submit(message=message, submitted_by=request.user)
+    message_submit(message=message, submitted_by=request.user)
     messages.success(request, _("Sent to the mandated officer for approval."))
     return redirect("alerts:detail", pk=message.pk)
 
@@ -162,12 +163,10 @@ def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
-def message_return(request: HttpRequest, pk: int) -> HttpResponse:
+def message_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     try:
-        services.message_return(
-            message=message, returned_by=request.user, note=request.POST.get("note", "")
-        )
+        message_return(message=message, returned_by=request.user, note=request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -182,7 +181,7 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Start an update of a published message: a draft for the same recipients."""
     message = _message(request, pk)
     try:
-        update = services.message_update_draft(original=message, created_by=request.user)
+        update = message_update_draft(original=message, created_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("alerts:detail", pk=message.pk)
@@ -192,9 +191,9 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
-def message_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
-    stopped = services.message_cancel(message=message, cancelled_by=request.user)
+    stopped = message_cancel(message=message, cancelled_by=request.user)
     messages.success(
         request,
         _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")

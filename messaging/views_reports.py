@@ -23,11 +23,15 @@ from rules.contrib.views import permission_required
 from bin_platform.forms import errors_to_form
 from members.models import Member
 from members.views_self import personal_page
-from messaging import services
 from messaging.forms_reports import MemberReportForm, ReportFilterForm, ReportTriageForm
 from messaging.models import MemberReport
-from messaging.selectors_reports import report_detail, report_list, report_status_counts
-from messaging.services.reports import PHOTO_CONTENT_TYPES
+from messaging.selectors.incidents import report_detail, report_list, report_status_counts
+from messaging.services.reports import (
+    PHOTO_CONTENT_TYPES,
+    member_report_create,
+    member_report_next_statuses,
+    member_report_triage,
+)
 from networks.views import network_from_url as _network
 
 PAGE_SIZE = 50
@@ -53,7 +57,7 @@ def self_report(request: HttpRequest, *, member: Member, token: str) -> HttpResp
     )
     if request.method == "POST" and can_report and form.is_valid():
         try:
-            services.member_report_create(member=member, **form.cleaned_data)
+            member_report_create(member=member, **form.cleaned_data)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -118,7 +122,7 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = ReportTriageForm(
             request.POST if request.method == "POST" else None,
             report=report,
-            next_statuses=services.member_report_next_statuses(report=report),
+            next_statuses=member_report_next_statuses(report=report),
         )
     if request.method == "POST":
         if not can_triage:
@@ -128,7 +132,7 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("alerts:report", pk=report.pk)
         if form.is_valid():
             try:
-                services.member_report_triage(report=report, handled_by=user, **form.cleaned_data)
+                member_report_triage(report=report, handled_by=user, **form.cleaned_data)
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:

@@ -16,7 +16,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
-from messaging import services
+from messaging.services.webhooks import (
+    twilio_inbound_handle,
+    twilio_signature_valid,
+    twilio_status_record,
+    twilio_webhook_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +33,9 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # path_info: the path as routed, which is what the gateway appends to
         # PUBLIC_BASE_URL for the callback URL it gives Twilio.
-        url = services.twilio_webhook_url(path=request.get_full_path_info())
+        url = twilio_webhook_url(path=request.get_full_path_info())
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not services.twilio_signature_valid(url=url, params=request.POST, signature=signature):
+        if not twilio_signature_valid(url=url, params=request.POST, signature=signature):
             logger.warning("Twilio webhook with a missing or wrong signature for %s", url)
             return HttpResponseForbidden()
         return view(request, *args, **kwargs)
@@ -46,7 +51,7 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """Delivery report of an SMS (MessageSid/MessageStatus) or call (CallSid/CallStatus)."""
     data = request.POST
-    services.twilio_status_record(
+    twilio_status_record(
         sid=data.get("MessageSid") or data.get("SmsSid") or data.get("CallSid", ""),
         status=data.get("MessageStatus") or data.get("SmsStatus") or data.get("CallStatus", ""),
         error_code=data.get("ErrorCode", ""),
@@ -60,7 +65,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """An SMS to our number: a keyword (STOP, START, HELP) or a reply; answered in TwiML."""
     data = request.POST
-    result = services.twilio_inbound_handle(
+    result = twilio_inbound_handle(
         from_number=data.get("From", ""),
         to_number=data.get("To", ""),
         body=data.get("Body", ""),

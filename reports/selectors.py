@@ -41,7 +41,7 @@ from django.utils import timezone
 from charters.models import CharterVersion, Meeting, Sign
 from members.models import Member
 from messaging.models import Delivery, MemberReport, Message
-from messaging.selectors import alerts_without_feedback
+from messaging.selectors.messages import alerts_without_feedback
 from networks.models import Network, Street
 from networks.selectors import user_roles
 

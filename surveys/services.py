@@ -294,7 +294,8 @@ def survey_open(
     else sent to the zone's officers for approval. Members can answer from
     their personal page as soon as the survey is open.
     """
-    from messaging import services as messaging
+    from messaging.services.drafts import message_draft_save, message_submit
+    from messaging.services.lifecycle import message_publish
 
     survey = Survey.objects.select_for_update().select_related("network").get(pk=survey.pk)
     if survey.status != Survey.Status.DRAFT:
@@ -311,7 +312,7 @@ def survey_open(
         batch_size=2000,
         ignore_conflicts=True,
     )
-    message = messaging.message_draft_save(
+    message = message_draft_save(
         created_by=opened_by,
         networks=[survey.network],
         kind=Message.Kind.INFO,
@@ -321,9 +322,9 @@ def survey_open(
         texts=_invitation_texts(survey),
     )
     if opened_by.has_perm("messaging.publish_message", message):
-        message = messaging.message_publish(message=message, published_by=opened_by)
+        message = message_publish(message=message, published_by=opened_by)
     else:
-        message = messaging.message_submit(message=message, submitted_by=opened_by)
+        message = message_submit(message=message, submitted_by=opened_by)
     survey.status = Survey.Status.OPEN
     survey.opens_at = timezone.now()
     survey.invitation_message = message
@@ -451,7 +452,7 @@ def survey_answer(*, survey: Survey, member: Member, answers: dict) -> Response:
 def survey_summary_draft(*, survey: Survey, created_by, texts: dict | None = None) -> Message:
     """An INFO message draft with the survey's key figures, for the writer to
     edit and then publish or submit for approval the usual way."""
-    from messaging import services as messaging
+    from messaging.services.drafts import message_draft_save
     from surveys.selectors import survey_summary_texts
 
     survey = Survey.objects.select_for_update().select_related("network").get(pk=survey.pk)
@@ -464,7 +465,7 @@ def survey_summary_draft(*, survey: Survey, created_by, texts: dict | None = Non
         and existing.created_by_id == created_by.pk
     ):
         return existing
-    message = messaging.message_draft_save(
+    message = message_draft_save(
         created_by=created_by,
         networks=[survey.network],
         kind=Message.Kind.INFO,

@@ -459,8 +459,8 @@ def house_rules_publish(*, network: Network, version: str, text: str, published_
 
 
 def _tell_members(network: Network, rules: HouseRules, published_by) -> None:
-    from messaging.services.alerts import message_publish
     from messaging.services.drafts import message_draft_save
+    from messaging.services.lifecycle import message_publish
 
     texts = {}
     for language in network.languages or ["nl"]:

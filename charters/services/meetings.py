@@ -125,7 +125,7 @@ def _invitation_withdraw(*, meeting: Meeting, by) -> None:
     correction is a new message (the meeting page says so).
     """
     from messaging.models import Message
-    from messaging.services import message_cancel
+    from messaging.services.lifecycle import message_cancel
 
     invitation = meeting.invitation
     if invitation is None or invitation.status not in (
@@ -198,8 +198,8 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
     of writing a second one.
     """
     from messaging.models import Message
-    from messaging.selectors import communication_policy
-    from messaging.services import message_draft_save
+    from messaging.selectors.policy import communication_policy
+    from messaging.services.drafts import message_draft_save
 
     meeting = Meeting.objects.select_for_update().select_related("network").get(pk=meeting.pk)
     network = meeting.network
@@ -220,7 +220,7 @@ def meeting_invite(*, meeting: Meeting, by, by_email: bool = True, by_sms: bool 
         raise ValidationError(_("Messages go to members of active networks only."))
     if not (by_email or by_sms):
         raise ValidationError({"by_email": _("Choose at least one channel.")})
-    from messaging.selectors import plan_channel_problems
+    from messaging.selectors.policy import plan_channel_problems
 
     plan_errors = plan_channel_problems(
         networks=[network], kind=Message.Kind.INFO, by_sms=by_sms, by_email=by_email
@@ -315,7 +315,7 @@ def meeting_reminders_send(*, now: datetime | None = None) -> list[int]:
 
 def _remind(*, network: Network) -> None:
     from charters.selectors_governance import member_meeting_last_held
-    from messaging.services import notification_queue
+    from messaging.services.notifications import notification_queue
 
     last = member_meeting_last_held(network=network)
     url = settings.PUBLIC_BASE_URL + reverse(

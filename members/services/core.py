@@ -248,7 +248,7 @@ def member_message_send(*, member: Member, kind: str, template: str, context: di
     ``template`` names a family: ``<template>.txt`` and ``<template>_subject.txt``
     for email, ``<template>_sms.txt`` for SMS; rendered in the member's language.
     """
-    from messaging.services import notification_queue
+    from messaging.services.notifications import notification_queue
 
     with translation.override(member.language):
         context = {"member": member, "network": member.network, **context}

@@ -208,7 +208,7 @@ def _email_link_queue(
     member: Member | None,
 ) -> None:  # fmt: skip
     """The confirmation email; a decoy's is the same message with ``member`` None."""
-    from messaging.services import notification_queue
+    from messaging.services.notifications import notification_queue
 
     context = {
         "member": {"first_name": first_name, "mobile_phone": mobile_phone},
@@ -242,7 +242,7 @@ def _sms_code_queue(
     *, network: Network, to: str, code: str, language: str, member: Member | None
 ) -> None:
     """The SMS with a code; a decoy's is the same message with ``member`` None."""
-    from messaging.services import notification_queue
+    from messaging.services.notifications import notification_queue
 
     context = {"code": code, "network": network, "minutes": settings.SIGNUP_SMS_CODE_MINUTES}
     with translation.override(language):
@@ -503,7 +503,7 @@ def _existing_members(*, network: Network, email: str, mobile_phone: str) -> lis
 
 def _duplicate_notice_send(*, member: Member) -> None:
     """Tell an existing member that someone used their address to sign up."""
-    from messaging.services import notification_queue
+    from messaging.services.notifications import notification_queue
 
     complete = member.email_verified_at and (member.phone_verified_at or not member.mobile_phone)
     context = {

@@ -1,15 +1,14 @@
-"""Write-side operations of messaging, one module per area:
+"""Write-side operations of messaging, one module per job or area:
 
-- ``notifications``: the outbox of messages to one person;
-- ``alerts``: publishing messages to networks and their fan-out;
-- ``webhooks``: Twilio's delivery reports and inbound SMS (keywords, replies);
-- ``reports``: members' reports (meldingen) and their triage.
+- ``drafts``: writing a message and its approval;
+- ``lifecycle``: publishing, updating and cancelling a message;
+- ``fanout``: a published message's deliveries, queued in chunks;
+- ``sending``: claiming and sending deliveries through the gateways;
+- ``sweep``: recovering what a crash or a lost task left behind;
+- ``replies`` and ``email_replies``: the replies inbox;
+- ``reports``: members' reports (meldingen) and their triage;
+- ``notifications`` and ``webhooks``: the outbox to one person and the
+  provider's callbacks (moving to the outbox app).
+
+Callers import from the defining module.
 """
-
-from messaging.services.alerts import *  # noqa: F403
-from messaging.services.drafts import *  # noqa: F403
-from messaging.services.email_replies import *  # noqa: F403
-from messaging.services.notifications import *  # noqa: F403
-from messaging.services.replies import *  # noqa: F403
-from messaging.services.reports import *  # noqa: F403
-from messaging.services.webhooks import *  # noqa: F403

@@ -36,7 +36,8 @@ from members.models import Member
 from members.services.core import member_sms_opt_in, member_sms_opt_out
 from messaging.gateways.twilio import NUMBER_ERROR_CODES
 from messaging.models import Delivery, Reply
-from messaging.services.alerts import delivery_email_fallback, delivery_sends_queue
+from messaging.services.fanout import delivery_sends_queue
+from messaging.services.sending import delivery_email_fallback
 from networks.models import Network, Role, RoleAssignment
 
 __all__ = [

@@ -168,7 +168,7 @@ def test_sent_invitation_is_not_written_again(world):
 
 
 def test_published_invitation_carries_the_personal_link(world):
-    from messaging.services import message_publish
+    from messaging.services.lifecycle import message_publish
 
     meeting = _meeting(world)
     message = meeting_invite(meeting=meeting, by=world.users["officer"])

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from charters.services import charter_draft_create, charter_edit, charter_sign, charter_submit
 from messaging.models import Message
-from messaging.selectors import DEFAULT_POLICY, communication_policy
+from messaging.selectors.policy import DEFAULT_POLICY, communication_policy
 
 
 def _plan(**changes):

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from messaging import services
 from messaging.gateways.file import file_outbox_read
 from messaging.models import Delivery, Message
+from messaging.services.lifecycle import message_publish
 from tests.factories import MemberFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
@@ -27,7 +27,7 @@ def test_urgent_alert_reaches_every_member(
     message.networks.set([world.network])
     started = time.monotonic()
     # transactional test: the fan-out is queued on commit, to Redis, for the worker.
-    services.message_publish(message=message, published_by=world.users["officer"])
+    message_publish(message=message, published_by=world.users["officer"])
     expected = 2 * len(members)  # SMS and email each
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -1039,7 +1039,7 @@ def test_rate_limit_counts_in_the_cache_without_addresses(client, world):
 def test_no_code_or_link_is_kept_once_sent(client, world, known):
     """Codes and links live only in the messages that went out: the outbox rows
     are emptied once sent, and the cache holds hashes only."""
-    from messaging.services import SECRET_KINDS
+    from messaging.services.notifications import SECRET_KINDS
 
     submit(client, world.network, **REAL)
     submit(client.__class__(), world.network, ip="192.0.2.2", **DECOY["email"])

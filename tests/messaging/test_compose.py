@@ -246,12 +246,12 @@ def test_message_page_shows_its_replies(client, world):
 
 
 def test_without_approval_in_the_plan_a_coordinator_publishes_directly(client, world, monkeypatch):
-    from messaging import selectors
+    from messaging.selectors import policy
 
     monkeypatch.setattr(
-        selectors,
+        policy,
         "communication_policy",
-        lambda network: selectors.CommunicationPolicy(
+        lambda network: policy.CommunicationPolicy(
             coordinator_kinds=("prevention", "info"), needs_approval=False
         ),
     )
@@ -300,8 +300,8 @@ def test_a_bad_template_parameter_is_ignored(client, world):
 def test_approval_emails_speak_the_recipients_language(world):
     from django.utils import translation
 
-    from messaging import services
     from messaging.models import Notification
+    from messaging.services.drafts import message_draft_save, message_return, message_submit
     from networks.models import Role
     from tests.factories import user_with_role
 
@@ -312,13 +312,13 @@ def test_approval_emails_speak_the_recipients_language(world):
     coordinator = world.users["coordinator"]
     coordinator.preferred_language = "nl"
     coordinator.save(update_fields=["preferred_language"])
-    draft = services.message_draft_save(
+    draft = message_draft_save(
         created_by=coordinator, networks=[world.network], kind=Message.Kind.PREVENTION,
         by_email=True, by_sms=False, texts={"nl": {"subject": "Tip", "body": "Sluit af"}},
     )  # fmt: skip
 
     with translation.override("en"):  # whoever clicks works in English
-        services.message_submit(message=draft, submitted_by=coordinator)
+        message_submit(message=draft, submitted_by=coordinator)
     asked = dict(
         Notification.objects.filter(kind="message_approval_request").values_list("to", "subject")
     )
@@ -328,7 +328,7 @@ def test_approval_emails_speak_the_recipients_language(world):
     }
 
     with translation.override("fr"):
-        services.message_return(message=draft, returned_by=officer)
+        message_return(message=draft, returned_by=officer)
     returned = Notification.objects.get(kind="message_returned")
     assert (returned.to, returned.subject) == (
         coordinator.email,

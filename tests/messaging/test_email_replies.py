@@ -9,8 +9,9 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from messaging import services
 from messaging.models import Delivery, Message, Reply
+from messaging.services.email_replies import email_reply_address
+from messaging.services.lifecycle import message_publish
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def sent_alert(world, settings):
     )  # fmt: skip
     message.networks.set([world.network])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.message_publish(message=message, published_by=world.users["officer"])
+        message_publish(message=message, published_by=world.users["officer"])
     return message
 
 
@@ -63,4 +64,4 @@ def test_forged_reply_addresses_are_dropped(world, sent_alert):
 
 def test_no_reply_to_without_a_domain(world, settings):
     settings.REPLY_TO_DOMAIN = ""
-    assert services.email_reply_address(delivery_id=1) is None
+    assert email_reply_address(delivery_id=1) is None

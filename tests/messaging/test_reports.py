@@ -21,9 +21,10 @@ from django.utils import timezone
 from members.models import Member
 from members.services import member_erase
 from members.tokens import member_self_service_token
-from messaging import services, views_reports
+from messaging import views_reports
 from messaging.gateways import locmem
 from messaging.models import MemberReport, Notification
+from messaging.services.reports import REPORTS_PER_DAY, member_report_create, member_report_triage
 from networks.models import Role
 from tests.factories import MemberFactory, user_with_role
 
@@ -299,7 +300,7 @@ def test_a_pending_or_suspended_member_cannot_report(client, world):
         client.post(_url(member), _data())
     assert not MemberReport.objects.exists()
     with pytest.raises(ValidationError):
-        services.member_report_create(
+        member_report_create(
             member=member,
             category="noise",
             happened_at=timezone.now(),
@@ -309,17 +310,17 @@ def test_a_pending_or_suspended_member_cannot_report(client, world):
 
 
 def test_the_daily_limit_stops_a_flood(client, world):
-    for _ in range(services.REPORTS_PER_DAY):
+    for _ in range(REPORTS_PER_DAY):
         _report(world)
     response = client.post(_url(world.member), _data())
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
-    assert MemberReport.objects.count() == services.REPORTS_PER_DAY
+    assert MemberReport.objects.count() == REPORTS_PER_DAY
 
 
 def test_the_service_keys_its_errors_by_field(world):
     with pytest.raises(ValidationError) as caught:
-        services.member_report_create(
+        member_report_create(
             member=world.member,
             category="nope",
             happened_at=timezone.now() + timedelta(days=1),
@@ -378,12 +379,12 @@ def test_statuses_only_move_forward(world, start, to, ok):
     report = _report(world, status=start)
     officer = world.users["officer"]
     if ok:
-        services.member_report_triage(report=report, handled_by=officer, status=to)
+        member_report_triage(report=report, handled_by=officer, status=to)
         report.refresh_from_db()
         assert report.status == to and report.handled_by == officer
     else:
         with pytest.raises(ValidationError) as caught:
-            services.member_report_triage(report=report, handled_by=officer, status=to)
+            member_report_triage(report=report, handled_by=officer, status=to)
         assert "status" in caught.value.message_dict
         report.refresh_from_db()
         assert report.status == start
@@ -393,7 +394,7 @@ def test_a_closed_report_stays_closed(world):
     report = _report(world, status="closed")
     for status in MemberReport.Status.values:
         with pytest.raises(ValidationError):
-            services.member_report_triage(
+            member_report_triage(
                 report=report, handled_by=world.users["admin"], status=status, feedback="Hi"
             )
     report.refresh_from_db()
@@ -432,9 +433,7 @@ def test_triage_through_the_page_sets_triaged_at_once(client, world):
 def test_keeping_the_status_needs_feedback(world):
     report = _report(world)
     with pytest.raises(ValidationError) as caught:
-        services.member_report_triage(
-            report=report, handled_by=world.users["officer"], status="new"
-        )
+        member_report_triage(report=report, handled_by=world.users["officer"], status="new")
     assert "status" in caught.value.message_dict
 
 
@@ -461,7 +460,7 @@ def test_feedback_by_sms_when_the_reporter_has_no_email(world):
     member = MemberFactory(network=world.network, email="", language="fr")
     report = _report(world, member=member, status="forwarded")
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.member_report_triage(
+        member_report_triage(
             report=report, handled_by=world.users["coordinator"], status="forwarded",
             feedback="Merci, la police est passée.",
         )  # fmt: skip
@@ -501,7 +500,7 @@ def test_the_service_checks_the_triage_permission(world):
 
     report = _report(world)
     with pytest.raises(PermissionDenied):
-        services.member_report_triage(
+        member_report_triage(
             report=report, handled_by=world.users["coordinator_other"], status="acknowledged"
         )
 
