@@ -2,7 +2,7 @@ from django.urls import path
 
 from messaging import views_alerts, views_inbox, views_reports
 
-app_name = "alerts"
+app_name = "messaging"
 
 urlpatterns = [
     path("new/", views_alerts.message_new, name="new"),

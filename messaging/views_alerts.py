@@ -73,7 +73,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
     form = MessageForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         message = _save(request, form, None)
-        return redirect("alerts:detail", pk=message.pk)
+        return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
         "messaging/message_form.html",
@@ -87,13 +87,13 @@ def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     if message.status != Message.Status.DRAFT:
         messages.info(request, _("A published message cannot be changed."))
-        return redirect("alerts:detail", pk=message.pk)
+        return redirect("messaging:detail", pk=message.pk)
     form = MessageForm(
         request.POST or None, initial=MessageForm.initial_from(message), user=request.user
     )
     if request.method == "POST" and form.is_valid():
         _save(request, form, message)
-        return redirect("alerts:detail", pk=message.pk)
+        return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
         "messaging/message_form.html",
@@ -147,7 +147,7 @@ def message_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The message is on its way."))
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
@@ -157,7 +157,7 @@ def message_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     message_submit(message=message, submitted_by=request.user)
     messages.success(request, _("Sent to the mandated officer for approval."))
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
@@ -171,7 +171,7 @@ def message_return_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The message went back to its writer."))
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
@@ -184,8 +184,8 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
         update = message_update_draft(original=message, created_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("alerts:detail", pk=message.pk)
-    return redirect("alerts:edit", pk=update.pk)
+        return redirect("messaging:detail", pk=message.pk)
+    return redirect("messaging:edit", pk=update.pk)
 
 
 @login_required
@@ -199,7 +199,7 @@ def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")
         % {"count": stopped},
     )
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required

@@ -91,7 +91,7 @@ def reply_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
             )  # fmt: skip
             messages.success(request, _("The reply was forwarded."))
         else:
-            return redirect("alerts:reply", slug=network.slug, pk=reply.pk)
+            return redirect("messaging:reply", slug=network.slug, pk=reply.pk)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("alerts:reply", slug=network.slug, pk=reply.pk)
+    return redirect("messaging:reply", slug=network.slug, pk=reply.pk)

@@ -129,7 +129,7 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         if form is None:
             messages.info(request, _("This report is closed."))
-            return redirect("alerts:report", pk=report.pk)
+            return redirect("messaging:report", pk=report.pk)
         if form.is_valid():
             try:
                 member_report_triage(report=report, handled_by=user, **form.cleaned_data)
@@ -140,7 +140,7 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Saved. The feedback is on its way."))
                 else:
                     messages.success(request, _("Saved."))
-                return redirect("alerts:report", pk=report.pk)
+                return redirect("messaging:report", pk=report.pk)
     reporter = report.member
     if reporter is not None and reporter.status == Member.Status.LEFT:
         reporter = None

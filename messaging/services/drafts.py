@@ -49,7 +49,7 @@ def message_submit(*, message: Message, submitted_by) -> Message:
     message.save(update_fields=["status"])
     from networks.selectors import zone_officers
 
-    url = settings.PUBLIC_BASE_URL + reverse("alerts:detail", args=[message.pk])
+    url = settings.PUBLIC_BASE_URL + reverse("messaging:detail", args=[message.pk])
     who = submitted_by.get_full_name() or submitted_by.email
     zones = message.networks.values_list("police_zone_id", flat=True)
     for officer in zone_officers(police_zone_ids=zones):

@@ -210,7 +210,7 @@ def member_report_staff(*, network: Network):
 
 
 def _staff_notify(report: MemberReport) -> int:
-    url = settings.PUBLIC_BASE_URL + reverse("alerts:report", args=[report.pk])
+    url = settings.PUBLIC_BASE_URL + reverse("messaging:report", args=[report.pk])
     count = 0
     for user in member_report_staff(network=report.network):
         with translation.override(user.preferred_language):

@@ -210,7 +210,7 @@ def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monk
     monkeypatch.setattr(sending, "_backoff", lambda attempts: timedelta(minutes=10))
 
     sign_in(journey, world.users["officer"])
-    page.goto(reverse("alerts:new"))
+    page.goto(reverse("messaging:new"))
     page.select_option("[name=kind]", "urgent")
     page.get_by_label(network.name).check()
     page.fill(

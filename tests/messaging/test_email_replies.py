@@ -51,7 +51,7 @@ def test_alert_emails_carry_a_reply_address_and_replies_come_back(client, world,
     _deliver(email.reply_to[0], "Ik zag een gele Polo.")
     assert Reply.objects.count() == 1
     client.force_login(world.users["coordinator"])
-    inbox = client.get(reverse("alerts:inbox", args=[world.network.slug]))
+    inbox = client.get(reverse("messaging:inbox", args=[world.network.slug]))
     assert reply in inbox.context["page"].object_list
 
 

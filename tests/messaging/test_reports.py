@@ -134,7 +134,7 @@ def test_member_reports_and_the_coordinator_and_officer_get_an_email(client, wor
     staff = {n.to for n in Notification.objects.filter(kind="member_report_new")}
     assert staff == {world.users["coordinator"].email, world.users["officer"].email}
     assert {m.to[0] for m in mail.outbox} == staff
-    link = reverse("alerts:report", args=[report.pk])
+    link = reverse("messaging:report", args=[report.pk])
     for email in mail.outbox:
         assert "Suspicious vehicle" in email.subject or "Verdacht voertuig" in email.subject
         assert link in email.body and "Kerkstraat" in email.body
@@ -404,7 +404,7 @@ def test_a_closed_report_stays_closed(world):
 def test_triage_through_the_page_sets_triaged_at_once(client, world):
     report = _report(world)
     client.force_login(world.users["coordinator"])
-    url = reverse("alerts:report", args=[report.pk])
+    url = reverse("messaging:report", args=[report.pk])
     page = client.get(url)
     assert [c[0] for c in page.context["form"].fields["status"].choices] == ["acknowledged", "new"]
 
@@ -442,7 +442,7 @@ def test_feedback_reaches_the_reporter_by_email(client, world):
     client.force_login(world.users["officer"])
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
-            reverse("alerts:report", args=[report.pk]),
+            reverse("messaging:report", args=[report.pk]),
             {"status": "acknowledged", "feedback": "We patrol the Kerkstraat tonight."},
         )
     assert response.status_code == 302
@@ -474,7 +474,7 @@ def test_no_feedback_to_a_reporter_who_left(client, world):
     report = _report(world)
     member_erase(member=world.member, actor=None, reason="left")
     client.force_login(world.users["officer"])
-    url = reverse("alerts:report", args=[report.pk])
+    url = reverse("messaging:report", args=[report.pk])
     response = client.post(url, {"status": "acknowledged", "feedback": "Thanks"})
     assert response.status_code == 200 and "feedback" in response.context["form"].errors
     report.refresh_from_db()
@@ -489,7 +489,9 @@ def test_no_feedback_to_a_reporter_who_left(client, world):
 def test_who_may_not_triage(client, world, role):
     report = _report(world)
     client.force_login(world.users[role])
-    response = client.post(reverse("alerts:report", args=[report.pk]), {"status": "acknowledged"})
+    response = client.post(
+        reverse("messaging:report", args=[report.pk]), {"status": "acknowledged"}
+    )
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.status == "new"
@@ -518,15 +520,15 @@ def photo_report(world):
 @pytest.mark.parametrize("role", ["officer", "admin"])
 def test_the_police_open_the_photo(client, world, photo_report, role):
     client.force_login(world.users[role])
-    response = client.get(reverse("alerts:report_photo", args=[photo_report.pk]))
+    response = client.get(reverse("messaging:report_photo", args=[photo_report.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
-    page = client.get(reverse("alerts:report", args=[photo_report.pk])).content.decode()
-    assert reverse("alerts:report_photo", args=[photo_report.pk]) in page
+    page = client.get(reverse("messaging:report", args=[photo_report.pk])).content.decode()
+    assert reverse("messaging:report_photo", args=[photo_report.pk]) in page
 
 
 @pytest.mark.parametrize(
@@ -544,26 +546,26 @@ def test_the_police_open_the_photo(client, world, photo_report, role):
 )
 def test_nobody_else_sees_the_photo(client, world, photo_report, role):
     client.force_login(world.users[role])
-    url = reverse("alerts:report_photo", args=[photo_report.pk])
+    url = reverse("messaging:report_photo", args=[photo_report.pk])
     response = client.get(url)
     assert response.status_code in (403, 404)
     if role == "coordinator":
         assert response.status_code == 403
-        page = client.get(reverse("alerts:report", args=[photo_report.pk])).content.decode()
+        page = client.get(reverse("messaging:report", args=[photo_report.pk])).content.decode()
         assert url not in page and "Only the police see it" in page
 
 
 def test_no_photo_is_a_404(client, world):
     report = _report(world)
     client.force_login(world.users["officer"])
-    assert client.get(reverse("alerts:report_photo", args=[report.pk])).status_code == 404
+    assert client.get(reverse("messaging:report_photo", args=[report.pk])).status_code == 404
 
 
 def test_coordinator_in_privacy_mode_sees_the_name_only(client, world):
     world.network.privacy_mode = True
     world.network.save(update_fields=["privacy_mode"])
     report = _report(world)
-    url = reverse("alerts:report", args=[report.pk])
+    url = reverse("messaging:report", args=[report.pk])
     member = world.member
     client.force_login(world.users["coordinator"])
     body = client.get(url).content.decode()
@@ -581,7 +583,7 @@ def test_the_list_filters_counts_and_orders(client, world, monkeypatch):
     noise = _report(world, category="noise", status="acknowledged")
     _report(world, network=world.other_network, member=world.other_member, category="noise")
     client.force_login(world.users["coordinator"])
-    url = reverse("alerts:reports", args=[world.network.slug])
+    url = reverse("messaging:reports", args=[world.network.slug])
 
     response = client.get(url)
     assert list(response.context["page"].object_list) == [noise, burglary, old]
@@ -603,7 +605,7 @@ def test_the_list_filters_counts_and_orders(client, world, monkeypatch):
 
 
 def test_the_reports_tab_only_for_those_who_see_reports(client, world):
-    tab = reverse("alerts:reports", args=[world.network.slug])
+    tab = reverse("messaging:reports", args=[world.network.slug])
     page = reverse("networks:detail", args=[world.network.slug])
     for role, shown in (("coordinator", True), ("officer", True), ("steering", False)):
         client.force_login(world.users[role])
