@@ -36,7 +36,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("manage/networks/<slug:slug>/members/io/", include("members.import_urls")),
     path("manage/networks/<slug:slug>/members/", include("members.urls")),
-    path("manage/messages/", include("messaging.urls")),
+    path("manage/messages/", include("messaging.urls.messages")),
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls")),
     path("manage/networks/<slug:slug>/", include("charters.governance_urls")),

@@ -169,10 +169,10 @@ def _survey_invitations_of(member: Member) -> list[dict]:
 
 
 def _reports_of(member: Member) -> list[dict]:
-    from messaging.models import MemberReport
+    from messaging.models import IncidentReport
 
     return list(
-        MemberReport.objects.filter(member=member)
+        IncidentReport.objects.filter(member=member)
         .order_by("-created_at")
         .values(
             "category", "happened_at", "street", "description", "person_description",

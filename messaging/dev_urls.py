@@ -1,7 +1,7 @@
 from django.urls import path
 
-from messaging import views
+from messaging.views.dev import dev_outbox
 
 app_name = "dev"
 
-urlpatterns = [path("outbox/", views.dev_outbox, name="outbox")]
+urlpatterns = [path("outbox/", dev_outbox, name="outbox")]

@@ -1,5 +1,6 @@
-"""Forms of members' reports. The rules live in ``messaging.services.reports``;
-these forms read input and offer what fits (streets, next statuses)."""
+"""The member's report form (personal page). The rules live in
+``messaging.services.incidents``; the staff's forms are in
+``messaging.forms.incidents``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
-from messaging.models import MemberReport
-from messaging.services.reports import FEEDBACK_MAX_LENGTH, REPORT_MAX_AGE
+from messaging.models import IncidentReport
+from messaging.services.incidents import INCIDENT_MAX_AGE
 from networks.selectors import street_names
 
 _DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -59,7 +60,7 @@ class MemberReportForm(forms.Form):
 
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Choose…")), *MemberReport.Category.choices]
+        self.fields["category"].choices = [("", _("Choose…")), *IncidentReport.Category.choices]
         names = street_names(network=member.network)
         if names:
             self.fields["street"].choices = [("", _("Choose…")), *((n, n) for n in names)]
@@ -69,7 +70,7 @@ class MemberReportForm(forms.Form):
         now = timezone.localtime()
         widget = self.fields["happened_at"].widget
         widget.attrs["max"] = now.strftime(_DATETIME_LOCAL)
-        widget.attrs["min"] = (now - REPORT_MAX_AGE).strftime(_DATETIME_LOCAL)
+        widget.attrs["min"] = (now - INCIDENT_MAX_AGE).strftime(_DATETIME_LOCAL)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("What and where"), "category", "happened_at", "street", "description"),
@@ -83,36 +84,3 @@ class MemberReportForm(forms.Form):
             ),
         )
         self.helper.add_input(Submit("submit", _("Send the report")))
-
-
-class ReportFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All")), *MemberReport.Status.choices]
-        self.fields["category"].choices = [("", _("All")), *MemberReport.Category.choices]
-
-
-class ReportTriageForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"))
-    feedback = forms.CharField(
-        label=_("Feedback to the reporter (optional)"),
-        required=False,
-        max_length=FEEDBACK_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Sent to the reporter by email, or by SMS if they have no email address. "
-            "Write nothing the reporter should not know about others."
-        ),
-    )
-
-    def __init__(self, *args, report: MemberReport, next_statuses: list[str], **kwargs):
-        kwargs.setdefault("initial", {"status": next_statuses[0] if next_statuses else ""})
-        super().__init__(*args, **kwargs)
-        labels = dict(MemberReport.Status.choices)
-        current = (report.status, _("%(status)s (unchanged)") % {"status": labels[report.status]})
-        self.fields["status"].choices = [*((s, labels[s]) for s in next_statuses), current]
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("Save")))

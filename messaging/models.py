@@ -285,10 +285,10 @@ def _report_photo_path(instance, filename: str) -> str:
     return f"reports/{instance.network_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
-class MemberReport(models.Model):
+class IncidentReport(models.Model):
     """A non-urgent report (melding) of a suspicious fact or nuisance by a
     member, through their personal link; routed to the officer and the
-    coordinator, who triage it."""
+    coordinator, who triage it. (Not the dashboards of the reports app.)"""
 
     class Category(models.TextChoices):
         BURGLARY = "burglary", _("Burglary")
@@ -311,7 +311,7 @@ class MemberReport(models.Model):
     network = models.ForeignKey(
         "networks.Network",
         on_delete=models.CASCADE,
-        related_name="reports",
+        related_name="incident_reports",
         verbose_name=_("network"),
     )
     member = models.ForeignKey(
@@ -319,7 +319,7 @@ class MemberReport(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="reports",
+        related_name="incident_reports",
         verbose_name=_("reported by"),
     )
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)

@@ -63,7 +63,7 @@ rules.add_perm("messaging.submit_message", is_own_draft)
 
 
 # Members' reports (meldingen). On a Network: who sees its reports. On a
-# MemberReport: who triages it, and who sees its photo (the police only).
+# IncidentReport: who triages it, and who sees its photo (the police only).
 def _on_report_network(predicate):
     @rules.predicate(name=f"report_network_{predicate.name}")
     def check(user, report) -> bool:
@@ -73,17 +73,17 @@ def _on_report_network(predicate):
     return check
 
 
-rules.add_perm("messaging.view_reports", is_platform_admin | is_zone_officer | runs_network)
+rules.add_perm("messaging.view_incidents", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm(
-    "messaging.view_report",
+    "messaging.view_incident",
     is_platform_admin | _on_report_network(is_zone_officer | runs_network),
 )
 rules.add_perm(
-    "messaging.triage_report",
+    "messaging.triage_incident",
     is_platform_admin
     | _on_report_network(is_zone_officer)
     | _on_report_network(is_network_coordinator),
 )
 rules.add_perm(
-    "messaging.view_report_photo", is_platform_admin | _on_report_network(is_zone_officer)
+    "messaging.view_incident_photo", is_platform_admin | _on_report_network(is_zone_officer)
 )

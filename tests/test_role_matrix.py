@@ -89,9 +89,9 @@ def _report(w, *, photo: bool = False):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from messaging.models import MemberReport
+    from messaging.models import IncidentReport
 
-    report = MemberReport.objects.create(
+    report = IncidentReport.objects.create(
         network=w.network, member=w.member, category="noise", happened_at=timezone.now(),
         street="Kerkstraat", description="Loud music",
     )  # fmt: skip
@@ -217,9 +217,9 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("messaging:edit", lambda w: _draft(w), PUBLISH),
     ("messaging:inbox", _slug, MEMBER_DATA),
     ("messaging:reply", lambda w: _reply(w), MEMBER_DATA),
-    ("messaging:reports", _slug, MEMBER_DATA),
-    ("messaging:report", lambda w: _report(w), MEMBER_DATA),
-    ("messaging:report_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
+    ("messaging:incidents", _slug, MEMBER_DATA),
+    ("messaging:incident", lambda w: _report(w), MEMBER_DATA),
+    ("messaging:incident_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
     # Evaluation surveys: results are aggregates for everyone who sees the
     # network; building and sending for those who run it.
     ("surveys:list", _slug, NETWORK_VIEW),

@@ -6,7 +6,7 @@
 - ``sending``: claiming and sending deliveries through the gateways;
 - ``sweep``: recovering what a crash or a lost task left behind;
 - ``replies`` and ``email_replies``: the replies inbox;
-- ``reports``: members' reports (meldingen) and their triage;
+- ``incidents``: members' incident reports (meldingen) and their triage;
 - ``notifications`` and ``webhooks``: the outbox to one person and the
   provider's callbacks (moving to the outbox app).
 

@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 
 from messaging.models import Message
 
-__all__ = ["message_draft_save", "message_return", "message_submit"]
-
 DRAFT_FIELDS = ("kind", "streets", "by_sms", "by_email", "by_voice", "texts", "follows")
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from messaging.forms import LANGUAGES, MessageForm, composable_networks
+from messaging.forms.messages import LANGUAGES, MessageForm, composable_networks
 from messaging.models import Message
 from messaging.selectors.messages import (
     message_failures,
@@ -76,7 +76,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
         return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
-        "messaging/message_form.html",
+        "messaging/messages/form.html",
         {"form": form, "compose_languages": LANGUAGES, "templates": templates, "chosen": chosen},
     )
 
@@ -96,7 +96,7 @@ def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
-        "messaging/message_form.html",
+        "messaging/messages/form.html",
         {"form": form, "message": message, "compose_languages": LANGUAGES},
     )
 
@@ -133,7 +133,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["show_errors"] = all(
             request.user.has_perm("members.view_member_contact", n) for n in visible
         )
-    return render(request, "messaging/message_detail.html", context)
+    return render(request, "messaging/messages/detail.html", context)
 
 
 @login_required
@@ -208,7 +208,9 @@ def message_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the delivery view (htmx polls it until everything is done)."""
     message = _message(request, pk)
     progress = message_progress(message=message)
-    return render(request, "messaging/_progress.html", {"message": message, "progress": progress})
+    return render(
+        request, "messaging/messages/_progress.html", {"message": message, "progress": progress}
+    )
 
 
 @login_required
@@ -217,7 +219,7 @@ def network_messages(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     return render(
         request,
-        "messaging/network_messages.html",
+        "messaging/messages/network.html",
         {
             "network": network,
             "messages_list": message_history(network=network)[:200],

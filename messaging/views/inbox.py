@@ -40,7 +40,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(replies.order_by("-received_at"), 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "messaging/inbox.html",
+        "messaging/inbox/list.html",
         {
             "network": network,
             "page": page,
@@ -58,7 +58,7 @@ def reply_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     reply = reply_mark_read(reply=_reply(network, pk))
     return render(
         request,
-        "messaging/reply_detail.html",
+        "messaging/inbox/reply.html",
         {
             "network": network,
             "reply": reply,
