@@ -6,6 +6,9 @@ reuse the same principle: a row with a status first, the send after commit.
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -278,9 +281,6 @@ class Reply(models.Model):
 
 
 def _report_photo_path(instance, filename: str) -> str:
-    import uuid
-    from pathlib import Path
-
     # A random name: the file name a member gives may carry personal data.
     return f"reports/{instance.network_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from messaging.models import Message
+from networks.selectors import zone_officers
 
 DRAFT_FIELDS = ("kind", "streets", "by_sms", "by_email", "by_voice", "texts", "follows")
 
@@ -36,8 +38,6 @@ def message_draft_save(
 @transaction.atomic
 def message_submit(*, message: Message, submitted_by) -> Message:
     """A coordinator's draft goes to the zone's mandated officers for approval."""
-    from django.urls import reverse
-
     from messaging.services.notifications import notification_queue
 
     message = Message.objects.select_for_update().get(pk=message.pk)
@@ -45,8 +45,6 @@ def message_submit(*, message: Message, submitted_by) -> Message:
         raise ValidationError(_("Only a draft can be submitted."))
     message.status = Message.Status.PENDING_APPROVAL
     message.save(update_fields=["status"])
-    from networks.selectors import zone_officers
-
     url = settings.PUBLIC_BASE_URL + reverse("messaging:detail", args=[message.pk])
     who = submitted_by.get_full_name() or submitted_by.email
     zones = message.networks.values_list("police_zone_id", flat=True)

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
+from accounts.models import User
 from members.models import Member
+from members.services.core import member_message_send
 from messaging.models import IncidentReport
 from messaging.services.notifications import notification_queue
 from networks.models import Network, Role, RoleAssignment
@@ -108,11 +113,6 @@ def _photo_without_metadata(photo, extension: str):
     extra codec, so it is kept as sent. Returns None when the file does not
     decode as the image its first bytes claim.
     """
-    from io import BytesIO
-
-    from django.core.files.base import ContentFile
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     if extension == ".heic":
         return photo
     formats = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
@@ -185,8 +185,6 @@ def _check(
 def incident_staff(*, network: Network):
     """The staff a new report of this network goes to: its coordinators and
     the mandated officers of its zone, each once."""
-    from accounts.models import User
-
     holders = RoleAssignment.objects.active().filter(
         Q(role=Role.COORDINATOR, network=network)
         | Q(role=Role.OFFICER, police_zone_id=network.police_zone_id)
@@ -360,8 +358,6 @@ def incident_triage(
         fields.append("feedback")
     report.save(update_fields=fields)
     if feedback:
-        from members.services.core import member_message_send
-
         member_message_send(
             member=reporter,
             kind="report_feedback",
