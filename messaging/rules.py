@@ -33,7 +33,7 @@ def can_publish_message(user, message) -> bool:
     if message is None:
         return False
     # why: looked up at call time, so a test can replace the policy
-    # (tests/messaging/test_compose.py) for the rule and the services alike.
+    # (tests/messaging/test_messages.py) for the rule and the services alike.
     from messaging.selectors.policy import communication_policy
 
     def allowed(network) -> bool:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.gateways import locmem
+from messaging.hooks import communication_plan
 from messaging.models import Delivery, Message
 from tests.factories import MemberFactory
 
@@ -338,3 +339,8 @@ def test_approval_emails_speak_the_recipients_language(world):
         coordinator.email,
         "Uw bericht is nog niet goedgekeurd",
     )
+
+
+def test_charters_provides_the_communication_plan():
+    # Messaging reads the plan through its hook; the charters app fills it.
+    assert communication_plan.provided
