@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from messaging.hooks import communication_plan
+
 
 def _communication_plan(*, network):
     """Messaging's ``communication_plan`` hook: the plan of the network's
@@ -23,6 +25,5 @@ class ChartersConfig(AppConfig):
     def ready(self) -> None:
         # rules autodiscovers only rules.py; the governance permissions live apart.
         from charters import rules_governance  # noqa: F401
-        from messaging.hooks import communication_plan
 
         communication_plan.provide(_communication_plan)

@@ -1,4 +1,4 @@
-"""Read-side queries for members' reports."""
+"""Read-side queries of members' incident reports."""
 
 from __future__ import annotations
 
