@@ -17,7 +17,7 @@ def navigation(request) -> dict:
         if roles.is_admin or roles.coordinates or roles.steering_of or roles.officer_of_zones:
             items.append((reverse("networks:mine"), _("My networks")))
         if roles.is_admin or roles.officer_of_zones or roles.coordinates:
-            items.append((reverse("alerts:new"), _("New message")))
+            items.append((reverse("messaging:new"), _("New message")))
         if roles.any:
             # Every role sees at least one dashboard (reports.rules).
             items.append((reverse("reports:index"), _("Reports")))

@@ -49,12 +49,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "all_networks": networks if roles.is_admin else [],
     }
     if roles.officer_of_zones or roles.is_admin:
-        from messaging.selectors import alerts_without_feedback
+        from messaging.selectors.messages import alerts_without_feedback
         from networks.models import Network
 
         scope = Network.objects.filter(pk__in=[n.pk for n in networks])
         context["unanswered_alerts"] = list(alerts_without_feedback(networks=scope)[:20])
-        from messaging.selectors import messages_awaiting_approval
+        from messaging.selectors.messages import messages_awaiting_approval
 
         context["awaiting_approval"] = list(messages_awaiting_approval(user=request.user)[:20])
         context["can_compose"] = True

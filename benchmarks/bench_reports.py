@@ -85,7 +85,7 @@ def _populate(args) -> dict:
 
     from charters.models import CharterVersion, Meeting, Sign
     from members.models import Member
-    from messaging.models import Delivery, MemberReport, Message
+    from messaging.models import Delivery, IncidentReport, Message
     from networks.models import Municipality, Network, PoliceZone, Street
 
     n_net, n_mem = args.networks, args.members
@@ -101,7 +101,7 @@ def _populate(args) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         tables = [
             m._meta.db_table
-            for m in (Delivery, MemberReport, Sign, Meeting, CharterVersion, Message, Member,
+            for m in (Delivery, IncidentReport, Sign, Meeting, CharterVersion, Message, Member,
                       Street, Network, Municipality, PoliceZone)
         ]  # fmt: skip
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
@@ -212,7 +212,7 @@ def _populate(args) -> dict:
         categories = "(ARRAY['burglary','fraud','person','vehicle','noise'])[mod(g, 5) + 1]"
         _insert_select(
             cursor,
-            MemberReport,
+            IncidentReport,
             "generate_series(0, %s) g",
             {
                 "network_id": ("(%s::bigint[])[mod(g, %s) + 1]", (ids, n_net)),

@@ -249,11 +249,12 @@ def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -
     ``expected`` deliveries. Times are the mocks' receipt times."""
     from django.db.models import Count
 
-    from messaging import services
     from messaging.models import Delivery, Message
+    from messaging.services.drafts import message_draft_save
+    from messaging.services.lifecycle import message_publish
 
     requests.post(f"{control}/__mock__/reset", timeout=10)
-    message = services.message_draft_save(
+    message = message_draft_save(
         created_by=data["officer"],
         networks=[data["big"]],
         kind=Message.Kind.URGENT,
@@ -262,7 +263,7 @@ def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -
         texts=TEXTS,
     )
     started = time.time()
-    services.message_publish(message=message, published_by=data["officer"])
+    message_publish(message=message, published_by=data["officer"])
     published = time.time()
     # Give up only when nothing moves for ``stall`` seconds: a busy machine is
     # slow, a broken pipeline is stuck.
@@ -380,11 +381,11 @@ def measure_member_list(base: str, session: requests.Session, requests_count: in
 
 def measure_alert_post(base: str, data: dict, network, count: int) -> list[float]:
     """The officer publishes ``count`` drafts to ``network``, CLIENTS at a time."""
-    from messaging import services
     from messaging.models import Message
+    from messaging.services.drafts import message_draft_save
 
     drafts = [
-        services.message_draft_save(
+        message_draft_save(
             created_by=data["officer"],
             networks=[network],
             kind=Message.Kind.URGENT,

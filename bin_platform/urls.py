@@ -35,7 +35,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("manage/networks/<slug:slug>/members/io/", include("members.urls.imports")),
     path("manage/networks/<slug:slug>/members/", include("members.urls.staff")),
-    path("manage/messages/", include("messaging.urls")),
+    path("manage/messages/", include("messaging.urls.messages")),
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls.charter")),
     path("manage/networks/<slug:slug>/", include("charters.urls.governance")),

@@ -9,9 +9,12 @@ class ChartersConfig(AppConfig):
     verbose_name = _("Charters")
 
     def ready(self) -> None:
-        # why: ready() is where an app may reach the apps below it, once all
-        # are loaded; it fills the hooks through which they ask charters.
-        from charters.selectors.charter import house_rules_current
+        # why: ready() is where an app may reach its selectors and the apps
+        # below it, once all are loaded; it fills the hooks through which
+        # members and messaging ask charters (bin_platform.hooks).
+        from charters.selectors.charter import charter_communication_plan, house_rules_current
         from members.hooks import house_rules_current as members_house_rules
+        from messaging.hooks import communication_plan
 
         members_house_rules.provide(house_rules_current)
+        communication_plan.provide(charter_communication_plan)

@@ -5,7 +5,7 @@ A plan holds one entry per message kind (the kinds of ``messaging.Message``)::
     {"urgent": {"channels": ["sms", "voice"], "coordinator_may_send": false,
                 "officer_approves": true, "response_time": "15 minutes"}, ...}
 
-Messaging reads the signed plan through ``messaging.selectors.communication_policy``;
+Messaging reads the signed plan through ``messaging.selectors.policy.communication_policy``;
 nothing about kinds, channels or approval is configured a second time.
 """
 

@@ -6,6 +6,9 @@ One person's messages (codes, welcome, notices) are ``outbox.Notification``.
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -230,17 +233,14 @@ class Reply(models.Model):
 
 
 def _report_photo_path(instance, filename: str) -> str:
-    import uuid
-    from pathlib import Path
-
     # A random name: the file name a member gives may carry personal data.
     return f"reports/{instance.network_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
-class MemberReport(models.Model):
+class IncidentReport(models.Model):
     """A non-urgent report (melding) of a suspicious fact or nuisance by a
     member, through their personal link; routed to the officer and the
-    coordinator, who triage it."""
+    coordinator, who triage it. (Not the dashboards of the reports app.)"""
 
     class Category(models.TextChoices):
         BURGLARY = "burglary", _("Burglary")
@@ -263,7 +263,7 @@ class MemberReport(models.Model):
     network = models.ForeignKey(
         "networks.Network",
         on_delete=models.CASCADE,
-        related_name="reports",
+        related_name="incident_reports",
         verbose_name=_("network"),
     )
     member = models.ForeignKey(
@@ -271,7 +271,7 @@ class MemberReport(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="reports",
+        related_name="incident_reports",
         verbose_name=_("reported by"),
     )
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)

@@ -4,7 +4,7 @@ The object is a Network. Mandated officers (and admins) write and publish to
 the networks of their zone; coordinators follow their own network's messages.
 Sending by coordinators, with the officer's approval, follows the
 communication plan of the network's signed charter
-(``messaging.selectors.communication_policy``).
+(``messaging.selectors.policy.communication_policy``).
 """
 
 import rules
@@ -13,7 +13,7 @@ from networks.rules import is_network_coordinator, is_platform_admin, is_zone_of
 
 rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
 # Coordinators write for their own network; what they may send and whether
-# the officer approves first follows messaging.selectors.communication_policy.
+# the officer approves first follows messaging.selectors.policy.communication_policy.
 rules.add_perm("messaging.compose_for_network", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm("messaging.view_messages", is_platform_admin | is_zone_officer | runs_network)
 
@@ -32,7 +32,9 @@ def can_publish_message(user, message) -> bool:
     network's communication plan allows the kind without approval."""
     if message is None:
         return False
-    from messaging.selectors import communication_policy
+    # why: looked up at call time, so a test can replace the policy
+    # (tests/messaging/test_messages.py) for the rule and the services alike.
+    from messaging.selectors.policy import communication_policy
 
     def allowed(network) -> bool:
         if user.has_perm("messaging.send_to_network", network):
@@ -61,7 +63,7 @@ rules.add_perm("messaging.submit_message", is_own_draft)
 
 
 # Members' reports (meldingen). On a Network: who sees its reports. On a
-# MemberReport: who triages it, and who sees its photo (the police only).
+# IncidentReport: who triages it, and who sees its photo (the police only).
 def _on_report_network(predicate):
     @rules.predicate(name=f"report_network_{predicate.name}")
     def check(user, report) -> bool:
@@ -71,17 +73,17 @@ def _on_report_network(predicate):
     return check
 
 
-rules.add_perm("messaging.view_reports", is_platform_admin | is_zone_officer | runs_network)
+rules.add_perm("messaging.view_incidents", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm(
-    "messaging.view_report",
+    "messaging.view_incident",
     is_platform_admin | _on_report_network(is_zone_officer | runs_network),
 )
 rules.add_perm(
-    "messaging.triage_report",
+    "messaging.triage_incident",
     is_platform_admin
     | _on_report_network(is_zone_officer)
     | _on_report_network(is_network_coordinator),
 )
 rules.add_perm(
-    "messaging.view_report_photo", is_platform_admin | _on_report_network(is_zone_officer)
+    "messaging.view_incident_photo", is_platform_admin | _on_report_network(is_zone_officer)
 )

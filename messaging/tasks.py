@@ -3,7 +3,9 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from messaging import services
+from messaging.services.fanout import message_fanout
+from messaging.services.sending import delivery_send_chunk
+from messaging.services.sweep import delivery_sweep
 
 # A dropped database connection (failover, restart, idle timeout) ends the
 # task; it starts again on a fresh connection a moment later. Claims make
@@ -20,17 +22,14 @@ DATABASE_RETRY = {
 # claims its rows, so a task delivered twice sends nothing twice.
 @shared_task(**DATABASE_RETRY)
 def message_fanout_task(message_id: int) -> None:
-
-    services.message_fanout(message_id=message_id)
+    message_fanout(message_id=message_id)
 
 
 @shared_task(**DATABASE_RETRY)
 def delivery_send_task(delivery_ids: list[int]) -> None:
-
-    services.delivery_send_chunk(delivery_ids=delivery_ids)
+    delivery_send_chunk(delivery_ids=delivery_ids)
 
 
 @shared_task
 def delivery_sweep_task() -> None:
-
-    services.delivery_sweep()
+    delivery_sweep()

@@ -40,8 +40,8 @@ from django.utils import timezone
 
 from charters.models import CharterVersion, Meeting, Sign
 from members.models import Member
-from messaging.models import Delivery, MemberReport, Message
-from messaging.selectors import alerts_without_feedback
+from messaging.models import Delivery, IncidentReport, Message
+from messaging.selectors.messages import alerts_without_feedback
 from networks.models import Network, Street
 from networks.selectors import user_roles
 
@@ -548,14 +548,14 @@ def member_reports_by_category(*, network_ids, period: Period) -> list[dict]:
     triaged, still open, and the median and mean time to triage (seconds).
     One query on PostgreSQL; elsewhere a second one reads the triage times
     (one number per report) for the median."""
-    reports = MemberReport.objects.filter(
+    reports = IncidentReport.objects.filter(
         _in_networks("network_id", network_ids), period.range_q("created_at")
     )
     triage = SecondsBetween(F("triaged_at"), F("created_at"))
     aggregates = {
         "reports": Count("id"),
         "triaged": Count("id", filter=Q(triaged_at__isnull=False)),
-        "open": Count("id", filter=~Q(status=MemberReport.Status.CLOSED)),
+        "open": Count("id", filter=~Q(status=IncidentReport.Status.CLOSED)),
     }
     if _is_postgres():
         aggregates["median"] = Median(triage, filter=Q(triaged_at__isnull=False))
@@ -577,7 +577,7 @@ def member_reports_by_category(*, network_ids, period: Period) -> list[dict]:
         for category, values in times.items():
             rows[category]["median"] = statistics.median(values)
     result = []
-    for category in MemberReport.Category.values:
+    for category in IncidentReport.Category.values:
         row = rows.get(category)
         if row is None:
             row = {"reports": 0, "triaged": 0, "open": 0, "median": None, "mean": None}
@@ -597,11 +597,11 @@ def member_reports_by_category(*, network_ids, period: Period) -> list[dict]:
 def member_reports_by_network(*, network_ids, period: Period) -> dict[int, dict]:
     """Per network: member reports made in the period, and open ones now. One query."""
     rows = (
-        MemberReport.objects.filter(_in_networks("network_id", network_ids))
+        IncidentReport.objects.filter(_in_networks("network_id", network_ids))
         .values("network_id")
         .annotate(
             reports=Count("id", filter=period.range_q("created_at")),
-            open=Count("id", filter=~Q(status=MemberReport.Status.CLOSED)),
+            open=Count("id", filter=~Q(status=IncidentReport.Status.CLOSED)),
         )
     )
     return {row.pop("network_id"): row for row in rows}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from charters.models import CharterVersion
-from messaging.models import Delivery, MemberReport, Message
+from messaging.models import Delivery, IncidentReport, Message
 from networks.models import Network
 from reports import selectors
 from reports.disclosure import Derived, Relation, protect
@@ -407,7 +407,7 @@ def _speed_section(*, ids, period: Period) -> Section:
 
 def _member_reports_section(*, ids, period: Period) -> Section:
     rows = selectors.member_reports_by_category(network_ids=ids, period=period)
-    labels = dict(MemberReport.Category.choices)
+    labels = dict(IncidentReport.Category.choices)
     table = [
         [
             str(labels[row["category"]]),

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from members.models import Member
 from messaging.models import Message
-from messaging.services.alerts import message_publish
 from messaging.services.drafts import message_draft_save, message_submit
+from messaging.services.lifecycle import message_publish
 from networks.models import Network
 from surveys.models import SCALE_VALUES, Answer, Question, Response, Survey, SurveyInvitation
 from surveys.selectors import survey_summary_texts

@@ -302,4 +302,4 @@ def survey_summary(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("surveys:results", slug=network.slug, pk=survey.pk)
     messages.info(request, _("Check the summary, then publish it or send it for approval."))
-    return redirect("alerts:edit", pk=message.pk)
+    return redirect("messaging:edit", pk=message.pk)

@@ -89,9 +89,9 @@ def _report(w, *, photo: bool = False):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from messaging.models import MemberReport
+    from messaging.models import IncidentReport
 
-    report = MemberReport.objects.create(
+    report = IncidentReport.objects.create(
         network=w.network, member=w.member, category="noise", happened_at=timezone.now(),
         street="Kerkstraat", description="Loud music",
     )  # fmt: skip
@@ -210,16 +210,16 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("member_import:errors", lambda w: _import(w), MEMBER_DATA),
     ("member_import:export_csv", _slug, MEMBER_DATA),
     ("member_import:export_xlsx", _slug, MEMBER_DATA),
-    ("alerts:new", lambda w: {}, COMPOSE),
-    ("alerts:network", _slug, MEMBER_DATA),
-    ("alerts:detail", lambda w: _draft(w), MEMBER_DATA),
-    ("alerts:progress", lambda w: _draft(w), MEMBER_DATA),
-    ("alerts:edit", lambda w: _draft(w), PUBLISH),
-    ("alerts:inbox", _slug, MEMBER_DATA),
-    ("alerts:reply", lambda w: _reply(w), MEMBER_DATA),
-    ("alerts:reports", _slug, MEMBER_DATA),
-    ("alerts:report", lambda w: _report(w), MEMBER_DATA),
-    ("alerts:report_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
+    ("messaging:new", lambda w: {}, COMPOSE),
+    ("messaging:network", _slug, MEMBER_DATA),
+    ("messaging:detail", lambda w: _draft(w), MEMBER_DATA),
+    ("messaging:progress", lambda w: _draft(w), MEMBER_DATA),
+    ("messaging:edit", lambda w: _draft(w), PUBLISH),
+    ("messaging:inbox", _slug, MEMBER_DATA),
+    ("messaging:reply", lambda w: _reply(w), MEMBER_DATA),
+    ("messaging:incidents", _slug, MEMBER_DATA),
+    ("messaging:incident", lambda w: _report(w), MEMBER_DATA),
+    ("messaging:incident_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
     # Evaluation surveys: results are aggregates for everyone who sees the
     # network; building and sending for those who run it.
     ("surveys:list", _slug, NETWORK_VIEW),
@@ -283,12 +283,12 @@ EXEMPT = {
     "networks:role_revoke": "POST only, test_role_revoke_post_matrix below",
     "members:action": "POST only, test_member_action_post_matrix below",
     "signup:verify": "needs a sign-up in the session, tests/members/test_signup.py",
-    "alerts:publish": "POST only, tests/messaging/test_compose.py",
-    "alerts:update": "POST only, tests/messaging/test_compose.py",
-    "alerts:submit": "POST only, tests/messaging/test_compose.py",
-    "alerts:return": "POST only, tests/messaging/test_compose.py",
-    "alerts:reply_action": "POST only, tests/messaging/test_inbox.py",
-    "alerts:cancel": "POST only, tests/messaging/test_compose.py",
+    "messaging:publish": "POST only, tests/messaging/test_messages.py",
+    "messaging:update": "POST only, tests/messaging/test_messages.py",
+    "messaging:submit": "POST only, tests/messaging/test_messages.py",
+    "messaging:return": "POST only, tests/messaging/test_messages.py",
+    "messaging:reply_action": "POST only, tests/messaging/test_inbox.py",
+    "messaging:cancel": "POST only, tests/messaging/test_messages.py",
     "signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
     "surveys:question_action": "POST only, tests/surveys/test_views.py",
@@ -306,7 +306,7 @@ NAMESPACES = (
     "members",
     "signup",
     "member_import",
-    "alerts",
+    "messaging",
     "surveys",
     "charters",
     "governance",

@@ -110,3 +110,12 @@ def member_house_rules_status(*, member) -> dict:
         "accepted_version": accepted,
         "up_to_date": accepted == current.version,
     }
+
+
+def charter_communication_plan(*, network: Network) -> tuple[dict, int] | None:
+    """The communication plan of the network's charter in force and that
+    charter's number, or None (messaging's ``communication_plan`` hook)."""
+    charter = charter_in_force(network=network)
+    if charter is None or not charter.communication_plan:
+        return None
+    return charter.communication_plan, charter.number

@@ -38,8 +38,8 @@ from charters.selectors.charter import (
 )
 from charters.services.founding import founding_steps_ensure, network_status_follow
 from members.models import ConsentRecord
-from messaging.services.alerts import message_publish
 from messaging.services.drafts import message_draft_save
+from messaging.services.lifecycle import message_publish
 from networks.models import Network, Role, RoleAssignment
 from outbox.services.notifications import notification_queue
 

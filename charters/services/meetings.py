@@ -16,9 +16,9 @@ from charters.models import Meeting, MeetingReminder, MeetingRSVP
 from charters.selectors.meetings import member_meeting_last_held, networks_due_meeting_reminder
 from members.models import Member
 from messaging.models import Message
-from messaging.selectors import communication_policy, plan_channel_problems
-from messaging.services.alerts import message_cancel
+from messaging.selectors.policy import communication_policy, plan_channel_problems
 from messaging.services.drafts import message_draft_save
+from messaging.services.lifecycle import message_cancel
 from networks.models import Network, Role, RoleAssignment
 from outbox.services.notifications import notification_queue
 

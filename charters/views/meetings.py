@@ -145,7 +145,7 @@ def meeting_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     "send it to the officer for approval."
                 ),
             )
-            return redirect("alerts:detail", pk=message.pk)
+            return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
         "charters/meetings/invite.html",

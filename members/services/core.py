@@ -348,7 +348,7 @@ def _erase(*, member: Member) -> None:
     member.verifications.all().delete()
     # Reports stay with the police as information about the area, but no
     # longer name who sent them.
-    member.reports.update(member=None)
+    member.incident_reports.update(member=None)
     # Sent messages keep no copy of the address or text; queued ones are sent
     # first (a rejection reason must still arrive) and scrubbed by retention.
     notifications_about(obj=member).exclude(status="queued").update(

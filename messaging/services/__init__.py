@@ -1,13 +1,14 @@
-"""Write-side operations of messaging, one module per area:
+"""Write-side operations of messaging, one module per job or area:
 
-- ``alerts``: publishing messages to networks and their fan-out;
-- ``delivery_status``: providers' delivery reports on deliveries;
-- ``inbound_sms``: inbound SMS (keywords, replies);
-- ``reports``: members' reports (meldingen) and their triage.
+- ``drafts``: writing a message and its approval;
+- ``lifecycle``: publishing, updating and cancelling a message;
+- ``fanout``: a published message's deliveries, queued in chunks;
+- ``sending``: claiming and sending deliveries through the gateways;
+- ``sweep``: recovering what a crash or a lost task left behind;
+- ``replies`` and ``email_replies``: the replies inbox;
+- ``incidents``: members' incident reports (meldingen) and their triage;
+- ``delivery_status`` and ``inbound_sms``: what providers report back
+  (delivery reports, inbound SMS), received through ``outbox.signals``.
+
+Callers import from the defining module.
 """
-
-from messaging.services.alerts import *  # noqa: F403
-from messaging.services.drafts import *  # noqa: F403
-from messaging.services.email_replies import *  # noqa: F403
-from messaging.services.replies import *  # noqa: F403
-from messaging.services.reports import *  # noqa: F403

@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from messaging.models import Delivery
-from messaging.services.alerts import delivery_email_fallback, delivery_sends_queue
+from messaging.services.fanout import delivery_sends_queue
+from messaging.services.sending import delivery_email_fallback
 from outbox.signals import ReportedStatus, StatusReport
 
 __all__ = ["FINAL_RANK", "STATUS_RANK", "delivery_status_record"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from messaging.models import Message
-
-__all__ = ["message_draft_save", "message_return", "message_submit"]
+from networks.selectors import zone_officers
 
 DRAFT_FIELDS = ("kind", "streets", "by_sms", "by_email", "by_voice", "texts", "follows")
 
@@ -38,7 +38,6 @@ def message_draft_save(
 @transaction.atomic
 def message_submit(*, message: Message, submitted_by) -> Message:
     """A coordinator's draft goes to the zone's mandated officers for approval."""
-    from django.urls import reverse
 
     from outbox.services.notifications import notification_queue
 
@@ -47,9 +46,7 @@ def message_submit(*, message: Message, submitted_by) -> Message:
         raise ValidationError(_("Only a draft can be submitted."))
     message.status = Message.Status.PENDING_APPROVAL
     message.save(update_fields=["status"])
-    from networks.selectors import zone_officers
-
-    url = settings.PUBLIC_BASE_URL + reverse("alerts:detail", args=[message.pk])
+    url = settings.PUBLIC_BASE_URL + reverse("messaging:detail", args=[message.pk])
     who = submitted_by.get_full_name() or submitted_by.email
     zones = message.networks.values_list("police_zone_id", flat=True)
     for officer in zone_officers(police_zone_ids=zones):

@@ -13,8 +13,6 @@ from django.db import IntegrityError, transaction
 
 from messaging.models import Delivery, Reply
 
-__all__ = ["email_reply_address", "email_reply_record"]
-
 logger = logging.getLogger(__name__)
 
 _ADDRESS = re.compile(r"reply\+r(\d+)-([0-9a-f]{12})@", re.IGNORECASE)

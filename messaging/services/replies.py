@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from messaging.models import Reply
 from outbox.services.notifications import notification_queue
 
-__all__ = ["reply_answer", "reply_forward", "reply_mark_read"]
-
 logger = logging.getLogger(__name__)
 
 
@@ -56,7 +54,7 @@ def reply_forward(*, reply: Reply, forwarded_by, to_email: str, note: str = "") 
     if not to_email:
         raise ValidationError({"to_email": _("Give an email address.")})
     body = render_to_string(
-        "messaging/messages/reply_forward.txt",
+        "messaging/texts/reply_forward.txt",
         {"reply": reply, "note": note.strip(), "by": forwarded_by},
     )
     notification_queue(

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
-from messaging.models import MemberReport
-from messaging.services.reports import REPORT_MAX_AGE
+from messaging.models import IncidentReport
+from messaging.services.incidents import INCIDENT_MAX_AGE
 from networks.selectors import street_names
 
 _DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -62,7 +62,7 @@ class IncidentReportForm(forms.Form):
 
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Choose…")), *MemberReport.Category.choices]
+        self.fields["category"].choices = [("", _("Choose…")), *IncidentReport.Category.choices]
         names = street_names(network=member.network)
         if names:
             self.fields["street"].choices = [("", _("Choose…")), *((n, n) for n in names)]
@@ -72,7 +72,7 @@ class IncidentReportForm(forms.Form):
         now = timezone.localtime()
         widget = self.fields["happened_at"].widget
         widget.attrs["max"] = now.strftime(_DATETIME_LOCAL)
-        widget.attrs["min"] = (now - REPORT_MAX_AGE).strftime(_DATETIME_LOCAL)
+        widget.attrs["min"] = (now - INCIDENT_MAX_AGE).strftime(_DATETIME_LOCAL)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("What and where"), "category", "happened_at", "street", "description"),

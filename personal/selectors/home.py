@@ -13,7 +13,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from charters.models import MeetingRSVP
 from members.models import AuditEntry, ConsentRecord, Member
-from messaging.models import MemberReport
+from messaging.models import IncidentReport
 from networks.models import Network, Role
 from networks.selectors import user_roles
 from outbox.selectors import notifications_about
@@ -173,7 +173,7 @@ def _survey_invitations_of(member: Member) -> list[dict]:
 
 def _reports_of(member: Member) -> list[dict]:
     return list(
-        MemberReport.objects.filter(member=member)
+        IncidentReport.objects.filter(member=member)
         .order_by("-created_at")
         .values(
             "category", "happened_at", "street", "description", "person_description",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from bin_platform.forms import errors_to_form
 from members.models import Member
-from messaging.services.reports import member_report_create
+from messaging.services.incidents import incident_create
 from personal.decorators import personal_page
 from personal.forms.incidents import IncidentReportForm
 
@@ -31,7 +31,7 @@ def incident_report(request: HttpRequest, *, member: Member, token: str) -> Http
     )
     if request.method == "POST" and can_report and form.is_valid():
         try:
-            member_report_create(member=member, **form.cleaned_data)
+            incident_create(member=member, **form.cleaned_data)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:

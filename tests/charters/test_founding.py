@@ -191,7 +191,7 @@ def test_demo_data_has_a_signed_and_a_submitted_charter():
 
     from charters.models import CharterVersion
     from charters.selectors.charter import charter_in_force
-    from messaging.selectors import communication_policy
+    from messaging.selectors.policy import communication_policy
 
     for _run in range(2):  # idempotent
         call_command("seed_demo", "--force", stdout=StringIO())

@@ -176,9 +176,9 @@ def test_new_coordinator_reaches_everything_of_the_network(client, world):
     members = client.get(reverse("members:list", kwargs=slug))
     assert members.status_code == 200
     assert world.member.last_name in members.content.decode()
-    messages_page = client.get(reverse("alerts:network", kwargs=slug))
+    messages_page = client.get(reverse("messaging:network", kwargs=slug))
     assert messages_page.status_code == 200
-    assert client.get(reverse("alerts:detail", args=[message.pk])).status_code == 200
+    assert client.get(reverse("messaging:detail", args=[message.pk])).status_code == 200
     meeting_page = client.get(
         reverse("governance:meeting_detail", kwargs={**slug, "pk": meeting.pk})
     )

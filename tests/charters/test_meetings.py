@@ -117,7 +117,7 @@ def test_coordinator_invitation_is_a_draft_info_message_in_every_language(client
     assert client.get(url).status_code == 200
     response = client.post(url, {"by_email": "on"})
     message = Message.objects.get()
-    assert response["Location"] == reverse("alerts:detail", args=[message.pk])
+    assert response["Location"] == reverse("messaging:detail", args=[message.pk])
     assert message.kind == Message.Kind.INFO and message.status == Message.Status.DRAFT
     assert list(message.networks.all()) == [world.network]
     assert message.by_email and not message.by_sms and not message.by_voice
@@ -169,7 +169,7 @@ def test_sent_invitation_is_not_written_again(world):
 
 
 def test_published_invitation_carries_the_personal_link(world):
-    from messaging.services import message_publish
+    from messaging.services.lifecycle import message_publish
 
     meeting = _meeting(world)
     message = meeting_invite(meeting=meeting, by=world.users["officer"])

@@ -12,7 +12,7 @@ from charters.services.charter import (
     charter_submit,
 )
 from messaging.models import Message
-from messaging.selectors import DEFAULT_POLICY, communication_policy
+from messaging.selectors.policy import DEFAULT_POLICY, communication_policy
 
 
 def _plan(**changes):
@@ -77,7 +77,7 @@ def test_policy_comes_from_the_signed_charter(world):
 def test_coordinator_cannot_send_kinds_the_plan_withholds(client, world):
     _sign_plan(world, _plan())
     client.force_login(world.users["coordinator"])
-    response = client.post(reverse("alerts:new"), _message(world, "info", by_email=True))
+    response = client.post(reverse("messaging:new"), _message(world, "info", by_email=True))
     assert response.status_code == 200
     assert "As coordinator of" in response.content.decode()
     assert not Message.objects.exists()
@@ -87,7 +87,7 @@ def test_channels_the_plan_does_not_allow_are_refused_next_to_the_field(client, 
     _sign_plan(world, _plan())
     client.force_login(world.users["coordinator"])
     response = client.post(
-        reverse("alerts:new"), _message(world, "prevention", by_sms=True, by_email=True)
+        reverse("messaging:new"), _message(world, "prevention", by_sms=True, by_email=True)
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -95,18 +95,18 @@ def test_channels_the_plan_does_not_allow_are_refused_next_to_the_field(client, 
     assert "only by: Email" in form.errors["by_sms"][0]
     # The police are bound by the plan too.
     client.force_login(world.users["officer"])
-    response = client.post(reverse("alerts:new"), _message(world, "urgent", by_email=True))
+    response = client.post(reverse("messaging:new"), _message(world, "urgent", by_email=True))
     assert "by_email" in response.context["form"].errors
 
 
 def test_coordinator_publishes_directly_what_needs_no_approval(client, world):
     _sign_plan(world, _plan())
     client.force_login(world.users["coordinator"])
-    response = client.post(reverse("alerts:new"), _message(world, "prevention", by_email=True))
+    response = client.post(reverse("messaging:new"), _message(world, "prevention", by_email=True))
     assert response.status_code == 302
     message = Message.objects.get()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("alerts:publish", args=[message.pk]))
+        response = client.post(reverse("messaging:publish", args=[message.pk]))
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED
@@ -115,9 +115,9 @@ def test_coordinator_publishes_directly_what_needs_no_approval(client, world):
 def test_approval_required_by_the_plan_stops_direct_publishing(client, world):
     _sign_plan(world, _plan(prevention={"officer_approves": True}))
     client.force_login(world.users["coordinator"])
-    client.post(reverse("alerts:new"), _message(world, "prevention", by_email=True))
+    client.post(reverse("messaging:new"), _message(world, "prevention", by_email=True))
     message = Message.objects.get()
-    response = client.post(reverse("alerts:publish", args=[message.pk]))
+    response = client.post(reverse("messaging:publish", args=[message.pk]))
     assert response.status_code == 403
     message.refresh_from_db()
     assert message.status == Message.Status.DRAFT
@@ -132,8 +132,8 @@ def test_publishing_checks_the_plan_again(client, world):
     message.networks.set([world.network])
     _sign_plan(world, _plan())
     client.force_login(world.users["officer"])
-    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    page = client.get(reverse("messaging:detail", args=[message.pk])).content.decode()
     assert "does not allow this message" in page
-    client.post(reverse("alerts:publish", args=[message.pk]))
+    client.post(reverse("messaging:publish", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.DRAFT

@@ -108,7 +108,7 @@ def test_saving_a_meeting_unchanged_keeps_its_invitation(world):
 
 
 def test_cancelling_a_meeting_withdraws_an_invitation_awaiting_approval(world):
-    from messaging.services import message_publish
+    from messaging.services.lifecycle import message_publish
 
     _active(world)
     meeting = _meeting(world)

@@ -186,7 +186,8 @@ def test_coordinator_approves_a_sign_up_and_imports_a_list(journey, world, tmp_p
 
 
 def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monkeypatch):
-    from messaging.services import alerts
+    from messaging.services import sending
+    from messaging.services.sweep import delivery_sweep
 
     page = journey.page
     network = world.network
@@ -206,10 +207,10 @@ def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monk
     monkeypatch.setattr(locmem.LocmemSMSGateway, "send_sms", flaky_send_sms)
     # Long enough that the immediate (eager) retry finds it not yet due, even
     # on a slow machine; the test moves the clock on below instead of waiting.
-    monkeypatch.setattr(alerts, "_backoff", lambda attempts: timedelta(minutes=10))
+    monkeypatch.setattr(sending, "_backoff", lambda attempts: timedelta(minutes=10))
 
     sign_in(journey, world.users["officer"])
-    page.goto(reverse("alerts:new"))
+    page.goto(reverse("messaging:new"))
     page.select_option("[name=kind]", "urgent")
     page.get_by_label(network.name).check()
     page.fill(
@@ -243,7 +244,7 @@ def test_officer_sends_an_urgent_alert_and_follows_delivery(journey, world, monk
     )
     with page.expect_response(lambda r: "/progress/" in r.url):
         pass
-    alerts.delivery_sweep()
+    delivery_sweep()
     expect(progress).to_contain_text("6 of 6 deliveries done (100 %)", timeout=10_000)
     expect(progress).not_to_have_attribute("hx-get", re.compile(".*"))  # polling stopped
     journey.shot("delivery-complete")

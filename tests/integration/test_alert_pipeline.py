@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from messaging import services
 from messaging.models import Delivery, Message
+from messaging.services.lifecycle import message_publish
 from outbox.gateways.file import file_outbox_read
 from tests.factories import MemberFactory
 
@@ -27,7 +27,7 @@ def test_urgent_alert_reaches_every_member(
     message.networks.set([world.network])
     started = time.monotonic()
     # transactional test: the fan-out is queued on commit, to Redis, for the worker.
-    services.message_publish(message=message, published_by=world.users["officer"])
+    message_publish(message=message, published_by=world.users["officer"])
     expected = 2 * len(members)  # SMS and email each
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -27,8 +27,8 @@ from django.db.models import F, Sum
 from django.urls import reverse
 
 from members.models import Member
-from messaging import services
 from messaging.models import Delivery, Message
+from messaging.services.lifecycle import message_publish
 from tests.factories import MemberFactory
 from tests.integration.conftest import database_connections_terminate, wait_until
 
@@ -122,7 +122,7 @@ def test_worker_killed_mid_fanout_sends_everything_with_at_most_one_duplicate_pe
     worker = worker_factory(pool="prefork", env=FAST_RECOVERY)
     message = _alert(world)
     diagnostics = _diagnostics(message, twilio_mock, worker)
-    services.message_publish(message=message, published_by=world.users["officer"])
+    message_publish(message=message, published_by=world.users["officer"])
 
     # 1. The whole worker dies at about 30 %, pool children included: its
     # tasks stay unacknowledged in Redis (for the visibility timeout, an
@@ -175,12 +175,12 @@ def test_alert_published_while_redis_is_down_goes_out_once_it_is_back(
 
     client.force_login(world.users["officer"])
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="messaging.services.alerts"):
-        response = client.post(reverse("alerts:publish", args=[message.pk]))
+    with caplog.at_level(logging.ERROR, logger="messaging.services.fanout"):
+        response = client.post(reverse("messaging:publish", args=[message.pk]))
     took = time.monotonic() - started
     # The officer's publish succeeds, promptly; the broker outage is logged.
     assert response.status_code == 302, response.content[:500]
-    assert response["Location"] == reverse("alerts:detail", args=[message.pk])
+    assert response["Location"] == reverse("messaging:detail", args=[message.pk])
     assert took < 10, f"publishing took {took:.1f} s with the broker down"
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED
@@ -215,7 +215,7 @@ def test_gateway_bursts_are_retried_and_wrong_numbers_fall_back_to_email(
     worker = worker_factory(env=FAST_RECOVERY)
     message = _alert(world)
     diagnostics = _diagnostics(message, twilio_mock, worker)
-    services.message_publish(message=message, published_by=world.users["officer"])
+    message_publish(message=message, published_by=world.users["officer"])
 
     right = phones - set(wrong)
     wait_until(
@@ -257,7 +257,7 @@ def test_database_connection_cut_mid_fanout_resumes_without_loss(
     worker = worker_factory(env=FAST_RECOVERY)
     message = _alert(world)
     diagnostics = _diagnostics(message, twilio_mock, worker)
-    services.message_publish(message=message, published_by=world.users["officer"])
+    message_publish(message=message, published_by=world.users["officer"])
 
     at_cut = _wait_for_share(twilio_mock, 0.3, len(phones), diagnostics)
     cut = 0

@@ -9,8 +9,9 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from messaging import services
 from messaging.models import Delivery, Message, Reply
+from messaging.services.email_replies import email_reply_address
+from messaging.services.lifecycle import message_publish
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def sent_alert(world, settings):
     )  # fmt: skip
     message.networks.set([world.network])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.message_publish(message=message, published_by=world.users["officer"])
+        message_publish(message=message, published_by=world.users["officer"])
     return message
 
 
@@ -50,7 +51,7 @@ def test_alert_emails_carry_a_reply_address_and_replies_come_back(client, world,
     _deliver(email.reply_to[0], "Ik zag een gele Polo.")
     assert Reply.objects.count() == 1
     client.force_login(world.users["coordinator"])
-    inbox = client.get(reverse("alerts:inbox", args=[world.network.slug]))
+    inbox = client.get(reverse("messaging:inbox", args=[world.network.slug]))
     assert reply in inbox.context["page"].object_list
 
 
@@ -63,4 +64,4 @@ def test_forged_reply_addresses_are_dropped(world, sent_alert):
 
 def test_no_reply_to_without_a_domain(world, settings):
     settings.REPLY_TO_DOMAIN = ""
-    assert services.email_reply_address(delivery_id=1) is None
+    assert email_reply_address(delivery_id=1) is None

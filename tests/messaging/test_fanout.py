@@ -11,8 +11,11 @@ from django.test import TestCase
 from django.utils import timezone
 
 from members.models import Member
-from messaging import services
 from messaging.models import Delivery, Message
+from messaging.services.fanout import message_fanout
+from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
+from messaging.services.sending import delivery_send_chunk
+from messaging.services.sweep import delivery_sweep
 from outbox.gateways import PermanentGatewayError, TemporaryGatewayError, locmem
 from outbox.gateways.base import BaseSMSGateway, SendResult
 from tests.factories import MemberFactory
@@ -59,7 +62,7 @@ def _message(world, *, kind=Message.Kind.URGENT, networks=None, **fields) -> Mes
 
 def _publish(world, message):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.message_publish(message=message, published_by=world.users["officer"])
+        message_publish(message=message, published_by=world.users["officer"])
 
 
 def test_publish_fans_out_to_every_member_and_channel(world):
@@ -85,8 +88,8 @@ def test_fanout_twice_sends_nothing_twice(world):
     message = _message(world)
     _publish(world, message)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.message_fanout(message_id=message.pk)
-        services.message_fanout(message_id=message.pk)
+        message_fanout(message_id=message.pk)
+        message_fanout(message_id=message.pk)
     assert Delivery.objects.filter(message=message).count() == 2
     assert len(locmem.outbox) == 1 and len(mail.outbox) == 1
 
@@ -154,11 +157,11 @@ def test_pause_and_quiet_hours_hold_non_urgent_messages_only(world):
     assert held.first().not_before is not None and not locmem.outbox
     later = held.first().not_before + timedelta(minutes=1)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.delivery_sweep(now=later)
+        delivery_sweep(now=later)
     # Claiming checks the real clock: make the rows due now.
     held.update(not_before=timezone.now() - timedelta(seconds=1))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.delivery_sweep(now=timezone.now() + timedelta(minutes=1))
+        delivery_sweep(now=timezone.now() + timedelta(minutes=1))
     assert set(held.values_list("status", flat=True)) == {"sent"}
 
 
@@ -176,9 +179,9 @@ def test_temporary_failures_retry_with_backoff(world, settings):
     assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
     assert "429" in delivery.error
     # Not due yet: a send skips it.
-    assert services.delivery_send_chunk(delivery_ids=[delivery.pk])["skipped"] == 1
+    assert delivery_send_chunk(delivery_ids=[delivery.pk])["skipped"] == 1
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    assert services.delivery_send_chunk(delivery_ids=[delivery.pk])["sent"] == 1
+    assert delivery_send_chunk(delivery_ids=[delivery.pk])["sent"] == 1
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT and delivery.attempts == 2
     assert len(FlakySMS.sent) == 1
@@ -217,13 +220,13 @@ def test_a_claimed_row_is_never_sent_twice(world):
     message = _message(world, by_email=False)
     message.status = Message.Status.PUBLISHED
     message.save()
-    services.message_fanout(message_id=message.pk)  # sends once (eager tasks)
+    message_fanout(message_id=message.pk)  # sends once (eager tasks)
     delivery = Delivery.objects.get(message=message)
     assert len(locmem.outbox) == 1
     # Another worker holds the row, or it was sent already: nothing goes out.
     for status in (Delivery.Status.SENDING, Delivery.Status.SENT):
         Delivery.objects.filter(pk=delivery.pk).update(status=status)
-        assert services.delivery_send_chunk(delivery_ids=[delivery.pk])["skipped"] == 1
+        assert delivery_send_chunk(delivery_ids=[delivery.pk])["skipped"] == 1
     assert len(locmem.outbox) == 1
 
 
@@ -234,7 +237,7 @@ def test_sweep_recovers_stale_claims_and_lost_fanouts(world):
     message.save()
     # The fan-out task was lost (broker down at publish time).
     with TestCase.captureOnCommitCallbacks(execute=True):
-        result = services.delivery_sweep()
+        result = delivery_sweep()
     assert result["fanouts"] == 1
     delivery = Delivery.objects.get(message=message)
     assert delivery.status == Delivery.Status.SENT
@@ -242,7 +245,7 @@ def test_sweep_recovers_stale_claims_and_lost_fanouts(world):
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=10)
     )
-    result = services.delivery_sweep()
+    result = delivery_sweep()
     assert result["reclaimed"] == 1
 
 
@@ -251,11 +254,11 @@ def test_publish_validates(world):
 
     empty = Message.objects.create(kind="urgent", texts={}, created_by=world.users["officer"])
     with pytest.raises(ValidationError):
-        services.message_publish(message=empty, published_by=world.users["officer"])
+        message_publish(message=empty, published_by=world.users["officer"])
     message = _message(world)
     _publish(world, message)
     with pytest.raises(ValidationError):
-        services.message_publish(message=message, published_by=world.users["officer"])
+        message_publish(message=message, published_by=world.users["officer"])
 
 
 def test_an_update_goes_to_the_same_recipients(world):
@@ -264,7 +267,7 @@ def test_an_update_goes_to_the_same_recipients(world):
     first_recipients = set(original.deliveries.values_list("member_id", "channel"))
     # Someone joins after the alert: they do not get the update of it.
     MemberFactory(network=world.network)
-    update = services.message_update_draft(original=original, created_by=world.users["officer"])
+    update = message_update_draft(original=original, created_by=world.users["officer"])
     update.texts = {"nl": {"sms": "Update: verdachte opgepakt"}}
     update.save()
     _publish(world, update)
@@ -278,11 +281,11 @@ def test_cancel_stops_what_has_not_gone_out(world):
     )
     _publish(world, message)
     assert set(message.deliveries.values_list("status", flat=True)) == {"queued"}
-    stopped = services.message_cancel(message=message, cancelled_by=world.users["officer"])
+    stopped = message_cancel(message=message, cancelled_by=world.users["officer"])
     assert stopped == 2
     message.deliveries.update(not_before=timezone.now() - timedelta(seconds=1))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.delivery_sweep(now=timezone.now() + timedelta(minutes=1))
+        delivery_sweep(now=timezone.now() + timedelta(minutes=1))
     assert set(message.deliveries.values_list("status", flat=True)) == {"cancelled"}
     assert not locmem.outbox and not mail.outbox
 
@@ -327,7 +330,7 @@ def test_email_errors_stop_after_the_last_attempt(world, settings):
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.QUEUED, attempts=5, next_attempt_at=None
     )
-    services.delivery_send_chunk(delivery_ids=[delivery.pk])
+    delivery_send_chunk(delivery_ids=[delivery.pk])
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 6
 
@@ -340,11 +343,11 @@ def test_nothing_of_a_cancelled_message_goes_out(world):
         message=message, member=world.member, channel="sms",
         to=str(world.member.mobile_phone), language="nl",
     )  # fmt: skip
-    services.message_cancel(message=message, cancelled_by=world.users["officer"])
+    message_cancel(message=message, cancelled_by=world.users["officer"])
     # A row requeued after the cancel (a retry, a reclaimed claim) is not sent.
     Delivery.objects.filter(message=message).update(status=Delivery.Status.QUEUED)
     ids = list(Delivery.objects.filter(message=message).values_list("pk", flat=True))
-    assert services.delivery_send_chunk(delivery_ids=ids)["skipped"] == 1
+    assert delivery_send_chunk(delivery_ids=ids)["skipped"] == 1
     assert not locmem.outbox
 
 
@@ -352,7 +355,7 @@ def test_an_update_uses_todays_number_and_wishes(world):
     original = _message(world)
     _publish(world, original)
     Member.objects.filter(pk=world.member.pk).update(mobile_phone="+32470999888", by_email=False)
-    update = services.message_update_draft(original=original, created_by=world.users["officer"])
+    update = message_update_draft(original=original, created_by=world.users["officer"])
     _publish(world, update)
     rows = set(update.deliveries.values_list("channel", "to"))
     assert rows == {("sms", "+32470999888")}

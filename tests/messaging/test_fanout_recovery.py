@@ -11,8 +11,10 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from messaging import services, tasks
+from messaging import tasks
 from messaging.models import Delivery, Message
+from messaging.services.sending import delivery_send_chunk
+from messaging.services.sweep import delivery_sweep
 from outbox.gateways import TemporaryGatewayError, locmem
 from outbox.gateways.base import BaseSMSGateway
 
@@ -68,7 +70,7 @@ def test_a_retry_is_queued_for_when_the_row_is_due(world, settings, monkeypatch)
     delivery = _queued(world)
     Delivery.objects.filter(pk=delivery.pk).update(attempts=2)  # third attempt now
 
-    services.delivery_send_chunk(delivery_ids=[delivery.pk])
+    delivery_send_chunk(delivery_ids=[delivery.pk])
 
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.QUEUED and delivery.attempts == 3
@@ -98,7 +100,7 @@ def test_an_outcome_is_recorded_on_a_new_connection_when_the_old_one_dropped(
 
     monkeypatch.setattr(CursorWrapper, "execute", drop_once)
 
-    counts = services.delivery_send_chunk(delivery_ids=[delivery.pk])
+    counts = delivery_send_chunk(delivery_ids=[delivery.pk])
 
     assert dropped and counts["sent"] == 1
     delivery.refresh_from_db()
@@ -109,7 +111,7 @@ def test_an_outcome_is_recorded_on_a_new_connection_when_the_old_one_dropped(
 
 def test_a_send_task_starts_again_after_a_database_error(world, monkeypatch):
     delivery = _queued(world)
-    send_chunk = services.delivery_send_chunk
+    send_chunk = delivery_send_chunk
     calls = []
 
     def flaky(*, delivery_ids):
@@ -118,7 +120,7 @@ def test_a_send_task_starts_again_after_a_database_error(world, monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return send_chunk(delivery_ids=delivery_ids)
 
-    monkeypatch.setattr(services, "delivery_send_chunk", flaky)
+    monkeypatch.setattr(tasks, "delivery_send_chunk", flaky)
 
     # As a worker runs it: the retry runs at once, inline.
     tasks.delivery_send_task.apply(args=[[delivery.pk]], throw=False)
@@ -134,10 +136,10 @@ def test_the_sweep_thresholds_come_from_the_settings(world, settings):
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=20)
     )
-    assert services.delivery_sweep()["reclaimed"] == 0  # 5 minutes by default
+    assert delivery_sweep()["reclaimed"] == 0  # 5 minutes by default
     settings.MESSAGING_STALE_CLAIM_SECONDS = 10
     settings.MESSAGING_SWEEP_GRACE_SECONDS = 0
-    result = services.delivery_sweep()
+    result = delivery_sweep()
     assert result["reclaimed"] == 1 and result["requeued"] == 1
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT  # eager tasks: sent by the sweep

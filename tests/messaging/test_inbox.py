@@ -30,12 +30,12 @@ def _post(client, url, data):
 
 def test_coordinator_reads_and_answers_by_sms(client, world, reply):
     client.force_login(world.users["coordinator"])
-    inbox = client.get(reverse("alerts:inbox", args=[world.network.slug]))
+    inbox = client.get(reverse("messaging:inbox", args=[world.network.slug]))
     assert reply in inbox.context["page"].object_list
-    client.get(reverse("alerts:reply", args=[world.network.slug, reply.pk]))
+    client.get(reverse("messaging:reply", args=[world.network.slug, reply.pk]))
     reply.refresh_from_db()
     assert reply.status == Reply.Status.READ
-    url = reverse("alerts:reply_action", args=[world.network.slug, reply.pk, "answer"])
+    url = reverse("messaging:reply_action", args=[world.network.slug, reply.pk, "answer"])
     _post(client, url, {"text": ""})
     reply.refresh_from_db()
     assert reply.status == Reply.Status.READ  # an empty answer sends nothing
@@ -47,7 +47,7 @@ def test_coordinator_reads_and_answers_by_sms(client, world, reply):
 
 def test_forward_only_to_the_zones_officers(client, world, reply):
     client.force_login(world.users["coordinator"])
-    url = reverse("alerts:reply_action", args=[world.network.slug, reply.pk, "forward"])
+    url = reverse("messaging:reply_action", args=[world.network.slug, reply.pk, "forward"])
     _post(client, url, {"to_email": "someone@elsewhere.example", "note": "x"})
     reply.refresh_from_db()
     assert reply.status == Reply.Status.NEW and not mail.outbox
@@ -64,8 +64,8 @@ def test_privacy_mode_hides_the_senders_number(client, world, reply):
     world.network.save()
     client.force_login(world.users["coordinator"])
     for url in (
-        reverse("alerts:inbox", args=[world.network.slug]),
-        reverse("alerts:reply", args=[world.network.slug, reply.pk]),
+        reverse("messaging:inbox", args=[world.network.slug]),
+        reverse("messaging:reply", args=[world.network.slug, reply.pk]),
     ):
         assert reply.from_address not in client.get(url).content.decode()
 
@@ -73,7 +73,7 @@ def test_privacy_mode_hides_the_senders_number(client, world, reply):
 @pytest.mark.parametrize("role", ["coordinator_other", "officer_other", "municipal", "federal"])
 def test_other_roles_cannot_answer(client, world, reply, role):
     client.force_login(world.users[role])
-    url = reverse("alerts:reply_action", args=[world.network.slug, reply.pk, "answer"])
+    url = reverse("messaging:reply_action", args=[world.network.slug, reply.pk, "answer"])
     assert client.post(url, {"text": "hi"}).status_code == 403
     reply.refresh_from_db()
     assert reply.status == Reply.Status.NEW

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from members.models import AuditEntry, ConsentRecord, Member
-from messaging import services
 from messaging.models import Delivery, Message, Reply
 from messaging.services.delivery_status import FINAL_RANK, STATUS_RANK
+from messaging.services.lifecycle import message_publish
 from networks.models import Role
 from outbox.gateways import locmem
 from tests.factories import (
@@ -90,7 +90,7 @@ def _publish(world, *, by_email=False, networks=None) -> Message:
     )
     message.networks.set(networks or [world.network])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.message_publish(message=message, published_by=world.users["officer"])
+        message_publish(message=message, published_by=world.users["officer"])
     return message
 
 

@@ -87,7 +87,7 @@ def _live_national_figures(settings):
 def dataset(db) -> Dataset:
     from charters.models import CharterVersion, Meeting, Sign
     from members.models import Member
-    from messaging.models import MemberReport
+    from messaging.models import IncidentReport
     from networks.models import Network, Role, Street
     from reports.selectors import Period
     from tests.factories import (
@@ -167,11 +167,11 @@ def dataset(db) -> Dataset:
     _delivery(m_other, members["d1"], "sms", "failed")  # another zone
 
     def report(network, category, created, status="new", triage_hours=None):
-        rep = MemberReport.objects.create(
+        rep = IncidentReport.objects.create(
             network=network, member=None, category=category, happened_at=created,
             street="Kerkstraat", description="x", status=status,
         )  # fmt: skip
-        MemberReport.objects.filter(pk=rep.pk).update(
+        IncidentReport.objects.filter(pk=rep.pk).update(
             created_at=created,
             triaged_at=created + timedelta(hours=triage_hours) if triage_hours else None,
         )

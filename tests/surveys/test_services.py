@@ -168,9 +168,9 @@ def test_coordinator_opens_and_the_invitation_waits_for_the_officer(world):
         survey_answer(survey=survey, member=world.member, answers=answers)
     assert refused.value.code == "not_invited" and not Response.objects.exists()
 
-    from messaging import services as messaging
+    from messaging.services.lifecycle import message_publish
 
-    messaging.message_publish(message=message, published_by=world.users["officer"])
+    message_publish(message=message, published_by=world.users["officer"])
     assert list(member_open_surveys(member=world.member)) == [survey]
     survey_answer(survey=survey, member=world.member, answers=answers)
     assert Response.objects.filter(survey=survey).count() == 1

@@ -216,7 +216,7 @@ def test_close_and_publish_summary(client, world):
     survey.refresh_from_db()
     message = survey.summary_message
     assert message is not None and message.status == Message.Status.DRAFT
-    assert response["Location"] == reverse("alerts:edit", kwargs={"pk": message.pk})
+    assert response["Location"] == reverse("messaging:edit", kwargs={"pk": message.pk})
     assert client.get(response["Location"]).status_code == 200
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
-from messaging.selectors import communication_policy, plan_channel_problems
+from messaging.selectors.policy import communication_policy, plan_channel_problems
 from networks.models import Network, Street
 from networks.selectors import user_roles
 from outbox.sms import sms_length

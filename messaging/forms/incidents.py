@@ -1,5 +1,5 @@
-"""Staff forms of members' reports (the member's own form is in
-``personal.forms.incidents``). The rules live in ``messaging.services.reports``;
+"""Forms of the staff's side of members' incident reports: filtering a
+network's list and triage. The rules live in ``messaging.services.incidents``;
 these forms read input and offer what fits (next statuses)."""
 
 from __future__ import annotations
@@ -9,21 +9,21 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import MemberReport
-from messaging.services.reports import FEEDBACK_MAX_LENGTH
+from messaging.models import IncidentReport
+from messaging.services.incidents import FEEDBACK_MAX_LENGTH
 
 
-class ReportFilterForm(forms.Form):
+class IncidentFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All")), *MemberReport.Status.choices]
-        self.fields["category"].choices = [("", _("All")), *MemberReport.Category.choices]
+        self.fields["status"].choices = [("", _("All")), *IncidentReport.Status.choices]
+        self.fields["category"].choices = [("", _("All")), *IncidentReport.Category.choices]
 
 
-class ReportTriageForm(forms.Form):
+class IncidentTriageForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"))
     feedback = forms.CharField(
         label=_("Feedback to the reporter (optional)"),
@@ -36,10 +36,10 @@ class ReportTriageForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, report: MemberReport, next_statuses: list[str], **kwargs):
+    def __init__(self, *args, report: IncidentReport, next_statuses: list[str], **kwargs):
         kwargs.setdefault("initial", {"status": next_statuses[0] if next_statuses else ""})
         super().__init__(*args, **kwargs)
-        labels = dict(MemberReport.Status.choices)
+        labels = dict(IncidentReport.Status.choices)
         current = (report.status, _("%(status)s (unchanged)") % {"status": labels[report.status]})
         self.fields["status"].choices = [*((s, labels[s]) for s in next_statuses), current]
         self.helper = FormHelper()

@@ -10,6 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from messaging.hooks import communication_plan
 from messaging.models import Delivery, Message
 from outbox.gateways import locmem
 from tests.factories import MemberFactory
@@ -39,7 +40,9 @@ def _form(world, **extra):
 def test_officer_composes_previews_publishes_and_follows(client, world):
     MemberFactory(network=world.network, language="fr", by_email=False)
     client.force_login(world.users["officer"])
-    response = client.post(reverse("alerts:new"), _form(world, sms_fr="Fermez portes et fenêtres."))
+    response = client.post(
+        reverse("messaging:new"), _form(world, sms_fr="Fermez portes et fenêtres.")
+    )
     assert response.status_code == 302
     message = Message.objects.get()
     assert message.status == Message.Status.DRAFT
@@ -52,20 +55,20 @@ def test_officer_composes_previews_publishes_and_follows(client, world):
     assert preview["cost"] > 0
     assert not Delivery.objects.exists()  # nothing sent before publishing
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("alerts:publish", args=[message.pk]))
+        client.post(reverse("messaging:publish", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED
     assert len(locmem.outbox) == 2 and len(mail.outbox) == 1
-    progress = client.get(reverse("alerts:progress", args=[message.pk])).context["progress"]
+    progress = client.get(reverse("messaging:progress", args=[message.pk])).context["progress"]
     assert progress["percent"] == 100 and progress["finished"]
-    history = client.get(reverse("alerts:network", args=[world.network.slug]))
+    history = client.get(reverse("messaging:network", args=[world.network.slug]))
     assert message in history.context["messages_list"]
 
 
 def test_compose_errors_sit_next_to_the_fields(client, world):
     client.force_login(world.users["officer"])
     response = client.post(
-        reverse("alerts:new"),
+        reverse("messaging:new"),
         _form(world, sms_nl="", subject_nl="", body_nl="", streets="Nergensstraat", by_sms="",
               by_email=""),
     )  # fmt: skip
@@ -76,7 +79,9 @@ def test_compose_errors_sit_next_to_the_fields(client, world):
 
 def test_networks_of_another_zone_are_not_offered(client, world):
     client.force_login(world.users["officer"])
-    response = client.post(reverse("alerts:new"), _form(world, networks=[world.other_network.pk]))
+    response = client.post(
+        reverse("messaging:new"), _form(world, networks=[world.other_network.pk])
+    )
     assert "networks" in response.context["form"].errors
 
 
@@ -87,7 +92,7 @@ def test_only_the_zones_officer_publishes(client, world, role):
     )
     message.networks.set([world.network])
     client.force_login(world.users[role])
-    response = client.post(reverse("alerts:publish", args=[message.pk]))
+    response = client.post(reverse("messaging:publish", args=[message.pk]))
     assert response.status_code == 403
     message.refresh_from_db()
     assert message.status == Message.Status.DRAFT
@@ -127,8 +132,8 @@ def test_only_the_zones_officer_updates_or_cancels(client, world, role):
     )
     message.networks.set([world.network])
     client.force_login(world.users[role])
-    assert client.post(reverse("alerts:update", args=[message.pk])).status_code == 403
-    assert client.post(reverse("alerts:cancel", args=[message.pk])).status_code == 403
+    assert client.post(reverse("messaging:update", args=[message.pk])).status_code == 403
+    assert client.post(reverse("messaging:cancel", args=[message.pk])).status_code == 403
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED and not message.updates.exists()
 
@@ -143,10 +148,10 @@ def test_officer_updates_and_cancels_from_the_message_page(client, world):
     )
     message.networks.set([world.network])
     client.force_login(world.users["officer"])
-    response = client.post(reverse("alerts:update", args=[message.pk]))
+    response = client.post(reverse("messaging:update", args=[message.pk]))
     update = message.updates.get()
-    assert response["Location"] == reverse("alerts:edit", args=[update.pk])
-    client.post(reverse("alerts:cancel", args=[message.pk]))
+    assert response["Location"] == reverse("messaging:edit", args=[update.pk])
+    client.post(reverse("messaging:cancel", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.CANCELLED
 
@@ -157,13 +162,13 @@ def _tip(world, **extra):
 
 def test_coordinator_writes_a_tip_the_officer_approves(client, world):
     client.force_login(world.users["coordinator"])
-    response = client.post(reverse("alerts:new"), _tip(world))
+    response = client.post(reverse("messaging:new"), _tip(world))
     assert response.status_code == 302
     message = Message.objects.get()
     # The coordinator cannot publish it directly.
-    assert client.post(reverse("alerts:publish", args=[message.pk])).status_code == 403
+    assert client.post(reverse("messaging:publish", args=[message.pk])).status_code == 403
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("alerts:submit", args=[message.pk]))
+        client.post(reverse("messaging:submit", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.PENDING_APPROVAL
     assert mail.outbox[-1].to == [world.users["officer"].email]
@@ -171,7 +176,7 @@ def test_coordinator_writes_a_tip_the_officer_approves(client, world):
     client.force_login(world.users["officer"])
     assert message in client.get(reverse("accounts:home")).context["awaiting_approval"]
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("alerts:publish", args=[message.pk]))
+        client.post(reverse("messaging:publish", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED
     assert message.approved_by == world.users["officer"]
@@ -180,24 +185,24 @@ def test_coordinator_writes_a_tip_the_officer_approves(client, world):
 
 def test_coordinators_send_only_the_kinds_their_network_allows(client, world):
     client.force_login(world.users["coordinator"])
-    response = client.post(reverse("alerts:new"), _form(world, kind="urgent"))
+    response = client.post(reverse("messaging:new"), _form(world, kind="urgent"))
     assert "kind" in response.context["form"].errors
-    response = client.post(reverse("alerts:new"), _tip(world, networks=[world.other_network.pk]))
+    response = client.post(reverse("messaging:new"), _tip(world, networks=[world.other_network.pk]))
     assert "networks" in response.context["form"].errors
     assert not Message.objects.exists()
 
 
 def test_officer_returns_a_message_to_its_writer(client, world):
     client.force_login(world.users["coordinator"])
-    client.post(reverse("alerts:new"), _tip(world))
+    client.post(reverse("messaging:new"), _tip(world))
     message = Message.objects.get()
-    client.post(reverse("alerts:submit", args=[message.pk]))
+    client.post(reverse("messaging:submit", args=[message.pk]))
     client.force_login(world.users["coordinator_other"])
-    assert client.post(reverse("alerts:return", args=[message.pk])).status_code == 403
-    assert client.get(reverse("alerts:edit", args=[message.pk])).status_code == 403
+    assert client.post(reverse("messaging:return", args=[message.pk])).status_code == 403
+    assert client.get(reverse("messaging:edit", args=[message.pk])).status_code == 403
     client.force_login(world.users["officer"])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("alerts:return", args=[message.pk]), {"note": "Korter graag"})
+        client.post(reverse("messaging:return", args=[message.pk]), {"note": "Korter graag"})
     message.refresh_from_db()
     assert message.status == Message.Status.DRAFT
     assert mail.outbox[-1].to == [world.users["coordinator"].email]
@@ -217,14 +222,14 @@ def test_compose_starts_from_a_template(client, world):
         kind="prevention", title="Elders", police_zone=world.other_zone, texts={}
     )
     client.force_login(world.users["officer"])
-    page = client.get(reverse("alerts:new"))
+    page = client.get(reverse("messaging:new"))
     offered = list(page.context["templates"])
     assert own in offered and other not in offered and standard.first() in offered
-    form = client.get(reverse("alerts:new"), {"template": own.pk}).context["form"]
+    form = client.get(reverse("messaging:new"), {"template": own.pk}).context["form"]
     assert form.initial["sms_nl"] == "Zet uw fiets altijd op slot."
     assert form.initial["kind"] == "prevention"
     # Another zone's template cannot be loaded by id.
-    form = client.get(reverse("alerts:new"), {"template": other.pk}).context["form"]
+    form = client.get(reverse("messaging:new"), {"template": other.pk}).context["form"]
     assert "sms_nl" not in form.initial
 
 
@@ -241,25 +246,25 @@ def test_message_page_shows_its_replies(client, world):
         from_address="+32470000009", body="Gele Polo gezien aan de kerk",
     )  # fmt: skip
     client.force_login(world.users["officer"])
-    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    page = client.get(reverse("messaging:detail", args=[message.pk])).content.decode()
     assert "Gele Polo gezien aan de kerk" in page
 
 
 def test_without_approval_in_the_plan_a_coordinator_publishes_directly(client, world, monkeypatch):
-    from messaging import selectors
+    from messaging.selectors import policy
 
     monkeypatch.setattr(
-        selectors,
+        policy,
         "communication_policy",
-        lambda network: selectors.CommunicationPolicy(
+        lambda network: policy.CommunicationPolicy(
             coordinator_kinds=("prevention", "info"), needs_approval=False
         ),
     )
     client.force_login(world.users["coordinator"])
-    client.post(reverse("alerts:new"), _tip(world))
+    client.post(reverse("messaging:new"), _tip(world))
     message = Message.objects.get()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("alerts:publish", args=[message.pk]))
+        response = client.post(reverse("messaging:publish", args=[message.pk]))
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.status == Message.Status.PUBLISHED
@@ -283,24 +288,24 @@ def test_multi_network_message_shows_each_viewer_only_their_networks(client, wor
         error="The 'To' number +32470000009 is not a valid phone number.",
     )  # fmt: skip
     client.force_login(world.users["coordinator_other"])
-    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    page = client.get(reverse("messaging:detail", args=[message.pk])).content.decode()
     assert "Antwoord uit Oordegem" not in page and "+32470000009" not in page
     world.network.privacy_mode = True
     world.network.save()
     client.force_login(world.users["coordinator"])
-    page = client.get(reverse("alerts:detail", args=[message.pk])).content.decode()
+    page = client.get(reverse("messaging:detail", args=[message.pk])).content.decode()
     assert "Antwoord uit Oordegem" in page and "+32470000009" not in page and "21211" in page
 
 
 def test_a_bad_template_parameter_is_ignored(client, world):
     client.force_login(world.users["officer"])
-    assert client.get(reverse("alerts:new"), {"template": "abc"}).status_code == 200
+    assert client.get(reverse("messaging:new"), {"template": "abc"}).status_code == 200
 
 
 def test_approval_emails_speak_the_recipients_language(world):
     from django.utils import translation
 
-    from messaging import services
+    from messaging.services.drafts import message_draft_save, message_return, message_submit
     from networks.models import Role
     from outbox.models import Notification
     from tests.factories import user_with_role
@@ -312,13 +317,13 @@ def test_approval_emails_speak_the_recipients_language(world):
     coordinator = world.users["coordinator"]
     coordinator.preferred_language = "nl"
     coordinator.save(update_fields=["preferred_language"])
-    draft = services.message_draft_save(
+    draft = message_draft_save(
         created_by=coordinator, networks=[world.network], kind=Message.Kind.PREVENTION,
         by_email=True, by_sms=False, texts={"nl": {"subject": "Tip", "body": "Sluit af"}},
     )  # fmt: skip
 
     with translation.override("en"):  # whoever clicks works in English
-        services.message_submit(message=draft, submitted_by=coordinator)
+        message_submit(message=draft, submitted_by=coordinator)
     asked = dict(
         Notification.objects.filter(kind="message_approval_request").values_list("to", "subject")
     )
@@ -328,9 +333,14 @@ def test_approval_emails_speak_the_recipients_language(world):
     }
 
     with translation.override("fr"):
-        services.message_return(message=draft, returned_by=officer)
+        message_return(message=draft, returned_by=officer)
     returned = Notification.objects.get(kind="message_returned")
     assert (returned.to, returned.subject) == (
         coordinator.email,
         "Uw bericht is nog niet goedgekeurd",
     )
+
+
+def test_charters_provides_the_communication_plan():
+    # Messaging reads the plan through its hook; the charters app fills it.
+    assert communication_plan.provided

@@ -1,4 +1,5 @@
-"""Member reports (meldingen): a member reports, the officer and the coordinator triage.
+"""Members' incident reports (meldingen): a member reports, the officer and the
+coordinator triage.
 
 A report reaches staff as a short email with a link to the triage page; the
 description, the photo and the reporter's contact data stay on the platform.
@@ -10,48 +11,41 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
+from accounts.models import User
 from members.models import Member
-from messaging.models import MemberReport
+from members.services.core import member_message_send
+from messaging.models import IncidentReport
 from networks.models import Network, Role, RoleAssignment
 from networks.selectors import street_names
 from outbox.services.notifications import notification_queue
 
-__all__ = [
-    "REPORTS_PER_DAY",
-    "REPORT_MAX_AGE",
-    "REPORT_PHOTO_MAX_BYTES",
-    "REPORT_STATUS_NEXT",
-    "member_report_create",
-    "member_report_next_statuses",
-    "member_report_photo_type",
-    "member_report_staff",
-    "member_report_triage",
-]
-
 logger = logging.getLogger(__name__)
 
-REPORT_MAX_AGE = timedelta(days=30)
-REPORT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+INCIDENT_MAX_AGE = timedelta(days=30)
+INCIDENT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 # Against a member (or whoever holds their link) flooding staff with email.
-REPORTS_PER_DAY = 10
+INCIDENTS_PER_DAY = 10
 # A clock a few minutes ahead, or "now" typed in a minute that is not over yet,
 # is not a report from the future.
 _CLOCK_SKEW = timedelta(minutes=5)
 
-_S = MemberReport.Status
+_S = IncidentReport.Status
 # Forward only; a closed report stays closed.
-REPORT_STATUS_NEXT: dict[str, frozenset[str]] = {
+INCIDENT_STATUS_NEXT: dict[str, frozenset[str]] = {
     _S.NEW: frozenset({_S.ACKNOWLEDGED}),
     _S.ACKNOWLEDGED: frozenset({_S.FORWARDED, _S.CLOSED}),
     _S.FORWARDED: frozenset({_S.CLOSED}),
@@ -80,7 +74,7 @@ _TEXT_LIMITS = {"description": 5000, "person_description": 2000}
 FEEDBACK_MAX_LENGTH = 1000
 
 
-def member_report_photo_type(head: bytes) -> str | None:
+def incident_photo_type(head: bytes) -> str | None:
     """The photo type the first bytes of a file show ("jpeg", "png", "heic",
     "webp"), or None for anything else."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -99,12 +93,12 @@ def _photo_check(photo) -> tuple[str | None, str]:
     wrong_type = _("Send a photo in JPEG, PNG, HEIC or WebP format.")
     if Path(photo.name or "").suffix.lower() not in _PHOTO_EXTENSIONS:
         return wrong_type, ""
-    if photo.size is not None and photo.size > REPORT_PHOTO_MAX_BYTES:
+    if photo.size is not None and photo.size > INCIDENT_PHOTO_MAX_BYTES:
         return _("The photo is too large: at most 8 MB."), ""
     photo.seek(0)
     head = photo.read(16)
     photo.seek(0)
-    kind = member_report_photo_type(head)
+    kind = incident_photo_type(head)
     if kind is None:
         return wrong_type, ""
     return None, PHOTO_CONTENT_TYPES[kind][1]
@@ -119,11 +113,6 @@ def _photo_without_metadata(photo, extension: str):
     extra codec, so it is kept as sent. Returns None when the file does not
     decode as the image its first bytes claim.
     """
-    from io import BytesIO
-
-    from django.core.files.base import ContentFile
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     if extension == ".heic":
         return photo
     formats = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
@@ -159,7 +148,7 @@ def _check(
     *, member: Member, category: str, happened_at, street: str, texts: dict, photo
 ) -> tuple[dict, str, str]:
     errors: dict[str, str] = {}
-    if category not in MemberReport.Category.values:
+    if category not in IncidentReport.Category.values:
         errors["category"] = _("Choose what you want to report.")
     now = timezone.now()
     if not isinstance(happened_at, datetime):
@@ -169,7 +158,7 @@ def _check(
             happened_at = timezone.make_aware(happened_at)
         if happened_at > now + _CLOCK_SKEW:
             errors["happened_at"] = _("This moment lies in the future.")
-        elif happened_at < now - REPORT_MAX_AGE:
+        elif happened_at < now - INCIDENT_MAX_AGE:
             errors["happened_at"] = _(
                 "Reports are for the last 30 days. For older facts, contact the police directly."
             )
@@ -180,8 +169,8 @@ def _check(
         errors["description"] = _("Describe what happened.")
     for field, limit in (
         *_TEXT_LIMITS.items(),
-        ("vehicle_description", MemberReport._meta.get_field("vehicle_description").max_length),
-        ("plate", MemberReport._meta.get_field("plate").max_length),
+        ("vehicle_description", IncidentReport._meta.get_field("vehicle_description").max_length),
+        ("plate", IncidentReport._meta.get_field("plate").max_length),
     ):
         if len(texts[field]) > limit:
             errors[field] = _("At most %(n)s characters.") % {"n": limit}
@@ -193,11 +182,9 @@ def _check(
     return errors, street, extension
 
 
-def member_report_staff(*, network: Network):
+def incident_staff(*, network: Network):
     """The staff a new report of this network goes to: its coordinators and
     the mandated officers of its zone, each once."""
-    from accounts.models import User
-
     holders = RoleAssignment.objects.active().filter(
         Q(role=Role.COORDINATOR, network=network)
         | Q(role=Role.OFFICER, police_zone_id=network.police_zone_id)
@@ -209,14 +196,14 @@ def member_report_staff(*, network: Network):
     )
 
 
-def _staff_notify(report: MemberReport) -> int:
-    url = settings.PUBLIC_BASE_URL + reverse("alerts:report", args=[report.pk])
+def _staff_notify(report: IncidentReport) -> int:
+    url = settings.PUBLIC_BASE_URL + reverse("messaging:incident", args=[report.pk])
     count = 0
-    for user in member_report_staff(network=report.network):
+    for user in incident_staff(network=report.network):
         with translation.override(user.preferred_language):
             context = {"report": report, "network": report.network, "url": url}
-            subject = render_to_string("messaging/messages/report_new_subject.txt", context)
-            body = render_to_string("messaging/messages/report_new.txt", context)
+            subject = render_to_string("messaging/texts/incident_new_subject.txt", context)
+            body = render_to_string("messaging/texts/incident_new.txt", context)
         notification_queue(
             kind="member_report_new",
             channel="email",
@@ -228,7 +215,7 @@ def _staff_notify(report: MemberReport) -> int:
     return count
 
 
-def member_report_create(
+def incident_create(
     *,
     member: Member,
     category: str,
@@ -240,7 +227,7 @@ def member_report_create(
     plate: str = "",
     police_called: bool = False,
     photo=None,
-) -> MemberReport:
+) -> IncidentReport:
     """Store a member's report and tell the coordinators and officers of its network.
 
     Raises ValidationError keyed by field for bad input; nothing is stored then.
@@ -269,7 +256,10 @@ def member_report_create(
     if timezone.is_naive(happened_at):
         happened_at = timezone.make_aware(happened_at)
     since = timezone.now() - timedelta(days=1)
-    if MemberReport.objects.filter(member=member, created_at__gte=since).count() >= REPORTS_PER_DAY:
+    if (
+        IncidentReport.objects.filter(member=member, created_at__gte=since).count()
+        >= INCIDENTS_PER_DAY
+    ):
         raise ValidationError(
             _("You have sent many reports today. Try again tomorrow, or call the police.")
         )
@@ -282,7 +272,7 @@ def member_report_create(
     report = None
     try:
         with transaction.atomic():
-            report = MemberReport.objects.create(
+            report = IncidentReport.objects.create(
                 network=member.network,
                 member=member,
                 category=category,
@@ -301,16 +291,16 @@ def member_report_create(
     return report
 
 
-def member_report_next_statuses(*, report: MemberReport) -> list[str]:
+def incident_next_statuses(*, report: IncidentReport) -> list[str]:
     """The statuses a report may move to now, in their order."""
-    allowed = REPORT_STATUS_NEXT[report.status]
-    return [value for value in MemberReport.Status.values if value in allowed]
+    allowed = INCIDENT_STATUS_NEXT[report.status]
+    return [value for value in IncidentReport.Status.values if value in allowed]
 
 
 @transaction.atomic
-def member_report_triage(
-    *, report: MemberReport, handled_by, status: str, feedback: str = ""
-) -> MemberReport:
+def incident_triage(
+    *, report: IncidentReport, handled_by, status: str, feedback: str = ""
+) -> IncidentReport:
     """Move a report forward (new → acknowledged → forwarded → closed; an
     acknowledged report may be closed at once) and/or send feedback to the
     reporter. Keeping the status is allowed only to send feedback.
@@ -318,10 +308,10 @@ def member_report_triage(
     Raises PermissionDenied unless ``handled_by`` may triage the report, and
     ValidationError keyed by field for a status or feedback that is refused.
     """
-    if not handled_by.has_perm("messaging.triage_report", report):
+    if not handled_by.has_perm("messaging.triage_incident", report):
         raise PermissionDenied
     report = (
-        MemberReport.objects.select_for_update(of=("self",))
+        IncidentReport.objects.select_for_update(of=("self",))
         .select_related("network", "member", "member__network")
         .get(pk=report.pk)
     )
@@ -329,12 +319,12 @@ def member_report_triage(
     errors: dict[str, str] = {}
     if report.status == _S.CLOSED:
         raise ValidationError(_("This report is closed."))
-    if status not in MemberReport.Status.values:
+    if status not in IncidentReport.Status.values:
         errors["status"] = _("Choose a status.")
-    elif status != report.status and status not in REPORT_STATUS_NEXT[report.status]:
+    elif status != report.status and status not in INCIDENT_STATUS_NEXT[report.status]:
         errors["status"] = _("A report cannot go from %(old)s to %(new)s.") % {
             "old": report.get_status_display(),
-            "new": MemberReport.Status(status).label,
+            "new": IncidentReport.Status(status).label,
         }
     elif status == report.status and not feedback:
         errors["status"] = _("Choose a new status, or write feedback to the reporter.")
@@ -368,12 +358,10 @@ def member_report_triage(
         fields.append("feedback")
     report.save(update_fields=fields)
     if feedback:
-        from members.services.core import member_message_send
-
         member_message_send(
             member=reporter,
             kind="report_feedback",
-            template="messaging/messages/report_feedback",
+            template="messaging/texts/incident_feedback",
             context={"report": report, "feedback": feedback},
         )
     return report

@@ -1,16 +1,16 @@
-"""Read-side queries for members' reports."""
+"""Read-side queries of members' incident reports."""
 
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from messaging.models import MemberReport
+from messaging.models import IncidentReport
 from networks.models import Network
 
 
-def report_list(*, network: Network, status: str = "", category: str = "") -> QuerySet:
+def incident_list(*, network: Network, status: str = "", category: str = "") -> QuerySet:
     """A network's reports, newest first, optionally of one status and category."""
-    reports = MemberReport.objects.filter(network=network).select_related("member", "handled_by")
+    reports = IncidentReport.objects.filter(network=network).select_related("member", "handled_by")
     if status:
         reports = reports.filter(status=status)
     if category:
@@ -18,21 +18,21 @@ def report_list(*, network: Network, status: str = "", category: str = "") -> Qu
     return reports.order_by("-created_at", "-pk")
 
 
-def report_status_counts(*, network: Network) -> list[tuple[str, str, int]]:
+def incident_status_counts(*, network: Network) -> list[tuple[str, str, int]]:
     """(status, label, count) for every status, in their order, zeros included."""
     counts = dict(
-        MemberReport.objects.filter(network=network)
+        IncidentReport.objects.filter(network=network)
         .order_by()
         .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    return [(value, label, counts.get(value, 0)) for value, label in MemberReport.Status.choices]
+    return [(value, label, counts.get(value, 0)) for value, label in IncidentReport.Status.choices]
 
 
-def report_detail(*, pk: int) -> MemberReport | None:
+def incident_detail(*, pk: int) -> IncidentReport | None:
     return (
-        MemberReport.objects.select_related(
+        IncidentReport.objects.select_related(
             "network", "network__police_zone", "member", "handled_by"
         )
         .filter(pk=pk)

@@ -11,17 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from messaging import services
-from messaging.forms import LANGUAGES, MessageForm, composable_networks
+from messaging.forms.messages import LANGUAGES, MessageForm, composable_networks
 from messaging.models import Message
-from messaging.selectors import (
+from messaging.selectors.messages import (
     message_failures,
     message_history,
-    message_plan_problems,
     message_preview,
     message_progress,
     message_templates_for,
 )
+from messaging.selectors.policy import message_plan_problems
+from messaging.services.drafts import message_draft_save, message_return, message_submit
+from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
 from networks.selectors import user_roles
 from networks.views import network_from_url as _network
 
@@ -42,7 +43,7 @@ def _can_compose(user) -> bool:
 
 def _save(request: HttpRequest, form: MessageForm, message: Message | None) -> Message:
     data = form.cleaned_data
-    return services.message_draft_save(
+    return message_draft_save(
         created_by=request.user,
         message=message,
         networks=data["networks"],
@@ -72,10 +73,10 @@ def message_new(request: HttpRequest) -> HttpResponse:
     form = MessageForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         message = _save(request, form, None)
-        return redirect("alerts:detail", pk=message.pk)
+        return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
-        "messaging/message_form.html",
+        "messaging/messages/form.html",
         {"form": form, "compose_languages": LANGUAGES, "templates": templates, "chosen": chosen},
     )
 
@@ -86,16 +87,16 @@ def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     if message.status != Message.Status.DRAFT:
         messages.info(request, _("A published message cannot be changed."))
-        return redirect("alerts:detail", pk=message.pk)
+        return redirect("messaging:detail", pk=message.pk)
     form = MessageForm(
         request.POST or None, initial=MessageForm.initial_from(message), user=request.user
     )
     if request.method == "POST" and form.is_valid():
         _save(request, form, message)
-        return redirect("alerts:detail", pk=message.pk)
+        return redirect("messaging:detail", pk=message.pk)
     return render(
         request,
-        "messaging/message_form.html",
+        "messaging/messages/form.html",
         {"form": form, "message": message, "compose_languages": LANGUAGES},
     )
 
@@ -132,47 +133,45 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["show_errors"] = all(
             request.user.has_perm("members.view_member_contact", n) for n in visible
         )
-    return render(request, "messaging/message_detail.html", context)
+    return render(request, "messaging/messages/detail.html", context)
 
 
 @login_required
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
-def message_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def message_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     try:
-        services.message_publish(message=message, published_by=request.user)
+        message_publish(message=message, published_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The message is on its way."))
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
 @require_POST
 @permission_required("messaging.submit_message", fn=_message, raise_exception=True)
-def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def message_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
-    services.message_submit(message=message, submitted_by=request.user)
+    message_submit(message=message, submitted_by=request.user)
     messages.success(request, _("Sent to the mandated officer for approval."))
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
-def message_return(request: HttpRequest, pk: int) -> HttpResponse:
+def message_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
     try:
-        services.message_return(
-            message=message, returned_by=request.user, note=request.POST.get("note", "")
-        )
+        message_return(message=message, returned_by=request.user, note=request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The message went back to its writer."))
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
@@ -182,25 +181,25 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Start an update of a published message: a draft for the same recipients."""
     message = _message(request, pk)
     try:
-        update = services.message_update_draft(original=message, created_by=request.user)
+        update = message_update_draft(original=message, created_by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("alerts:detail", pk=message.pk)
-    return redirect("alerts:edit", pk=update.pk)
+        return redirect("messaging:detail", pk=message.pk)
+    return redirect("messaging:edit", pk=update.pk)
 
 
 @login_required
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
-def message_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
-    stopped = services.message_cancel(message=message, cancelled_by=request.user)
+    stopped = message_cancel(message=message, cancelled_by=request.user)
     messages.success(
         request,
         _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")
         % {"count": stopped},
     )
-    return redirect("alerts:detail", pk=message.pk)
+    return redirect("messaging:detail", pk=message.pk)
 
 
 @login_required
@@ -209,7 +208,9 @@ def message_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the delivery view (htmx polls it until everything is done)."""
     message = _message(request, pk)
     progress = message_progress(message=message)
-    return render(request, "messaging/_progress.html", {"message": message, "progress": progress})
+    return render(
+        request, "messaging/messages/_progress.html", {"message": message, "progress": progress}
+    )
 
 
 @login_required
@@ -218,7 +219,7 @@ def network_messages(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     return render(
         request,
-        "messaging/network_messages.html",
+        "messaging/messages/network.html",
         {
             "network": network,
             "messages_list": message_history(network=network)[:200],

@@ -1,6 +1,6 @@
-"""Members' reports (meldingen): sent from the member's personal page
-(``personal.views.incidents``), triaged here by the network's coordinator and
-the zone's mandated officers.
+"""Members' incident reports (meldingen), the staff side: a network's list,
+triage by the network's coordinator and the zone's mandated officers, and the
+photo (the police only). The member sends them from the personal page.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
 from members.models import Member
-from messaging import services
-from messaging.forms_reports import ReportFilterForm, ReportTriageForm
-from messaging.models import MemberReport
-from messaging.selectors_reports import report_detail, report_list, report_status_counts
-from messaging.services.reports import PHOTO_CONTENT_TYPES
+from messaging.forms.incidents import IncidentFilterForm, IncidentTriageForm
+from messaging.models import IncidentReport
+from messaging.selectors.incidents import incident_detail, incident_list, incident_status_counts
+from messaging.services.incidents import (
+    PHOTO_CONTENT_TYPES,
+    incident_next_statuses,
+    incident_triage,
+)
 from networks.views import network_from_url as _network
 
 PAGE_SIZE = 50
@@ -32,26 +35,26 @@ _PHOTO_TYPES_BY_EXTENSION = {extension: ctype for ctype, extension in PHOTO_CONT
 _INLINE_EXTENSIONS = {".jpg", ".png", ".webp"}
 
 
-def _report(request: HttpRequest, pk: int, **_kwargs) -> MemberReport:
+def _incident(request: HttpRequest, pk: int, **_kwargs) -> IncidentReport:
     # Loaded once per request: the permission check and the view both need it.
-    cached = getattr(request, "_member_report", None)
+    cached = getattr(request, "_incident_report", None)
     if cached is not None and cached.pk == pk:
         return cached
-    report = report_detail(pk=pk)
+    report = incident_detail(pk=pk)
     if report is None:
         raise Http404
-    request._member_report = report
+    request._incident_report = report
     return report
 
 
 @login_required
-@permission_required("messaging.view_reports", fn=_network, raise_exception=True)
+@permission_required("messaging.view_incidents", fn=_network, raise_exception=True)
 @require_safe
-def report_list_view(request: HttpRequest, slug: str) -> HttpResponse:
+def incident_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
-    form = ReportFilterForm(request.GET or None)
+    form = IncidentFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    reports = report_list(
+    reports = incident_list(
         network=network, status=data.get("status", ""), category=data.get("category", "")
     )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -59,41 +62,41 @@ def report_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "messaging/reports_list.html",
+        "messaging/incidents/list.html",
         {
             "network": network,
             "page": page,
             "filter_form": form,
             "query": query.urlencode(),
-            "counts": report_status_counts(network=network),
+            "counts": incident_status_counts(network=network),
         },
     )
 
 
 @login_required
-@permission_required("messaging.view_report", fn=_report, raise_exception=True)
+@permission_required("messaging.view_incident", fn=_incident, raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
+def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _incident(request, pk)
     network = report.network
     user = request.user
-    can_triage = user.has_perm("messaging.triage_report", report)
+    can_triage = user.has_perm("messaging.triage_incident", report)
     form = None
-    if can_triage and report.status != MemberReport.Status.CLOSED:
-        form = ReportTriageForm(
+    if can_triage and report.status != IncidentReport.Status.CLOSED:
+        form = IncidentTriageForm(
             request.POST if request.method == "POST" else None,
             report=report,
-            next_statuses=services.member_report_next_statuses(report=report),
+            next_statuses=incident_next_statuses(report=report),
         )
     if request.method == "POST":
         if not can_triage:
             raise PermissionDenied
         if form is None:
             messages.info(request, _("This report is closed."))
-            return redirect("alerts:report", pk=report.pk)
+            return redirect("messaging:incident", pk=report.pk)
         if form.is_valid():
             try:
-                services.member_report_triage(report=report, handled_by=user, **form.cleaned_data)
+                incident_triage(report=report, handled_by=user, **form.cleaned_data)
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:
@@ -101,14 +104,14 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Saved. The feedback is on its way."))
                 else:
                     messages.success(request, _("Saved."))
-                return redirect("alerts:report", pk=report.pk)
+                return redirect("messaging:incident", pk=report.pk)
     reporter = report.member
     if reporter is not None and reporter.status == Member.Status.LEFT:
         reporter = None
     photo_extension = Path(report.photo.name).suffix.lower() if report.photo else ""
     return render(
         request,
-        "messaging/report_detail.html",
+        "messaging/incidents/detail.html",
         {
             "network": network,
             "report": report,
@@ -116,17 +119,17 @@ def report_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "reporter": reporter,
             "show_contact": user.has_perm("members.view_member_contact", network),
             "can_open_member": user.has_perm("members.view_member_list", network),
-            "can_see_photo": user.has_perm("messaging.view_report_photo", report),
+            "can_see_photo": user.has_perm("messaging.view_incident_photo", report),
             "photo_inline": photo_extension in _INLINE_EXTENSIONS,
         },
     )
 
 
 @login_required
-@permission_required("messaging.view_report_photo", fn=_report, raise_exception=True)
+@permission_required("messaging.view_incident_photo", fn=_incident, raise_exception=True)
 @require_safe
-def report_photo(request: HttpRequest, pk: int) -> FileResponse:
-    report = _report(request, pk)
+def incident_photo(request: HttpRequest, pk: int) -> FileResponse:
+    report = _incident(request, pk)
     if not report.photo:
         raise Http404
     extension = Path(report.photo.name).suffix.lower()

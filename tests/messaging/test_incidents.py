@@ -21,8 +21,9 @@ from django.utils import timezone
 from members.models import Member
 from members.services.core import member_erase
 from members.tokens import member_self_service_token
-from messaging import services, views_reports
-from messaging.models import MemberReport
+from messaging.models import IncidentReport
+from messaging.services.incidents import INCIDENTS_PER_DAY, incident_create, incident_triage
+from messaging.views import incidents
 from networks.models import Role
 from outbox.gateways import locmem
 from outbox.models import Notification
@@ -80,7 +81,7 @@ def _data(**extra) -> dict:
     return data
 
 
-def _report(world, **fields) -> MemberReport:
+def _report(world, **fields) -> IncidentReport:
     values = {
         "network": world.network,
         "member": world.member,
@@ -90,7 +91,7 @@ def _report(world, **fields) -> MemberReport:
         "description": "Loud music every night.",
     }
     values.update(fields)
-    return MemberReport.objects.create(**values)
+    return IncidentReport.objects.create(**values)
 
 
 # --- the member's side -------------------------------------------------------------
@@ -125,16 +126,16 @@ def test_member_reports_and_the_coordinator_and_officer_get_an_email(client, wor
         response = client.post(url, _data(photo=photo))
     assert response.status_code == 302
     assert response["Location"] == url + "?sent=1"
-    report = MemberReport.objects.get()
+    report = IncidentReport.objects.get()
     assert report.network == world.network and report.member == world.member
     assert report.category == "vehicle" and report.street == "Kerkstraat"
     assert report.plate == "1-ABC-234" and report.police_called
-    assert report.status == MemberReport.Status.NEW and report.photo
+    assert report.status == IncidentReport.Status.NEW and report.photo
 
     staff = {n.to for n in Notification.objects.filter(kind="member_report_new")}
     assert staff == {world.users["coordinator"].email, world.users["officer"].email}
     assert {m.to[0] for m in mail.outbox} == staff
-    link = reverse("alerts:report", args=[report.pk])
+    link = reverse("messaging:incident", args=[report.pk])
     for email in mail.outbox:
         assert "Suspicious vehicle" in email.subject or "Verdacht voertuig" in email.subject
         assert link in email.body and "Kerkstraat" in email.body
@@ -186,7 +187,7 @@ def test_each_error_shows_on_its_field_and_nothing_is_stored(
     errors = response.context["form"].errors
     assert list(errors) == [field]
     assert message in " ".join(errors[field])
-    assert not MemberReport.objects.exists()
+    assert not IncidentReport.objects.exists()
     assert not Notification.objects.exists() and not mail.outbox
 
 
@@ -208,7 +209,7 @@ def test_a_refused_photo_is_an_error_on_the_photo_field(
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert list(errors) == ["photo"] and message in errors["photo"][0]
-    assert not MemberReport.objects.exists()
+    assert not IncidentReport.objects.exists()
     assert _media_files(settings) == []
 
 
@@ -251,7 +252,7 @@ def test_an_accepted_photo_is_stored_under_a_random_name(
     photo = SimpleUploadedFile(name, content)
     response = client.post(_url(world.member), _data(photo=photo))
     assert response.status_code == 302
-    report = MemberReport.objects.get()
+    report = IncidentReport.objects.get()
     stored = report.photo.name
     assert re.fullmatch(rf"reports/{world.network.pk}/[0-9a-f]{{32}}\{extension}", stored), stored
     assert "Peeters" not in stored
@@ -276,7 +277,7 @@ def test_a_photo_loses_its_location_and_camera_metadata(client, world, settings)
         _url(world.member), _data(photo=SimpleUploadedFile("IMG_7.jpg", content))
     )
     assert response.status_code == 302
-    stored = Path(settings.MEDIA_ROOT, MemberReport.objects.get().photo.name)
+    stored = Path(settings.MEDIA_ROOT, IncidentReport.objects.get().photo.name)
     data = stored.read_bytes()
     assert b"PhoneMaker" not in data and b"Exif" not in data
     with Image.open(stored) as image:
@@ -288,7 +289,7 @@ def test_a_file_that_only_looks_like_a_photo_is_refused(client, world, settings)
     response = client.post(_url(world.member), _data(photo=photo))
     assert response.status_code == 200
     assert "not a readable photo" in response.context["form"].errors["photo"][0]
-    assert not MemberReport.objects.exists() and _media_files(settings) == []
+    assert not IncidentReport.objects.exists() and _media_files(settings) == []
 
 
 def test_a_pending_or_suspended_member_cannot_report(client, world):
@@ -298,9 +299,9 @@ def test_a_pending_or_suspended_member_cannot_report(client, world):
         assert page.status_code == 200 and page.context["can_report"] is False
         assert b"enctype" not in page.content  # no form
         client.post(_url(member), _data())
-    assert not MemberReport.objects.exists()
+    assert not IncidentReport.objects.exists()
     with pytest.raises(ValidationError):
-        services.member_report_create(
+        incident_create(
             member=member,
             category="noise",
             happened_at=timezone.now(),
@@ -310,17 +311,17 @@ def test_a_pending_or_suspended_member_cannot_report(client, world):
 
 
 def test_the_daily_limit_stops_a_flood(client, world):
-    for _ in range(services.REPORTS_PER_DAY):
+    for _ in range(INCIDENTS_PER_DAY):
         _report(world)
     response = client.post(_url(world.member), _data())
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
-    assert MemberReport.objects.count() == services.REPORTS_PER_DAY
+    assert IncidentReport.objects.count() == INCIDENTS_PER_DAY
 
 
 def test_the_service_keys_its_errors_by_field(world):
     with pytest.raises(ValidationError) as caught:
-        services.member_report_create(
+        incident_create(
             member=world.member,
             category="nope",
             happened_at=timezone.now() + timedelta(days=1),
@@ -335,7 +336,7 @@ def test_the_service_keys_its_errors_by_field(world):
         "description",
         "photo",
     }
-    assert not MemberReport.objects.exists()
+    assert not IncidentReport.objects.exists()
 
 
 @pytest.mark.parametrize("tamper", ["flip", "revoked", "left"])
@@ -355,7 +356,7 @@ def test_a_bad_link_gets_the_invalid_link_page(client, world, tamper):
         assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
         assert "noindex" in response["X-Robots-Tag"]
-    assert not MemberReport.objects.exists()
+    assert not IncidentReport.objects.exists()
 
 
 # --- triage ------------------------------------------------------------------------
@@ -379,12 +380,12 @@ def test_statuses_only_move_forward(world, start, to, ok):
     report = _report(world, status=start)
     officer = world.users["officer"]
     if ok:
-        services.member_report_triage(report=report, handled_by=officer, status=to)
+        incident_triage(report=report, handled_by=officer, status=to)
         report.refresh_from_db()
         assert report.status == to and report.handled_by == officer
     else:
         with pytest.raises(ValidationError) as caught:
-            services.member_report_triage(report=report, handled_by=officer, status=to)
+            incident_triage(report=report, handled_by=officer, status=to)
         assert "status" in caught.value.message_dict
         report.refresh_from_db()
         assert report.status == start
@@ -392,9 +393,9 @@ def test_statuses_only_move_forward(world, start, to, ok):
 
 def test_a_closed_report_stays_closed(world):
     report = _report(world, status="closed")
-    for status in MemberReport.Status.values:
+    for status in IncidentReport.Status.values:
         with pytest.raises(ValidationError):
-            services.member_report_triage(
+            incident_triage(
                 report=report, handled_by=world.users["admin"], status=status, feedback="Hi"
             )
     report.refresh_from_db()
@@ -404,7 +405,7 @@ def test_a_closed_report_stays_closed(world):
 def test_triage_through_the_page_sets_triaged_at_once(client, world):
     report = _report(world)
     client.force_login(world.users["coordinator"])
-    url = reverse("alerts:report", args=[report.pk])
+    url = reverse("messaging:incident", args=[report.pk])
     page = client.get(url)
     assert [c[0] for c in page.context["form"].fields["status"].choices] == ["acknowledged", "new"]
 
@@ -433,9 +434,7 @@ def test_triage_through_the_page_sets_triaged_at_once(client, world):
 def test_keeping_the_status_needs_feedback(world):
     report = _report(world)
     with pytest.raises(ValidationError) as caught:
-        services.member_report_triage(
-            report=report, handled_by=world.users["officer"], status="new"
-        )
+        incident_triage(report=report, handled_by=world.users["officer"], status="new")
     assert "status" in caught.value.message_dict
 
 
@@ -444,7 +443,7 @@ def test_feedback_reaches_the_reporter_by_email(client, world):
     client.force_login(world.users["officer"])
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
-            reverse("alerts:report", args=[report.pk]),
+            reverse("messaging:incident", args=[report.pk]),
             {"status": "acknowledged", "feedback": "We patrol the Kerkstraat tonight."},
         )
     assert response.status_code == 302
@@ -462,7 +461,7 @@ def test_feedback_by_sms_when_the_reporter_has_no_email(world):
     member = MemberFactory(network=world.network, email="", language="fr")
     report = _report(world, member=member, status="forwarded")
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.member_report_triage(
+        incident_triage(
             report=report, handled_by=world.users["coordinator"], status="forwarded",
             feedback="Merci, la police est passée.",
         )  # fmt: skip
@@ -476,7 +475,7 @@ def test_no_feedback_to_a_reporter_who_left(client, world):
     report = _report(world)
     member_erase(member=world.member, actor=None, reason="left")
     client.force_login(world.users["officer"])
-    url = reverse("alerts:report", args=[report.pk])
+    url = reverse("messaging:incident", args=[report.pk])
     response = client.post(url, {"status": "acknowledged", "feedback": "Thanks"})
     assert response.status_code == 200 and "feedback" in response.context["form"].errors
     report.refresh_from_db()
@@ -491,7 +490,9 @@ def test_no_feedback_to_a_reporter_who_left(client, world):
 def test_who_may_not_triage(client, world, role):
     report = _report(world)
     client.force_login(world.users[role])
-    response = client.post(reverse("alerts:report", args=[report.pk]), {"status": "acknowledged"})
+    response = client.post(
+        reverse("messaging:incident", args=[report.pk]), {"status": "acknowledged"}
+    )
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.status == "new"
@@ -502,7 +503,7 @@ def test_the_service_checks_the_triage_permission(world):
 
     report = _report(world)
     with pytest.raises(PermissionDenied):
-        services.member_report_triage(
+        incident_triage(
             report=report, handled_by=world.users["coordinator_other"], status="acknowledged"
         )
 
@@ -520,15 +521,15 @@ def photo_report(world):
 @pytest.mark.parametrize("role", ["officer", "admin"])
 def test_the_police_open_the_photo(client, world, photo_report, role):
     client.force_login(world.users[role])
-    response = client.get(reverse("alerts:report_photo", args=[photo_report.pk]))
+    response = client.get(reverse("messaging:incident_photo", args=[photo_report.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
-    page = client.get(reverse("alerts:report", args=[photo_report.pk])).content.decode()
-    assert reverse("alerts:report_photo", args=[photo_report.pk]) in page
+    page = client.get(reverse("messaging:incident", args=[photo_report.pk])).content.decode()
+    assert reverse("messaging:incident_photo", args=[photo_report.pk]) in page
 
 
 @pytest.mark.parametrize(
@@ -546,26 +547,26 @@ def test_the_police_open_the_photo(client, world, photo_report, role):
 )
 def test_nobody_else_sees_the_photo(client, world, photo_report, role):
     client.force_login(world.users[role])
-    url = reverse("alerts:report_photo", args=[photo_report.pk])
+    url = reverse("messaging:incident_photo", args=[photo_report.pk])
     response = client.get(url)
     assert response.status_code in (403, 404)
     if role == "coordinator":
         assert response.status_code == 403
-        page = client.get(reverse("alerts:report", args=[photo_report.pk])).content.decode()
+        page = client.get(reverse("messaging:incident", args=[photo_report.pk])).content.decode()
         assert url not in page and "Only the police see it" in page
 
 
 def test_no_photo_is_a_404(client, world):
     report = _report(world)
     client.force_login(world.users["officer"])
-    assert client.get(reverse("alerts:report_photo", args=[report.pk])).status_code == 404
+    assert client.get(reverse("messaging:incident_photo", args=[report.pk])).status_code == 404
 
 
 def test_coordinator_in_privacy_mode_sees_the_name_only(client, world):
     world.network.privacy_mode = True
     world.network.save(update_fields=["privacy_mode"])
     report = _report(world)
-    url = reverse("alerts:report", args=[report.pk])
+    url = reverse("messaging:incident", args=[report.pk])
     member = world.member
     client.force_login(world.users["coordinator"])
     body = client.get(url).content.decode()
@@ -578,12 +579,12 @@ def test_coordinator_in_privacy_mode_sees_the_name_only(client, world):
 
 def test_the_list_filters_counts_and_orders(client, world, monkeypatch):
     old = _report(world, category="noise", status="closed")
-    MemberReport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    IncidentReport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
     burglary = _report(world, category="burglary")
     noise = _report(world, category="noise", status="acknowledged")
     _report(world, network=world.other_network, member=world.other_member, category="noise")
     client.force_login(world.users["coordinator"])
-    url = reverse("alerts:reports", args=[world.network.slug])
+    url = reverse("messaging:incidents", args=[world.network.slug])
 
     response = client.get(url)
     assert list(response.context["page"].object_list) == [noise, burglary, old]
@@ -598,14 +599,14 @@ def test_the_list_filters_counts_and_orders(client, world, monkeypatch):
     both = client.get(url, {"category": "noise", "status": "closed"})
     assert list(both.context["page"].object_list) == [old]
 
-    monkeypatch.setattr(views_reports, "PAGE_SIZE", 2)
+    monkeypatch.setattr(incidents, "PAGE_SIZE", 2)
     second = client.get(url, {"page": 2})
     assert list(second.context["page"].object_list) == [old]
     assert client.get(url, {"status": "bogus"}).status_code == 200
 
 
 def test_the_reports_tab_only_for_those_who_see_reports(client, world):
-    tab = reverse("alerts:reports", args=[world.network.slug])
+    tab = reverse("messaging:incidents", args=[world.network.slug])
     page = reverse("networks:detail", args=[world.network.slug])
     for role, shown in (("coordinator", True), ("officer", True), ("steering", False)):
         client.force_login(world.users[role])
@@ -625,9 +626,9 @@ def test_erasure_unlinks_reports_and_the_download_lists_them(client, world):
 
     from members.services.core import member_erase
     from members.tokens import member_self_service_url
-    from messaging.models import MemberReport
+    from messaging.models import IncidentReport
 
-    report = MemberReport.objects.create(
+    report = IncidentReport.objects.create(
         network=world.network, member=world.member, category="noise",
         happened_at=timezone.now(), street="Kerkstraat", description="Lawaai",
     )  # fmt: skip

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from messaging import services
 from messaging.models import Reply
+from messaging.services.replies import reply_answer, reply_forward, reply_mark_read
 from networks.models import Network
 from networks.selectors import zone_officer_emails
 from networks.views import network_from_url as _network
@@ -40,7 +40,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(replies.order_by("-received_at"), 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "messaging/inbox.html",
+        "messaging/inbox/list.html",
         {
             "network": network,
             "page": page,
@@ -55,10 +55,10 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("messaging.view_messages", fn=_network, raise_exception=True)
 def reply_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
-    reply = services.reply_mark_read(reply=_reply(network, pk))
+    reply = reply_mark_read(reply=_reply(network, pk))
     return render(
         request,
-        "messaging/reply_detail.html",
+        "messaging/inbox/reply.html",
         {
             "network": network,
             "reply": reply,
@@ -76,9 +76,7 @@ def reply_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
     reply = _reply(network, pk)
     try:
         if action == "answer":
-            services.reply_answer(
-                reply=reply, answered_by=request.user, text=request.POST.get("text", "")
-            )
+            reply_answer(reply=reply, answered_by=request.user, text=request.POST.get("text", ""))
             messages.success(request, _("Your answer is on its way."))
         elif action == "forward":
             to_email = request.POST.get("to_email", "")
@@ -87,13 +85,13 @@ def reply_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
                 # Forward only to the zone's mandated officers: replies may hold
                 # personal data and must not leave the partnership.
                 raise ValidationError({"to_email": _("Choose one of the zone's officers.")})
-            services.reply_forward(
+            reply_forward(
                 reply=reply, forwarded_by=request.user, to_email=to_email,
                 note=request.POST.get("note", ""),
             )  # fmt: skip
             messages.success(request, _("The reply was forwarded."))
         else:
-            return redirect("alerts:reply", slug=network.slug, pk=reply.pk)
+            return redirect("messaging:reply", slug=network.slug, pk=reply.pk)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("alerts:reply", slug=network.slug, pk=reply.pk)
+    return redirect("messaging:reply", slug=network.slug, pk=reply.pk)

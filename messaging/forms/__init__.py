@@ -1,0 +1,1 @@
+"""Forms of messaging, one module per area: messages, incidents."""

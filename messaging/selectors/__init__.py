@@ -1,0 +1,2 @@
+"""Read-side queries of messaging, one module per area (messages, inbox,
+incidents) and per job (recipients, the communication policy)."""

@@ -1,0 +1,140 @@
+"""Read-side queries of the messages area: previews, progress, history,
+approvals and templates."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from messaging.models import Delivery, Message, MessageTemplate
+from messaging.selectors.recipients import message_recipients
+from networks.models import Network
+from networks.selectors import user_roles
+from outbox.sms import sms_length
+
+
+def message_preview(*, message: Message) -> dict:
+    """Recipients per channel and language, SMS segments and cost, before publishing."""
+    recipients = message_recipients(message=message)
+    per_channel = Counter(r.channel for r in recipients)
+    sms_per_language = Counter(r.language for r in recipients if r.channel == "sms")
+    first = {n.pk: n.default_language for n in message.networks.all()}
+    fallback = next(iter(first.values()), "nl")
+    texts = []
+    segments_total = 0
+    for language in sorted({*message.texts.keys(), *sms_per_language.keys()}):
+        text = message.text_for(language, fallback)
+        # The short personal link appended to every SMS counts too.
+        length = sms_length(f"{text.get('sms', '')} {SHORT_LINK_SAMPLE}")
+        count = sms_per_language.get(language, 0)
+        segments_total += length.segments * count
+        texts.append({"language": language, "text": text, "length": length, "sms_count": count})
+    cost = Decimal(str(settings.SMS_COST_PER_SEGMENT)) * segments_total
+    return {
+        "per_channel": dict(per_channel),
+        "total": len(recipients),
+        "texts": texts,
+        "segments_total": segments_total,
+        "cost": cost.quantize(Decimal("0.01")),
+        "held": sum(1 for r in recipients if r.not_before),
+    }
+
+
+SHORT_LINK_SAMPLE = settings.PUBLIC_BASE_URL + "/m/12345.1.0123456789/"
+
+FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status.FAILED}
+DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}
+
+
+def message_progress(*, message: Message) -> dict:
+    """Counts per channel and status, and how far the fan-out is, in one query."""
+    rows = (
+        Delivery.objects.filter(message=message)
+        .values("channel", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    table: dict[str, dict[str, int]] = {}
+    total = done = 0
+    for row in rows:
+        table.setdefault(row["channel"], {})[row["status"]] = row["n"]
+        total += row["n"]
+        if row["status"] in DONE:
+            done += row["n"]
+    return {
+        "table": table,
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else (100 if message.fanout_done_at else 0),
+        "finished": bool(message.fanout_done_at) and done == total,
+        "statuses": Delivery.Status.choices,
+    }
+
+
+def message_failures(*, message: Message) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(
+            message=message,
+            status__in=[Delivery.Status.FAILED, Delivery.Status.UNDELIVERED],
+        )
+        .select_related("member")
+        .order_by("-updated_at")
+    )
+
+
+def message_history(*, network: Network) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(networks=network)
+        .select_related("created_by")
+        .annotate(delivery_count=Count("deliveries"))
+        .order_by("-created_at")
+    )
+
+
+def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> QuerySet[Message]:
+    """Urgent alerts published more than ``hours`` ago that no feedback follows yet."""
+    feedback = Message.objects.filter(
+        follows=OuterRef("pk"), kind=Message.Kind.FEEDBACK, status=Message.Status.PUBLISHED
+    )
+    return (
+        Message.objects.filter(
+            kind=Message.Kind.URGENT,
+            status=Message.Status.PUBLISHED,
+            networks__in=networks,
+            published_at__lt=timezone.now() - timedelta(hours=hours),
+        )
+        .filter(~Exists(feedback))
+        .distinct()
+        .order_by("published_at")
+    )
+
+
+def messages_awaiting_approval(*, user) -> QuerySet[Message]:
+    """Coordinators' messages waiting for this officer (or admin)."""
+    roles = user_roles(user=user)
+    qs = Message.objects.filter(status=Message.Status.PENDING_APPROVAL)
+    if not roles.is_admin:
+        qs = qs.filter(networks__police_zone_id__in=roles.officer_of_zones)
+    return qs.select_related("created_by").distinct().order_by("created_at")
+
+
+def message_templates_for(*, user) -> QuerySet:
+    """Platform-wide templates plus those of the user's zones."""
+    roles = user_roles(user=user)
+    if roles.is_admin:
+        return MessageTemplate.objects.order_by("kind", "title")
+    zones = set(roles.officer_of_zones)
+    if roles.coordinates:
+        zones |= set(
+            Network.objects.filter(pk__in=roles.coordinates).values_list(
+                "police_zone_id", flat=True
+            )
+        )
+    return MessageTemplate.objects.filter(
+        Q(police_zone__isnull=True) | Q(police_zone_id__in=zones)
+    ).order_by("kind", "title")

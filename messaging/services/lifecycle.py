@@ -1,0 +1,97 @@
+"""A message's life after writing: publishing it, updating and cancelling it.
+
+Publishing stores the message and queues the fan-out after commit
+(``messaging.services.fanout``); writing and approval are in
+``messaging.services.drafts``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from messaging.models import Delivery, Message
+from messaging.selectors.policy import message_plan_problems
+from messaging.services.fanout import message_fanout_queue
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def message_update_draft(*, original: Message, created_by) -> Message:
+    """A draft update of a published message, with its texts to edit; once
+    published it reaches the same recipients as the original."""
+    original = Message.objects.get(pk=original.pk)
+    if original.status != Message.Status.PUBLISHED:
+        raise ValidationError(_("Only a published message can be updated."))
+    update = Message.objects.create(
+        kind=original.kind,
+        streets=original.streets,
+        by_sms=original.by_sms,
+        by_email=original.by_email,
+        by_voice=original.by_voice,
+        texts=original.texts,
+        follows=original.follows,
+        update_of=original,
+        created_by=created_by,
+    )
+    update.networks.set(original.networks.all())
+    return update
+
+
+@transaction.atomic
+def message_cancel(*, message: Message, cancelled_by) -> int:
+    """Cancel a message: what has not gone out yet never will.
+
+    Returns how many deliveries were stopped. Sent messages cannot be called
+    back; send an update to correct them.
+    """
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status == Message.Status.CANCELLED:
+        return 0
+    message.status = Message.Status.CANCELLED
+    message.cancelled_at = timezone.now()
+    message.save(update_fields=["status", "cancelled_at"])
+    stopped = message.deliveries.filter(status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.CANCELLED
+    )
+    logger.info(
+        "message %s cancelled by %s; %s deliveries stopped", message.pk, cancelled_by.pk, stopped
+    )
+    return stopped
+
+
+@transaction.atomic
+def message_publish(*, message: Message, published_by, check_plan: bool = True) -> Message:
+    """Publish a draft (or approved) message; the fan-out starts after commit.
+
+    The channels must be ones the networks' communication plans allow for the
+    kind (``messaging.selectors.policy.message_plan_problems``). ``check_plan=False``
+    is for the platform's own notices about the charter itself (new house
+    rules), which are not messages of the plan.
+    """
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status not in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
+        raise ValidationError(_("Only a draft can be published."))
+    if not message.texts or not any(message.texts.values()):
+        raise ValidationError({"texts": _("Write the text of the message.")})
+    if not message.networks.exists():
+        raise ValidationError({"networks": _("Choose at least one network.")})
+    if not (message.by_sms or message.by_email or message.by_voice):
+        raise ValidationError({"by_sms": _("Choose at least one channel.")})
+    if check_plan:
+        problems = message_plan_problems(message=message)
+        if problems:
+            raise ValidationError(problems)
+    message.status = Message.Status.PUBLISHED
+    message.published_at = timezone.now()
+    if message.approved_by_id is None:
+        message.approved_by = published_by
+    message.save(update_fields=["status", "published_at", "approved_by"])
+    transaction.on_commit(lambda: message_fanout_queue(message))
+    logger.info("message %s (%s) published by %s", message.pk, message.kind, published_by.pk)
+    return message
