@@ -9,4 +9,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
+        # why: the panels read models, which Django loads only after the app registry.
+        from accounts.hooks import home_panels
         from messaging import receivers  # noqa: F401 - connects the inbound email receiver
+        from messaging.panels import home_panel_alerts
+
+        home_panels.register(home_panel_alerts)

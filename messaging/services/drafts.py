@@ -47,7 +47,7 @@ def message_submit(*, message: Message, submitted_by) -> Message:
         raise ValidationError(_("Only a draft can be submitted."))
     message.status = Message.Status.PENDING_APPROVAL
     message.save(update_fields=["status"])
-    from networks.selectors import zone_officers
+    from accounts.selectors import zone_officers
 
     url = settings.PUBLIC_BASE_URL + reverse("alerts:detail", args=[message.pk])
     who = submitted_by.get_full_name() or submitted_by.email
