@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "charters",
     "surveys",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
