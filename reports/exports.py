@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from bin_platform.spreadsheets import csv_safe, xlsx_cell
-from reports.tables import Report
+from reports.tables.report import Report
 
 
 def _cell_text(value) -> str:
