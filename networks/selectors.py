@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from networks.hooks import network_member_counts
 from networks.models import Municipality, Network, PoliceZone, Role, RoleAssignment, Street
@@ -158,8 +159,6 @@ def address_in_area(*, network: Network, street: str, house_number: str, postcod
     Returns a dict of field name → error message (empty when the address lies
     inside the area), so forms can show each problem next to its field.
     """
-    from django.utils.translation import gettext as _
-
     errors: dict[str, str] = {}
     wanted = street.strip().casefold()
     segments = [s for s in network.streets.all() if s.name.casefold() == wanted]
