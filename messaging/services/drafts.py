@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.selectors import zone_officers
 from messaging.models import Message
 
 __all__ = ["message_draft_save", "message_return", "message_submit"]
@@ -47,8 +48,6 @@ def message_submit(*, message: Message, submitted_by) -> Message:
         raise ValidationError(_("Only a draft can be submitted."))
     message.status = Message.Status.PENDING_APPROVAL
     message.save(update_fields=["status"])
-    from accounts.selectors import zone_officers
-
     url = settings.PUBLIC_BASE_URL + reverse("alerts:detail", args=[message.pk])
     who = submitted_by.get_full_name() or submitted_by.email
     zones = message.networks.values_list("police_zone_id", flat=True)
