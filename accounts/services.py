@@ -87,6 +87,8 @@ def invitation_create(
 
 
 def _queue_invitation_send(invitation_id: int) -> None:
+    # why: accounts.tasks imports this module (tasks call services); services
+    # reach their tasks lazily, the one direction used throughout the project.
     from accounts.tasks import invitation_send_task
 
     try:

@@ -12,6 +12,7 @@ from rules.contrib.views import permission_required
 
 from accounts import services
 from accounts.forms import InvitationAcceptForm, InvitationForm
+from accounts.hooks import home_panels
 from accounts.models import StaffInvitation
 from accounts.selectors import user_has_mfa, user_requires_mfa
 from bin_platform.forms import errors_to_form
@@ -48,16 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         "all_networks": networks if roles.is_admin else [],
     }
-    if roles.officer_of_zones or roles.is_admin:
-        from messaging.selectors.messages import alerts_without_feedback
-        from networks.models import Network
-
-        scope = Network.objects.filter(pk__in=[n.pk for n in networks])
-        context["unanswered_alerts"] = list(alerts_without_feedback(networks=scope)[:20])
-        from messaging.selectors.messages import messages_awaiting_approval
-
-        context["awaiting_approval"] = list(messages_awaiting_approval(user=request.user)[:20])
-        context["can_compose"] = True
+    for panel in home_panels:
+        context.update(panel(request=request, roles=roles, networks=networks))
     return render(request, "accounts/home.html", context)
 
 

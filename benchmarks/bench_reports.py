@@ -290,7 +290,8 @@ def _bench(args) -> dict:
 
     from networks.models import Municipality, Network, PoliceZone
     from reports.forms import PeriodPreset, preset_period
-    from reports.tables import national_report, network_report
+    from reports.tables.national import national_report
+    from reports.tables.network import network_report
 
     admin = _admin()
     if not admin.authenticator_set.exists():

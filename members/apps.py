@@ -7,4 +7,10 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
+        # why: ready() is where an app may reach its receivers and selectors, once
+        # all models are loaded; it fills the hook through which networks asks members.
         from members import receivers  # noqa: F401 - connects the receivers
+        from members.selectors.staff import network_with_member_counts
+        from networks.hooks import network_member_counts
+
+        network_member_counts.provide(network_with_member_counts)

@@ -9,4 +9,10 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
+        # why: ready() is where an app may reach its receivers and the apps
+        # below it, once all models are loaded.
+        from accounts.hooks import home_panels
         from messaging import receivers  # noqa: F401 - connects inbound email, SMS and status receivers
+        from messaging.panels import home_panel_alerts
+
+        home_panels.register(home_panel_alerts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import rules
 
-from networks.models import Network
+from networks.models import NETWORK_ROLES, Network, Role
 from networks.selectors import user_roles
 
 
@@ -89,8 +89,6 @@ def role_can_grant(
     networks in their zone; a coordinator grants co-coordinator and
     steering-committee roles in their own network. Nobody else grants roles.
     """
-    from networks.models import NETWORK_ROLES, Role
-
     roles = user_roles(user=granter)
     if roles.is_admin:
         return True

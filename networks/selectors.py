@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from networks.hooks import network_member_counts
 from networks.models import Municipality, Network, PoliceZone, Role, RoleAssignment, Street
 
 _ROLES_CACHE_ATTR = "_bin_roles"
@@ -109,12 +111,10 @@ def network_list_for_user(*, user) -> QuerySet[Network]:
 
 
 def network_with_member_counts(*, queryset: QuerySet[Network]) -> QuerySet[Network]:
-    from members.models import Member
+    """The networks with ``active_members`` and ``pending_members``, by name.
 
-    return queryset.annotate(
-        active_members=Count("members", filter=Q(members__status=Member.Status.ACTIVE)),
-        pending_members=Count("members", filter=Q(members__status=Member.Status.PENDING)),
-    ).order_by("name")
+    The members app counts (``networks.hooks.network_member_counts``)."""
+    return network_member_counts(queryset=queryset)
 
 
 def network_public_list() -> QuerySet[Network]:
@@ -159,8 +159,6 @@ def address_in_area(*, network: Network, street: str, house_number: str, postcod
     Returns a dict of field name → error message (empty when the address lies
     inside the area), so forms can show each problem next to its field.
     """
-    from django.utils.translation import gettext as _
-
     errors: dict[str, str] = {}
     wanted = street.strip().casefold()
     segments = [s for s in network.streets.all() if s.name.casefold() == wanted]
@@ -215,25 +213,3 @@ SMALL_COUNT_THRESHOLD = 5
 def suppress_small(count: int) -> str:
     """Anonymised display of a count: anything below 5 reads "< 5"."""
     return f"< {SMALL_COUNT_THRESHOLD}" if count < SMALL_COUNT_THRESHOLD else str(count)
-
-
-def zone_officers(*, police_zone_ids) -> QuerySet:
-    """The active mandated officers of these police zones (users, by email)."""
-    from accounts.models import User
-
-    return (
-        User.objects.filter(
-            is_active=True,
-            role_assignments__in=RoleAssignment.objects.active().filter(
-                role=Role.OFFICER, police_zone_id__in=list(police_zone_ids)
-            ),
-        )
-        .exclude(email="")
-        .distinct()
-        .order_by("email")
-    )
-
-
-def zone_officer_emails(*, police_zone_ids) -> list[str]:
-    """Email addresses of the mandated officers of these police zones."""
-    return list(zone_officers(police_zone_ids=police_zone_ids).values_list("email", flat=True))

@@ -25,7 +25,7 @@ The rule:
    hidden count is left out.
 
 Only relations listed by the caller are protected; they are the identities
-the report shows (see ``reports.tables.national_report``).
+the report shows (see ``reports.tables.national``).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def _determined(relations: list[Relation], hidden: set[Ref]) -> list[Ref]:
 
 
 def protect(sections, *, relations: list[Relation], derived: list[Derived]) -> set[Ref]:
-    """Hide the counts of ``sections`` (``reports.tables.Section``) that are
+    """Hide the counts of ``sections`` (``reports.tables.report.Section``) that are
     small or could be worked out from what is shown, in place; returns the
     hidden cells. Every int in the rows is a count."""
     by_key = {section.key: section for section in sections}

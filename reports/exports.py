@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from bin_platform.spreadsheets import csv_safe, xlsx_cell
-from reports.tables import Report
+from reports.tables.report import Report
 
 
 def _cell_text(value) -> str:
@@ -69,6 +69,7 @@ def report_csv_lines(report: Report) -> Iterator[str]:
 
 def report_xlsx_content(report: Report) -> bytes:
     """The report as a workbook: an overview sheet, then one sheet per section."""
+    # why: openpyxl is loaded only by the workbook export, not by every page.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -105,6 +106,7 @@ def report_xlsx_content(report: Report) -> bytes:
 
 def report_pdf_content(report: Report, *, base_url: str) -> bytes:
     """The report as a printable PDF: every section as a table."""
+    # why: WeasyPrint is slow to import; only the PDF export needs it.
     from weasyprint import HTML
 
     html = render_to_string("reports/report_pdf.html", {"report": report})

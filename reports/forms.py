@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from networks.models import Street
-from reports.selectors import Period
+from reports.selectors.period import Period
 
 # Longer periods make charts unreadable and cost time for nothing.
 MAX_PERIOD_DAYS = 366 * 5

@@ -26,8 +26,10 @@ from networks.selectors import street_list
 from networks.views import network_from_url
 from reports import exports, services
 from reports.forms import HouseholdCountFormSet, ReportFilterForm
-from reports.selectors import dashboards_for_user
-from reports.tables import Report, national_report, network_report
+from reports.selectors.dashboards import dashboards_for_user
+from reports.tables.national import national_report
+from reports.tables.network import network_report
+from reports.tables.report import Report
 
 FORMATS = ("csv", "xlsx", "pdf")
 

@@ -59,7 +59,8 @@ def test_cross_app_imports_inside_functions_say_why(path: Path):
             else:
                 continue
             other = [n for n in names if _app_of(n) in APPS and _app_of(n) != own]
-            above = "\n".join(lines[max(inner.lineno - 4, 0) : inner.lineno - 1])
+            # The comment may head the function's block of such imports.
+            above = "\n".join(lines[node.lineno - 1 : inner.lineno - 1])
             if other and "# why:" not in above:
                 hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno} imports {other[0]}")
     assert not hidden, "\n".join(hidden)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "personal",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -134,3 +134,12 @@ def member_nav_context(*, user, network: Network) -> dict:
         "can_audit": user.has_perm("members.view_audit_log", network),
         "show_contact": user.has_perm("members.view_member_contact", network),
     }
+
+
+def network_with_member_counts(*, queryset: QuerySet[Network]) -> QuerySet[Network]:
+    """The networks annotated with ``active_members`` and ``pending_members``,
+    by name; provides ``networks.hooks.network_member_counts``."""
+    return queryset.annotate(
+        active_members=Count("members", filter=Q(members__status=Member.Status.ACTIVE)),
+        pending_members=Count("members", filter=Q(members__status=Member.Status.PENDING)),
+    ).order_by("name")

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.selectors import zone_officers
 from messaging.models import Message
-from networks.selectors import zone_officers
+from outbox.services.notifications import notification_queue
 
 DRAFT_FIELDS = ("kind", "streets", "by_sms", "by_email", "by_voice", "texts", "follows")
 
@@ -38,9 +39,6 @@ def message_draft_save(
 @transaction.atomic
 def message_submit(*, message: Message, submitted_by) -> Message:
     """A coordinator's draft goes to the zone's mandated officers for approval."""
-
-    from outbox.services.notifications import notification_queue
-
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status != Message.Status.DRAFT:
         raise ValidationError(_("Only a draft can be submitted."))
@@ -65,8 +63,6 @@ def message_submit(*, message: Message, submitted_by) -> Message:
 @transaction.atomic
 def message_return(*, message: Message, returned_by, note: str = "") -> Message:
     """The officer sends a coordinator's message back to draft, with a note."""
-    from outbox.services.notifications import notification_queue
-
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status != Message.Status.PENDING_APPROVAL:
         raise ValidationError(_("Only a message awaiting approval can be returned."))

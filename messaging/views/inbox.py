@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from accounts.selectors import zone_officer_emails
 from messaging.models import Reply
 from messaging.services.replies import reply_answer, reply_forward, reply_mark_read
 from networks.models import Network
-from networks.selectors import zone_officer_emails
 from networks.views import network_from_url as _network
 
 

@@ -182,8 +182,8 @@ def test_signs_summary_for_reports(world):
 
 
 def test_demo_data_is_idempotent(world):
-    from charters.demo_governance import seed_governance_demo
     from charters.models import Meeting, ScreeningRecord
+    from demo.governance import seed_governance_demo
 
     users = {
         "coordinator@demo.bin": world.users["coordinator"],

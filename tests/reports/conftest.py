@@ -89,7 +89,7 @@ def dataset(db) -> Dataset:
     from members.models import Member
     from messaging.models import IncidentReport
     from networks.models import Network, Role, Street
-    from reports.selectors import Period
+    from reports.selectors.period import Period
     from tests.factories import (
         MunicipalityFactory,
         NetworkFactory,

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from members.models import Member
 from networks.models import Network
 from reports.disclosure import HIDDEN, Derived, Relation, protect
-from reports.tables import Section, national_report
+from reports.tables.national import national_report
+from reports.tables.report import Section
 from tests.factories import MunicipalityFactory, NetworkFactory, PoliceZoneFactory
 from tests.reports.conftest import _member, at
 

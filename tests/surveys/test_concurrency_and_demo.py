@@ -46,7 +46,7 @@ def test_simultaneous_submissions_store_one_answer(require_postgres, world):
 
 @pytest.mark.django_db
 def test_demo_surveys_show_results_and_benchmark():
-    from surveys.demo import seed_surveys
+    from demo.surveys import seed_surveys
     from tests.factories import MemberFactory
 
     UserFactory(email="officer@demo.bin")

@@ -14,8 +14,8 @@ from allauth.mfa.utils import decrypt
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from demo.accounts import DEFAULT_PASSWORD, demo_totp_secret
 from members.models import ConsentRecord, Member
-from networks.management.commands.seed_demo import DEFAULT_PASSWORD, demo_totp_secret
 from networks.models import (
     Country,
     Municipality,

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from networks.management.commands.seed_demo import DEMO_EMAIL_DOMAIN
+from demo.accounts import DEMO_EMAIL_DOMAIN
 
 
 def current_totp_code(secret: str, *, now: float | None = None) -> tuple[str, int]:

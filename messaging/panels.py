@@ -1,0 +1,30 @@
+"""Messaging's panels on the staff home page (``accounts.hooks.home_panels``).
+
+Accounts sits below messaging, so the home page cannot ask for alerts itself;
+``MessagingConfig.ready()`` registers these panels instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from messaging.selectors.messages import alerts_without_feedback, messages_awaiting_approval
+from networks.models import Network
+from networks.selectors import UserRoles
+
+
+def home_panel_alerts(
+    *, request: HttpRequest, roles: UserRoles, networks: list[Network]
+) -> dict[str, Any]:
+    """For officers and admins: alerts without feedback, messages awaiting
+    approval, and the link to compose a message."""
+    if not (roles.officer_of_zones or roles.is_admin):
+        return {}
+    scope = Network.objects.filter(pk__in=[n.pk for n in networks])
+    return {
+        "unanswered_alerts": list(alerts_without_feedback(networks=scope)[:20]),
+        "awaiting_approval": list(messages_awaiting_approval(user=request.user)[:20]),
+        "can_compose": True,
+    }

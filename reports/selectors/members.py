@@ -1,0 +1,193 @@
+"""Member figures: members over time, per network and per street."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Case, Count, F, Min, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce, Lower, TruncMonth
+
+from members.models import Member
+from networks.models import Network, Street
+from reports.selectors.period import Period, in_networks, month_key
+
+
+def _joined_at():
+    """When a member joined: ``approved_at``; members made active without
+    one (older rows, imports before it was recorded) count from their
+    creation. Pending sign-ups never joined, nor did a member who left
+    without an approval date (a sign-up that left before approval:
+    ``member_erase`` records the creation as the approval of a member who
+    leaves while active or suspended without one)."""
+    return Case(
+        When(approved_at__isnull=False, then=F("approved_at")),
+        When(status__in=[Member.Status.ACTIVE, Member.Status.SUSPENDED], then=F("created_at")),
+        default=None,
+    )
+
+
+def _left_at():
+    """When a member left; only a member who joined can leave (``_joined_at``)."""
+    return Case(
+        When(
+            Q(status=Member.Status.LEFT, approved_at__isnull=False),
+            then=Coalesce(F("left_at"), F("updated_at")),
+        ),
+        default=None,
+    )
+
+
+def _with_join_and_leave(queryset: QuerySet[Member]) -> QuerySet[Member]:
+    """Members annotated with ``joined_on`` and ``left_on``: the one
+    definition of joining and leaving every dashboard figure uses."""
+    return queryset.annotate(joined_on=_joined_at(), left_on=_left_at())
+
+
+def members_over_time(*, network_ids, period: Period, split_by_kind: bool = False) -> list[dict]:
+    """Members at the end of each month of the period, with joins and leaves.
+
+    A member counts from joining (approval) until leaving; suspended members
+    still count (a suspension has no date). Three queries: the count at the
+    start of the period, then joins and leaves grouped by month (and by the
+    network's kind when ``split_by_kind``).
+
+    Returns ``[{"month": date, "members": n, "joined": n, "left": n}]``, with
+    ``"by_kind": {kind: members}`` added when split.
+    """
+    members = _with_join_and_leave(Member.objects.filter(in_networks("network_id", network_ids)))
+    start = period.start_at
+    kind_field = ["network__kind"] if split_by_kind else []
+    before = members.filter(joined_on__lt=start).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=start)
+    )
+    baseline: dict[str, int] = defaultdict(int)
+    if split_by_kind:
+        for row in before.values("network__kind").annotate(n=Count("id")):
+            baseline[row["network__kind"]] += row["n"]
+    else:
+        baseline[""] = before.aggregate(n=Count("id"))["n"]
+
+    def per_month(field: str) -> dict[tuple[date, str], int]:
+        rows = (
+            members.filter(**{f"{field}__gte": start, f"{field}__lt": period.end_before})
+            .annotate(month=TruncMonth(field))
+            .values("month", *kind_field)
+            .annotate(n=Count("id"))
+        )
+        counts: dict[tuple[date, str], int] = defaultdict(int)
+        for row in rows:
+            counts[(month_key(row["month"]), row.get("network__kind", ""))] += row["n"]
+        return counts
+
+    joins, leaves = per_month("joined_on"), per_month("left_on")
+    kinds = list(Network.Kind.values) if split_by_kind else [""]
+    running = {kind: baseline.get(kind, 0) for kind in kinds}
+    series = []
+    for month in period.months():
+        joined = sum(joins.get((month, kind), 0) for kind in kinds)
+        left = sum(leaves.get((month, kind), 0) for kind in kinds)
+        for kind in kinds:
+            running[kind] += joins.get((month, kind), 0) - leaves.get((month, kind), 0)
+        point = {
+            "month": month,
+            "members": sum(running.values()),
+            "joined": joined,
+            "left": left,
+        }
+        if split_by_kind:
+            point["by_kind"] = dict(running)
+        series.append(point)
+    return series
+
+
+def member_counts_by_network(*, network_ids, period: Period) -> dict[int, dict]:
+    """Per network: active now, pending sign-ups now (and how many of them
+    wait for approval), joined and left during the period (as
+    ``members_over_time`` counts them). One query."""
+    joined = period.range_q("joined_on")
+    left = period.range_q("left_on")
+    awaiting = Q(status=Member.Status.PENDING, email_verified_at__isnull=False) & (
+        Q(phone_verified_at__isnull=False) | Q(mobile_phone="")
+    )
+    rows = (
+        _with_join_and_leave(Member.objects.filter(in_networks("network_id", network_ids)))
+        .values("network_id")
+        .annotate(
+            active=Count("id", filter=Q(status=Member.Status.ACTIVE)),
+            pending=Count("id", filter=Q(status=Member.Status.PENDING)),
+            awaiting=Count("id", filter=awaiting),
+            joined=Count("id", filter=joined),
+            left=Count("id", filter=left),
+        )
+    )
+    return {row.pop("network_id"): row for row in rows}
+
+
+def members_per_street(*, network_ids) -> list[dict]:
+    """Active members per street of each network, next to the households the
+    municipality entered for that street (all its stretches together).
+
+    ``households`` is None unless every stretch of the street has a count;
+    ``share`` is then the percentage of households that joined. Two queries.
+    """
+    member_rows = (
+        Member.objects.filter(in_networks("network_id", network_ids), status=Member.Status.ACTIVE)
+        .annotate(key=Lower("street"))
+        .values("network_id", "key")
+        .annotate(members=Count("id"), label=Min("street"))
+    )
+    street_rows = (
+        Street.objects.filter(in_networks("network_id", network_ids))
+        .annotate(key=Lower("name"))
+        .values("network_id", "key")
+        .annotate(
+            households=Sum("household_count"),
+            stretches=Count("id"),
+            counted=Count("household_count"),
+            label=Min("name"),
+        )
+    )
+    merged: dict[tuple[int, str], dict] = {}
+    for row in street_rows:
+        complete = row["stretches"] == row["counted"]
+        merged[(row["network_id"], row["key"])] = {
+            "network_id": row["network_id"],
+            "street": row["label"],
+            "members": 0,
+            "households": row["households"] if complete else None,
+            "in_area": True,
+        }
+    for row in member_rows:
+        entry = merged.setdefault(
+            (row["network_id"], row["key"]),
+            {
+                "network_id": row["network_id"],
+                "street": row["label"],
+                "members": 0,
+                "households": None,
+                "in_area": False,
+            },
+        )
+        entry["members"] = row["members"]
+    result = sorted(merged.values(), key=lambda e: (e["network_id"], e["street"].casefold()))
+    for entry in result:
+        households = entry["households"]
+        entry["share"] = round(100.0 * entry["members"] / households, 1) if households else None
+    return result
+
+
+def street_coverage(*, streets: list[dict]) -> dict:
+    """Totals of ``members_per_street``: streets with household counts, and
+    the share of those households that joined."""
+    counted = [s for s in streets if s["households"]]
+    households = sum(s["households"] for s in counted)
+    joined = sum(s["members"] for s in counted)
+    in_area = [s for s in streets if s["in_area"]]
+    return {
+        "streets": len(in_area),
+        "streets_counted": len([s for s in in_area if s["households"] is not None]),
+        "households": households,
+        "members_on_counted_streets": joined,
+        "share": round(100.0 * joined / households, 1) if households else None,
+    }

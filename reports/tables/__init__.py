@@ -1,0 +1,2 @@
+"""The dashboards as sections of tables (``report``: the structure;
+``sections``, ``network``, ``national``: what each dashboard shows)."""
