@@ -2,18 +2,18 @@
 
 Apps import only downwards (docs/architecture.md, "Layers"; import-linter
 checks it). When a lower app needs something only a higher app knows (the
-communication plan that charters keeps, each app's part of a member's data
-export), the lower app declares a ``Hook`` or a ``Registry`` in its own code
-and the higher app fills it in its ``AppConfig.ready()``:
+communication plan that charters keeps, the panels other apps add to the
+staff home page), the lower app declares a ``Hook`` or a ``Registry`` in its
+own code and the higher app fills it in its ``AppConfig.ready()``:
 
     # messaging/hooks.py (lower)
     communication_plan = Hook("messaging.communication_plan")
 
     # charters/apps.py (higher)
     def ready(self):
-        from charters.selectors.charter import plan_for_network
+        from charters.selectors.charter import charter_communication_plan
         from messaging.hooks import communication_plan
-        communication_plan.provide(plan_for_network)
+        communication_plan.provide(charter_communication_plan)
 
 A ``Hook`` has one provider and may have a default for when no app provides
 it; a ``Registry`` collects any number of contributions, in registration

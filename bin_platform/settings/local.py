@@ -6,7 +6,7 @@ from .base import VAR_DIR, env
 DEBUG = env.bool("DEBUG", default=True)
 
 VAR_DIR.mkdir(exist_ok=True)
-for sub in ("cache", "celery/queue", "celery/processed"):
+for sub in ("cache", "celery/queue", "celery/processed", "celery/control"):
     (VAR_DIR / sub).mkdir(parents=True, exist_ok=True)
 
 # Without a mail server configured, emails land next to SMS and calls in
