@@ -21,12 +21,12 @@ from members.models import Member
 _SALT = "members.self-service"
 
 
-def member_self_service_token(*, member: Member) -> str:
+def member_personal_token(*, member: Member) -> str:
     return signing.dumps({"m": member.pk, "v": member.token_version}, salt=_SALT, compress=True)
 
 
-def member_self_service_url(*, member: Member) -> str:
-    token = member_self_service_token(member=member)
+def member_personal_url(*, member: Member) -> str:
+    token = member_personal_token(member=member)
     return settings.PUBLIC_BASE_URL + reverse("personal:home", args=[token])
 
 

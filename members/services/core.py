@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Source
 from members.phones import mobile_normalise, voice_normalise
-from members.tokens import member_self_service_url
+from members.tokens import member_personal_url
 from networks.models import Network
 from networks.selectors import address_in_area
 from outbox.models import Notification
@@ -266,7 +266,7 @@ def member_welcome_send(*, member: Member) -> None:
         kind="welcome",
         sensitive=True,
         template="members/messages/welcome",
-        context={"url": member_self_service_url(member=member)},
+        context={"url": member_personal_url(member=member)},
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from members.models import AuditEntry, ConsentRecord, Language, Member
 from members.services.core import audit_log, member_message_send
-from members.tokens import member_self_service_url
+from members.tokens import member_personal_url
 
 __all__ = [
     "CHANNEL_CONSENT_VERSION",
@@ -186,8 +186,8 @@ def member_link_renew(*, member: Member) -> Member:
         member=member,
         kind="self_service_new_link",
         sensitive=True,
-        template="members/self/messages/new_link",
-        context={"url": member_self_service_url(member=member)},
+        template="members/messages/new_link",
+        context={"url": member_personal_url(member=member)},
     )
     logger.info("member %s asked for a new personal link", member.pk)
     return member

@@ -66,7 +66,7 @@ from members.services.signup_decoys import (
     _decoy_sms_hash,
     _decoy_start,
 )
-from members.tokens import member_self_service_url
+from members.tokens import member_personal_url
 from networks.models import Network
 from outbox.services.notifications import notification_queue
 
@@ -100,7 +100,7 @@ def _duplicate_notice_send(*, member: Member) -> None:
         "hours": settings.SIGNUP_EMAIL_LINK_HOURS,
     }
     if member.status != Member.Status.PENDING:
-        context["url"] = member_self_service_url(member=member)
+        context["url"] = member_personal_url(member=member)
     elif not complete and member.email:
         # The link goes to the address on file, so it proves nothing new to the
         # visitor; it lets the real owner finish an abandoned sign-up.

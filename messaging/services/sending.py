@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from members.tokens import member_self_service_url, member_short_url
+from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
@@ -117,7 +117,7 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
     with translation.override(delivery.language):
         footer = _(
             "Your personal page (language, channels, quiet hours, pause, leave): %(url)s"
-        ) % {"url": member_self_service_url(member=delivery.member)}
+        ) % {"url": member_personal_url(member=delivery.member)}
     email = EmailMessage(
         subject=texts.get("subject") or texts.get("sms", "")[:80],
         body=(texts.get("body") or texts.get("sms", "")) + "\n\n-- \n" + footer,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from members.models import Member
 from members.services.core import member_erase
 from members.services.personal import member_link_renew, member_preferences_update
-from members.tokens import member_from_short_code, member_self_service_token
+from members.tokens import member_from_short_code, member_personal_token
 from personal.decorators import invalid_link, keep_private, personal_page
 from personal.forms.home import PreferencesForm
 from personal.selectors.home import member_consent_list, member_personal_data
@@ -96,5 +96,5 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
     member = member_from_short_code(code=code)
     if member is None:
         return keep_private(invalid_link(request))
-    token = member_self_service_token(member=member)
+    token = member_personal_token(member=member)
     return keep_private(redirect("personal:home", token=token))

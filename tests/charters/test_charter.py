@@ -186,9 +186,9 @@ def test_changed_house_rules_are_published_and_members_asked(world, client):
     assert notice.status == Message.Status.PUBLISHED and notice.by_sms and notice.by_email
     assert notice.deliveries.filter(member=world.member).exists()
     # The member's page asks; accepting records the version.
-    from members.tokens import member_self_service_token
+    from members.tokens import member_personal_token
 
-    token = member_self_service_token(member=world.member)
+    token = member_personal_token(member=world.member)
     page = client.get(reverse("personal:home", args=[token])).content.decode()
     assert "leiband" in page and reverse("personal:house_rules_accept", args=[token]) in page
     response = client.post(

@@ -24,7 +24,7 @@ from charters.services.meetings import (
 )
 from charters.tasks import meeting_reminders_task
 from members.models import Member
-from members.tokens import member_self_service_token
+from members.tokens import member_personal_token
 from messaging.models import Message
 from networks.models import Network
 from outbox.models import Notification
@@ -45,7 +45,7 @@ def _meeting(world, *, days=10, kind="member_meeting", status="planned", **extra
 
 def _rsvp_url(member, meeting, token: str | None = None) -> str:
     # Tokens carry a timestamp: the page's links use the token it was opened with.
-    token = token or member_self_service_token(member=member)
+    token = token or member_personal_token(member=member)
     return reverse("personal:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
 
 
@@ -186,7 +186,7 @@ def test_published_invitation_carries_the_personal_link(world):
 def test_member_sees_meeting_and_answers_through_personal_link(client, world):
     meeting = _meeting(world)
     internal = _meeting(world, kind="steering")
-    token = member_self_service_token(member=world.member)
+    token = member_personal_token(member=world.member)
     home = client.get(reverse("personal:home", args=[token])).content.decode()
     assert "Parochiezaal, Kerkstraat 3" in home
     assert _rsvp_url(world.member, meeting, token) in home
@@ -219,7 +219,7 @@ def test_rsvp_token_is_checked(client, world):
     url = reverse("personal:meeting_rsvp", kwargs={"token": "forged", "pk": meeting.pk})
     response = client.post(url, {"answer": "yes", "guests": "0"})
     assert response.status_code == 404
-    token = member_self_service_token(member=world.member)
+    token = member_personal_token(member=world.member)
     # A revoked link (new token version) no longer works either.
     Member.objects.filter(pk=world.member.pk).update(token_version=world.member.token_version + 1)
     url = reverse("personal:meeting_rsvp", kwargs={"token": token, "pk": meeting.pk})
@@ -247,7 +247,7 @@ def test_rsvp_only_for_active_members_and_open_meetings(client, world):
     suspended = MemberFactory(network=world.network, status=Member.Status.SUSPENDED)
     client.post(_rsvp_url(suspended, meeting), {"answer": "yes", "guests": 0})
     assert not MeetingRSVP.objects.exists()
-    token = member_self_service_token(member=suspended)
+    token = member_personal_token(member=suspended)
     assert (
         "meetings-heading"
         not in client.get(reverse("personal:home", args=[token])).content.decode()

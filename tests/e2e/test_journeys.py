@@ -359,7 +359,7 @@ def test_member_answers_a_meeting_invitation_and_a_survey_from_the_personal_link
     """The member's own forms, in a real browser: its referrer policy must still
     let the browser send an Origin that Django's CSRF check accepts."""
     from charters.models import Meeting, MeetingRSVP
-    from members.tokens import member_self_service_token
+    from members.tokens import member_personal_token
     from surveys.models import Response
     from tests.factories import survey_with_answers
 
@@ -377,7 +377,7 @@ def test_member_answers_a_meeting_invitation_and_a_survey_from_the_personal_link
     )
     survey = survey_with_answers(network=member.network, created_by=world.users["officer"])
 
-    page.goto(reverse("personal:home", kwargs={"token": member_self_service_token(member=member)}))
+    page.goto(reverse("personal:home", kwargs={"token": member_personal_token(member=member)}))
     expect(page.locator("#meetings")).to_contain_text("Parochiezaal")
     journey.shot("personal-page")
     page.locator(f"label[for=rsvp-{meeting.pk}-yes]").click()

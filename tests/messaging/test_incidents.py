@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from members.models import Member
 from members.services.core import member_erase
-from members.tokens import member_self_service_token
+from members.tokens import member_personal_token
 from messaging.models import IncidentReport
 from messaging.services.incidents import INCIDENTS_PER_DAY, incident_create, incident_triage
 from messaging.views import incidents
@@ -58,7 +58,7 @@ def _media_files(settings) -> list[Path]:
 
 
 def _url(member, name="personal:incident_report") -> str:
-    return reverse(name, args=[member_self_service_token(member=member)])
+    return reverse(name, args=[member_personal_token(member=member)])
 
 
 def _when(**delta) -> str:
@@ -114,7 +114,7 @@ def test_report_page_shows_the_emergency_numbers_before_the_form(client, world):
 
 
 def test_the_members_page_links_to_the_report_form(client, world):
-    token = member_self_service_token(member=world.member)
+    token = member_personal_token(member=world.member)
     body = client.get(reverse("personal:home", args=[token])).content.decode()
     assert reverse("personal:incident_report", args=[token]) in body
 
@@ -342,7 +342,7 @@ def test_the_service_keys_its_errors_by_field(world):
 @pytest.mark.parametrize("tamper", ["flip", "revoked", "left"])
 def test_a_bad_link_gets_the_invalid_link_page(client, world, tamper):
     member = world.member
-    token = member_self_service_token(member=member)
+    token = member_personal_token(member=member)
     if tamper == "flip":
         token = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
     elif tamper == "revoked":
@@ -625,7 +625,7 @@ def test_erasure_unlinks_reports_and_the_download_lists_them(client, world):
     from django.utils import timezone
 
     from members.services.core import member_erase
-    from members.tokens import member_self_service_url
+    from members.tokens import member_personal_url
     from messaging.models import IncidentReport
 
     report = IncidentReport.objects.create(
@@ -634,7 +634,7 @@ def test_erasure_unlinks_reports_and_the_download_lists_them(client, world):
     )  # fmt: skip
     from urllib.parse import urlparse
 
-    path = urlparse(member_self_service_url(member=world.member)).path
+    path = urlparse(member_personal_url(member=world.member)).path
     data = client.get(path + "data.json").json()
     assert data["reports"][0]["description"] == "Lawaai"
     member_erase(member=world.member)

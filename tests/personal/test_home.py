@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from members.models import AuditEntry, ConsentRecord, Member, Verification
 from members.services.personal import member_preferences_update
-from members.tokens import member_from_token, member_self_service_token
+from members.tokens import member_from_token, member_personal_token
 from outbox.gateways import locmem
 from outbox.models import Notification
 from outbox.selectors import notifications_about
@@ -54,7 +54,7 @@ def member(world) -> Member:
 
 
 def _url(name: str, member: Member) -> str:
-    return reverse(f"personal:{name}", args=[member_self_service_token(member=member)])
+    return reverse(f"personal:{name}", args=[member_personal_token(member=member)])
 
 
 def _is_page(name: str, location: str, member: Member) -> bool:
@@ -344,7 +344,7 @@ def _tamper(token: str) -> str:
 
 @pytest.mark.parametrize("name", ["home", "data", "leave"])
 def test_tampered_and_junk_links_get_the_invalid_link_page(client, member, name):
-    token = member_self_service_token(member=member)
+    token = member_personal_token(member=member)
     for bad in (_tamper(token), token[:-1] + ("x" if token[-1] != "x" else "y"), "junk", "a:b:c"):
         response = client.get(reverse(f"personal:{name}", args=[bad]))
         _assert_invalid_link(response)
@@ -353,7 +353,7 @@ def test_tampered_and_junk_links_get_the_invalid_link_page(client, member, name)
 
 
 def test_tampered_link_cannot_leave_or_change_anything(client, member):
-    token = _tamper(member_self_service_token(member=member))
+    token = _tamper(member_personal_token(member=member))
     _assert_invalid_link(client.post(reverse("personal:leave", args=[token])))
     _assert_invalid_link(client.post(reverse("personal:new_link", args=[token])))
     _assert_invalid_link(

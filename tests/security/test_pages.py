@@ -31,9 +31,9 @@ ROLES = ("anonymous", "coordinator", "officer", "municipal", "federal", "steerin
 
 
 def _personal_link(w):
-    from members.tokens import member_self_service_token
+    from members.tokens import member_personal_token
 
-    return {"token": member_self_service_token(member=w.member)}
+    return {"token": member_personal_token(member=w.member)}
 
 
 def _short_link(w):

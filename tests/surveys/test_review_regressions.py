@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from members.tokens import member_self_service_token
+from members.tokens import member_personal_token
 from surveys.forms import QuestionForm, SurveyAnswerForm
 from surveys.models import Answer, Response, Survey, SurveyInvitation
 from surveys.selectors import (
@@ -134,7 +134,7 @@ def test_a_question_answered_by_fewer_than_five_is_not_shown(world, client):
 def test_the_member_is_told_to_answer_at_least_one_question(client, world):
     survey, text, _scale = _custom_survey(world)
     member = _invite(survey)
-    token = member_self_service_token(member=member)
+    token = member_personal_token(member=member)
     url = reverse("personal:survey_answer", args=[token, survey.pk])
 
     response = client.post(url, {f"q{text.pk}": "   "})

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from members.tokens import member_self_service_token
+from members.tokens import member_personal_token
 from messaging.models import Message
 from surveys.models import Question, Response, Survey, SurveyInvitation
 from surveys.selectors import survey_response_rate, survey_results
@@ -253,7 +253,7 @@ def _me(member, name="home", **kw):
     # One link per member and version, as a member keeps using the same link:
     # a fresh one carries a new signing time, so URLs would differ by the second.
     key = (member.pk, member.token_version)
-    token = _TOKENS.setdefault(key, member_self_service_token(member=member))
+    token = _TOKENS.setdefault(key, member_personal_token(member=member))
     return reverse(f"personal:{name}", args=[token, *kw.values()])
 
 
