@@ -306,7 +306,8 @@ def _raw_worker(items, barrier, results) -> None:
     django.setup()
     from django.core.mail import EmailMessage, get_connection
 
-    from outbox.gateways import OutgoingSMS, get_sms_gateway
+    from outbox.gateways import get_sms_gateway
+    from outbox.gateways.base import OutgoingSMS
 
     gateway = get_sms_gateway()
     mail = get_connection()

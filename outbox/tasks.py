@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from outbox.gateways import TemporaryGatewayError
+from outbox.gateways.base import TemporaryGatewayError
 from outbox.services.notifications import notification_send, notification_sweep
 
 

@@ -18,7 +18,7 @@ from benchmarks.summary import (
     summary_lines,
     summary_write,
 )
-from outbox.gateways import OutgoingSMS, PermanentGatewayError, TemporaryGatewayError
+from outbox.gateways.base import OutgoingSMS, PermanentGatewayError, TemporaryGatewayError
 from outbox.gateways.twilio import TwilioSMSGateway
 
 ACCOUNT_SID = "AC" + "c" * 32

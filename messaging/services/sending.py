@@ -24,14 +24,13 @@ from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
-from outbox.gateways import (
+from outbox.gateways import get_sms_gateway, get_voice_gateway
+from outbox.gateways.base import (
     GatewayConfigurationError,
     OutgoingCall,
     OutgoingSMS,
     PermanentGatewayError,
     TemporaryGatewayError,
-    get_sms_gateway,
-    get_voice_gateway,
 )
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,7 @@
-"""Pluggable SMS and voice gateways (see ``base`` for the contract).
+"""Pluggable SMS and voice gateways: the configured one per channel.
+
+The contract (messages, results, errors, base classes) is in ``base``;
+import it from there.
 
 OUTBOX_GATEWAYS = {
     "sms": {"BACKEND": "outbox.gateways.console.ConsoleSMSGateway", "OPTIONS": {}},
@@ -19,30 +22,9 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from outbox.gateways.base import (
-    BaseSMSGateway,
-    BaseVoiceGateway,
-    GatewayConfigurationError,
-    GatewayError,
-    OutgoingCall,
-    OutgoingSMS,
-    PermanentGatewayError,
-    SendResult,
-    TemporaryGatewayError,
-)
+from outbox.gateways.base import BaseSMSGateway, BaseVoiceGateway, GatewayConfigurationError
 
-__all__ = [
-    "GatewayConfigurationError",
-    "GatewayError",
-    "OutgoingCall",
-    "OutgoingSMS",
-    "PermanentGatewayError",
-    "SendResult",
-    "TemporaryGatewayError",
-    "backend_path",
-    "get_sms_gateway",
-    "get_voice_gateway",
-]
+__all__ = ["backend_path", "get_sms_gateway", "get_voice_gateway"]
 
 
 logger = logging.getLogger(__name__)

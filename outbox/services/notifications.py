@@ -10,11 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.utils import timezone
 
-from outbox.gateways import (
-    OutgoingSMS,
-    PermanentGatewayError,
-    get_sms_gateway,
-)
+from outbox.gateways import get_sms_gateway
+from outbox.gateways.base import OutgoingSMS, PermanentGatewayError
 from outbox.models import Notification
 from outbox.selectors import notifications_about
 

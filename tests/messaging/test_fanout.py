@@ -16,8 +16,13 @@ from messaging.services.fanout import message_fanout
 from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
 from messaging.services.sending import delivery_send_chunk
 from messaging.services.sweep import delivery_sweep
-from outbox.gateways import PermanentGatewayError, TemporaryGatewayError, locmem
-from outbox.gateways.base import BaseSMSGateway, SendResult
+from outbox.gateways import locmem
+from outbox.gateways.base import (
+    BaseSMSGateway,
+    PermanentGatewayError,
+    SendResult,
+    TemporaryGatewayError,
+)
 from tests.factories import MemberFactory
 
 TEXTS = {

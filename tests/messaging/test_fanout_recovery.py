@@ -15,8 +15,8 @@ from messaging import tasks
 from messaging.models import Delivery, Message
 from messaging.services.sending import delivery_send_chunk
 from messaging.services.sweep import delivery_sweep
-from outbox.gateways import TemporaryGatewayError, locmem
-from outbox.gateways.base import BaseSMSGateway
+from outbox.gateways import locmem
+from outbox.gateways.base import BaseSMSGateway, TemporaryGatewayError
 
 
 @pytest.fixture(autouse=True)
