@@ -171,6 +171,11 @@ class Member(models.Model):
         return ", ".join(str(labels[c]) for c in self.channels) or "—"
 
 
+# Version of the consent text shown next to each channel on the personal page
+# (and assumed when a member opts in again by SMS).
+CHANNEL_CONSENT_VERSION = "1"
+
+
 class ConsentRecord(models.Model):
     """Proof of a consent: what was accepted, which version, when and how.
 

@@ -15,7 +15,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Source
+from members.models import (
+    CHANNEL_CONSENT_VERSION,
+    AuditEntry,
+    ConsentRecord,
+    Member,
+    MemberImport,
+    Source,
+)
 from members.phones import mobile_normalise, voice_normalise
 from members.tokens import member_personal_url
 from networks.models import Network
@@ -498,9 +505,6 @@ def member_sms_opt_in(*, mobile_phone: str) -> list[Member]:
     is open already, a new SMS consent given by the member themselves. Pending,
     suspended and former members are left alone. Returns the active memberships.
     """
-    # why: members.services.personal imports this module (a circle at the top).
-    from members.services.personal import CHANNEL_CONSENT_VERSION
-
     members = list(_memberships_of_mobile(mobile_phone).filter(status=Member.Status.ACTIVE))
     if not members:
         return []

@@ -14,12 +14,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import AuditEntry, ConsentRecord, Language, Member
+from members.models import CHANNEL_CONSENT_VERSION, AuditEntry, ConsentRecord, Language, Member
 from members.services.core import audit_log, member_message_send
 from members.tokens import member_personal_url
 
 __all__ = [
-    "CHANNEL_CONSENT_VERSION",
     "PAUSE_MAX_DAYS",
     "member_link_renew",
     "member_preferences_update",
@@ -27,8 +26,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Version of the consent text shown next to each channel on the personal page.
-CHANNEL_CONSENT_VERSION = "1"
 PAUSE_MAX_DAYS = 365
 
 # Channel flag on Member → consent subject.
