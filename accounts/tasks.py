@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts import services
+from accounts.services import TASK_RETRIES, invitation_send, invitation_send_pending
 
 
 @shared_task(
@@ -10,12 +10,12 @@ from accounts import services
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_backoff_max=600,
-    max_retries=services.TASK_RETRIES,
+    max_retries=TASK_RETRIES,
 )
 def invitation_send_task(self, invitation_id: int) -> None:
-    services.invitation_send(invitation_id=invitation_id)
+    invitation_send(invitation_id=invitation_id)
 
 
 @shared_task
 def invitation_send_pending_task() -> None:
-    services.invitation_send_pending()
+    invitation_send_pending()

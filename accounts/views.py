@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from accounts import services
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.hooks import home_panels
 from accounts.models import StaffInvitation
 from accounts.selectors import user_has_mfa, user_requires_mfa
+from accounts.services import invitation_accept as invitation_accept_service
+from accounts.services import invitation_create, invitation_for_token
+from accounts.services import invitation_revoke as invitation_revoke_service
 from bin_platform.forms import errors_to_form
 from networks.selectors import (
     municipality_list_for_user,
@@ -63,7 +65,7 @@ def mfa_required(request: HttpRequest) -> HttpResponse:
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_for_token(token=token)
+    invitation = invitation_for_token(token=token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     user = request.user if request.user.is_authenticated else None
@@ -78,7 +80,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and (form is None or form.is_valid()):
         data = form.cleaned_data if form else {}
         try:
-            accepted = services.invitation_accept(
+            accepted = invitation_accept_service(
                 invitation=invitation,
                 user=user,
                 first_name=data.get("first_name", ""),
@@ -120,7 +122,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            invitation = services.invitation_create(
+            invitation = invitation_create(
                 invited_by=request.user,
                 email=data["email"],
                 role=data["role"],
@@ -152,7 +154,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(StaffInvitation, pk=pk)
-    if services.invitation_revoke(invitation=invitation, revoked_by=request.user):
+    if invitation_revoke_service(invitation=invitation, revoked_by=request.user):
         messages.success(request, _("Invitation withdrawn."))
     else:
         messages.info(request, _("This invitation was already accepted or withdrawn."))

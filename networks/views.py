@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
-from networks import services
 from networks.forms import NetworkForm, StreetFormSet
 from networks.models import EMERGENCY_NUMBERS, Country, Network
 from networks.rules import role_can_grant_same
@@ -23,6 +22,7 @@ from networks.selectors import (
     street_list,
     user_roles,
 )
+from networks.services import network_update, role_revoke
 
 
 def network_from_url(request: HttpRequest, slug: str, **_kwargs) -> Network:
@@ -103,7 +103,7 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
         fields["languages"] = form.cleaned_data["languages"]
         try:
             with transaction.atomic():
-                services.network_update(network=network, changed_by=request.user, **fields)
+                network_update(network=network, changed_by=request.user, **fields)
                 formset.save()
         except ValidationError as exc:
             errors_to_form(form, exc)
@@ -143,7 +143,7 @@ def network_team(request: HttpRequest, slug: str) -> HttpResponse:
 def network_role_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     assignment = get_object_or_404(network_role_holders(network=network), pk=pk)
-    services.role_revoke(revoked_by=request.user, assignment=assignment)
+    role_revoke(revoked_by=request.user, assignment=assignment)
     messages.success(
         request,
         _("%(user)s no longer holds the role %(role)s.")
