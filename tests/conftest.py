@@ -3,12 +3,13 @@ worker fails when the service is missing instead of being skipped."""
 
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -108,3 +109,30 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return World()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> World:
+    """One World for a whole test module, as Django's ``TestCase.setUpTestData``.
+
+    Built once inside a module-wide transaction that is rolled back at the
+    end; each test's ``db`` fixture then runs in a savepoint inside it, so
+    what a test writes (posts, per-case builders) is gone before the next.
+    Not for tests needing ``transactional_db`` or ``live_server``: those
+    truncate tables instead of rolling back. A module opts in by overriding
+    ``world`` with ``shared_world``.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = World()
+        try:
+            yield built
+        finally:
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def shared_world(module_world, db) -> World:
+    # A copy per test, so an instance a test changes in memory (refresh_from_db
+    # after a post, force_login's last_login) does not reach the next test;
+    # deepcopy keeps the references between the world's objects.
+    return copy.deepcopy(module_world)

@@ -331,6 +331,13 @@ def test_every_url_is_in_the_matrix():
     assert ours - covered == set(), "add these URLs to the role matrix"
 
 
+@pytest.fixture
+def world(shared_world):
+    # One world per module instead of one per case (~950 cases): each case
+    # runs in a savepoint rolled back after it (tests/conftest.py).
+    return shared_world
+
+
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     # Report photos written by the matrix stay out of the project's var/media.
