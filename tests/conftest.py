@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+from pathlib import PurePosixPath
 
 import pytest
 from django.conf import settings
@@ -19,6 +20,41 @@ def missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required under CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+# Under pytest-xdist (`-n auto --dist loadgroup`, pyproject.toml) each process
+# has its own test database and, with Redis, its own cache database
+# (settings/test.py). The tests in these folders share something more, so each
+# folder runs as one unit on one process, one test after the other:
+# - integration: Celery worker processes consuming the shared Redis broker's
+#   queues (one process's worker would take the other's tasks), and the fault
+#   tests' worker kills and private Redis servers, which are timed;
+# - e2e: a Chromium per journey against the live server, heavy on 2 cores.
+XDIST_GROUPS = {"integration": "integration", "e2e": "browser"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """loadgroup, with the groups above taken from the test's folder.
+
+    An ``xdist_group`` mark would do, but pytest-xdist 3.8 loses it on pytest
+    9.2's structured node ids (pytest-dev/pytest-xdist#1386): it renames the
+    test to ``<id>@<group>`` through an attribute pytest no longer reads.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    # why: only xdist calls this hook; importing xdist at the top would make the
+    # suite need it even when run in one process.
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FolderGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            parts = PurePosixPath(nodeid.split("::", 1)[0]).parts
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in XDIST_GROUPS:
+                return XDIST_GROUPS[parts[1]]
+            return super()._split_scope(nodeid)
+
+    return FolderGroupScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
