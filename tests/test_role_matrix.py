@@ -12,6 +12,8 @@ from collections.abc import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import MessageFactory
+
 ALL_ROLES = (
     "anonymous",
     "member",
@@ -67,12 +69,10 @@ def _member(w):
 
 
 def _draft(w):
-    from messaging.models import Message
-
-    draft = Message.objects.create(
-        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=w.users["officer"]
-    )
-    draft.networks.set([w.network])
+    draft = MessageFactory(
+        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=w.users["officer"],
+        networks=[w.network],
+    )  # fmt: skip
     return {"pk": draft.pk}
 
 

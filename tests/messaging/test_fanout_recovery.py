@@ -15,6 +15,7 @@ from messaging import services, tasks
 from messaging.gateways import TemporaryGatewayError, locmem
 from messaging.gateways.base import BaseSMSGateway
 from messaging.models import Delivery, Message
+from tests.factories import MessageFactory
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +33,7 @@ class RateLimitedSMS(BaseSMSGateway):
 
 
 def _published(world) -> Message:
-    message = Message.objects.create(
+    return MessageFactory(
         kind=Message.Kind.URGENT,
         texts={"nl": {"sms": "Inbrekers actief", "subject": "Dringend", "body": "..."}},
         created_by=world.users["officer"],
@@ -40,9 +41,8 @@ def _published(world) -> Message:
         status=Message.Status.PUBLISHED,
         published_at=timezone.now(),
         fanout_done_at=timezone.now(),
+        networks=[world.network],
     )
-    message.networks.set([world.network])
-    return message
 
 
 def _queued(world) -> Delivery:
