@@ -3,12 +3,14 @@ worker fails when the service is missing instead of being skipped."""
 
 from __future__ import annotations
 
+import copy
 import os
+from pathlib import PurePosixPath
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -18,6 +20,41 @@ def missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required under CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+# Under pytest-xdist (`-n auto --dist loadgroup`, pyproject.toml) each process
+# has its own test database and, with Redis, its own cache database
+# (settings/test.py). The tests in these folders share something more, so each
+# folder runs as one unit on one process, one test after the other:
+# - integration: Celery worker processes consuming the shared Redis broker's
+#   queues (one process's worker would take the other's tasks), and the fault
+#   tests' worker kills and private Redis servers, which are timed;
+# - e2e: a Chromium per journey against the live server, heavy on 2 cores.
+XDIST_GROUPS = {"integration": "integration", "e2e": "browser"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """loadgroup, with the groups above taken from the test's folder.
+
+    An ``xdist_group`` mark would do, but pytest-xdist 3.8 loses it on pytest
+    9.2's structured node ids (pytest-dev/pytest-xdist#1386): it renames the
+    test to ``<id>@<group>`` through an attribute pytest no longer reads.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    # why: only xdist calls this hook; importing xdist at the top would make the
+    # suite need it even when run in one process.
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FolderGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            parts = PurePosixPath(nodeid.split("::", 1)[0]).parts
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in XDIST_GROUPS:
+                return XDIST_GROUPS[parts[1]]
+            return super()._split_scope(nodeid)
+
+    return FolderGroupScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -108,3 +145,30 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return World()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> World:
+    """One World for a whole test module, as Django's ``TestCase.setUpTestData``.
+
+    Built once inside a module-wide transaction that is rolled back at the
+    end; each test's ``db`` fixture then runs in a savepoint inside it, so
+    what a test writes (posts, per-case builders) is gone before the next.
+    Not for tests needing ``transactional_db`` or ``live_server``: those
+    truncate tables instead of rolling back. A module opts in by overriding
+    ``world`` with ``shared_world``.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = World()
+        try:
+            yield built
+        finally:
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def shared_world(module_world, db) -> World:
+    # A copy per test, so an instance a test changes in memory (refresh_from_db
+    # after a post, force_login's last_login) does not reach the next test;
+    # deepcopy keeps the references between the world's objects.
+    return copy.deepcopy(module_world)

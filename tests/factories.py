@@ -9,6 +9,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from members.models import Member
+from messaging.models import Message
 from networks.models import Municipality, Network, PoliceZone, Role, RoleAssignment, Street
 
 
@@ -113,6 +114,32 @@ class MemberFactory(DjangoModelFactory):
     mobile_phone = factory.Sequence(lambda n: f"+3247{n:07d}")
     language = "nl"
     status = Member.Status.ACTIVE
+
+
+# --- messaging (alerts and other messages) -------------------------------------
+
+
+class MessageFactory(DjangoModelFactory):
+    """A message, by default a draft urgent alert with one Dutch SMS text.
+
+    ``networks`` (a list) are set after creation, as the compose form does;
+    a published message needs ``status`` and ``published_at`` given too:
+    ``MessageFactory(status=Message.Status.PUBLISHED, published_at=now, ...)``.
+    """
+
+    class Meta:
+        model = Message
+        skip_postgeneration_save = True
+
+    kind = Message.Kind.URGENT
+    status = Message.Status.DRAFT
+    texts = factory.LazyFunction(lambda: {"nl": {"sms": "Test"}})
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def networks(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.networks.set(extracted)
 
 
 # --- surveys (evaluation surveys) ---------------------------------------------

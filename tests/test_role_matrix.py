@@ -12,6 +12,8 @@ from collections.abc import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import MessageFactory
+
 ALL_ROLES = (
     "anonymous",
     "member",
@@ -67,12 +69,10 @@ def _member(w):
 
 
 def _draft(w):
-    from messaging.models import Message
-
-    draft = Message.objects.create(
-        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=w.users["officer"]
-    )
-    draft.networks.set([w.network])
+    draft = MessageFactory(
+        kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=w.users["officer"],
+        networks=[w.network],
+    )  # fmt: skip
     return {"pk": draft.pk}
 
 
@@ -329,6 +329,13 @@ def test_every_url_is_in_the_matrix():
     ours = {n for n in _named_urls(get_resolver()) if n.split(":", 1)[0] in NAMESPACES}
     covered = {name for name, _, _ in MATRIX} | set(EXEMPT)
     assert ours - covered == set(), "add these URLs to the role matrix"
+
+
+@pytest.fixture
+def world(shared_world):
+    # One world per module instead of one per case (~950 cases): each case
+    # runs in a savepoint rolled back after it (tests/conftest.py).
+    return shared_world
 
 
 @pytest.fixture(autouse=True)

@@ -9,19 +9,19 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from messaging.models import Delivery, Message, Reply
+from messaging.models import Delivery, Reply
 from messaging.services.email_replies import email_reply_address
 from messaging.services.lifecycle import message_publish
+from tests.factories import MessageFactory
 
 
 @pytest.fixture
 def sent_alert(world, settings):
     settings.REPLY_TO_DOMAIN = "replies.bin.example.org"
-    message = Message.objects.create(
+    message = MessageFactory(
         kind="urgent", texts={"nl": {"sms": "Inbrekers actief"}}, created_by=world.users["officer"],
-        by_sms=False,
+        by_sms=False, networks=[world.network],
     )  # fmt: skip
-    message.networks.set([world.network])
     with TestCase.captureOnCommitCallbacks(execute=True):
         message_publish(message=message, published_by=world.users["officer"])
     return message

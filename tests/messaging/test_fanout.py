@@ -23,7 +23,7 @@ from outbox.gateways.base import (
     SendResult,
     TemporaryGatewayError,
 )
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, MessageFactory
 
 TEXTS = {
     "nl": {"sms": "Inbrekers actief, licht aan", "subject": "Dringend", "body": "Lang bericht"},
@@ -58,11 +58,10 @@ class FlakySMS(BaseSMSGateway):
 
 
 def _message(world, *, kind=Message.Kind.URGENT, networks=None, **fields) -> Message:
-    message = Message.objects.create(
-        kind=kind, texts=TEXTS, created_by=world.users["officer"], **fields
-    )
-    message.networks.set(networks or [world.network])
-    return message
+    return MessageFactory(
+        kind=kind, texts=TEXTS, created_by=world.users["officer"],
+        networks=networks or [world.network], **fields,
+    )  # fmt: skip
 
 
 def _publish(world, message):

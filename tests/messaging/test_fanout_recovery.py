@@ -17,6 +17,7 @@ from messaging.services.sending import delivery_send_chunk
 from messaging.services.sweep import delivery_sweep
 from outbox.gateways import locmem
 from outbox.gateways.base import BaseSMSGateway, TemporaryGatewayError
+from tests.factories import MessageFactory
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,7 @@ class RateLimitedSMS(BaseSMSGateway):
 
 
 def _published(world) -> Message:
-    message = Message.objects.create(
+    return MessageFactory(
         kind=Message.Kind.URGENT,
         texts={"nl": {"sms": "Inbrekers actief", "subject": "Dringend", "body": "..."}},
         created_by=world.users["officer"],
@@ -42,9 +43,8 @@ def _published(world) -> Message:
         status=Message.Status.PUBLISHED,
         published_at=timezone.now(),
         fanout_done_at=timezone.now(),
+        networks=[world.network],
     )
-    message.networks.set([world.network])
-    return message
 
 
 def _queued(world) -> Delivery:

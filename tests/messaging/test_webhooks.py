@@ -25,6 +25,7 @@ from networks.models import Role
 from outbox.gateways import locmem
 from tests.factories import (
     MemberFactory,
+    MessageFactory,
     MunicipalityFactory,
     NetworkFactory,
     PoliceZoneFactory,
@@ -85,10 +86,10 @@ def twiml_text(response) -> str:
 
 
 def _publish(world, *, by_email=False, networks=None) -> Message:
-    message = Message.objects.create(
-        kind=Message.Kind.URGENT, texts=TEXTS, created_by=world.users["officer"], by_email=by_email
-    )
-    message.networks.set(networks or [world.network])
+    message = MessageFactory(
+        kind=Message.Kind.URGENT, texts=TEXTS, created_by=world.users["officer"],
+        by_email=by_email, networks=networks or [world.network],
+    )  # fmt: skip
     with TestCase.captureOnCommitCallbacks(execute=True):
         message_publish(message=message, published_by=world.users["officer"])
     return message

@@ -52,17 +52,17 @@ def _member(network, *, status, approved=None, left=None, created=None, street="
 
 def _message(kind, published, networks, *, follows=None, user):
     from messaging.models import Message
+    from tests.factories import MessageFactory
 
-    message = Message.objects.create(
+    return MessageFactory(
         kind=kind,
         status=Message.Status.PUBLISHED,
         texts={"nl": {"sms": "Test"}},
         created_by=user,
         published_at=published,
         follows=follows,
+        networks=networks,
     )
-    message.networks.set(networks)
-    return message
 
 
 def _delivery(message, member, channel, status, *, minutes=None, fallback_for=None):

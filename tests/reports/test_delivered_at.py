@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from messaging.models import Delivery, Message
+from messaging.models import Delivery
 from outbox.gateways.twilio import twilio_status_handle
+from tests.factories import MessageFactory
 
 
 def _delivery(world, status="sending"):
-    message = Message.objects.create(
+    message = MessageFactory(
         kind="urgent", status="published", texts={"nl": {"sms": "x"}},
         created_by=world.users["officer"], published_at=timezone.now(),
     )  # fmt: skip
