@@ -11,8 +11,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import StaffInvitation, User
+from accounts.services import invitation_create, invitation_send, invitation_send_pending
 from networks.models import Role, RoleAssignment
 from networks.selectors import user_roles
 
@@ -28,7 +28,7 @@ def _link_token(message) -> str:
 def _invite(world, *, inviter="officer", role=Role.COORDINATOR, email="new@example.org"):
     # The send is queued on commit; run those callbacks as a commit would.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        invitation = services.invitation_create(
+        invitation = invitation_create(
             invited_by=world.users[inviter],
             email=email,
             role=role,
@@ -233,7 +233,7 @@ def test_failed_send_is_recorded_and_swept_later(world, settings, monkeypatch):
     StaffInvitation.objects.filter(pk=invitation.pk).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
-    assert services.invitation_send_pending() == [invitation.pk]
+    assert invitation_send_pending() == [invitation.pk]
     invitation.refresh_from_db()
     assert invitation.status == StaffInvitation.Status.SENT
     assert len(mail.outbox) == 1
@@ -241,7 +241,7 @@ def test_failed_send_is_recorded_and_swept_later(world, settings, monkeypatch):
 
 def test_sending_twice_sends_once(world):
     invitation = _invite(world)
-    services.invitation_send(invitation_id=invitation.pk)
+    invitation_send(invitation_id=invitation.pk)
     assert len(mail.outbox) == 1
 
 
@@ -282,7 +282,7 @@ def test_failed_invitation_can_be_withdrawn_and_is_not_resent(client, world, mon
     StaffInvitation.objects.filter(pk=invitation.pk).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
-    assert services.invitation_send_pending() == []
+    assert invitation_send_pending() == []
     assert mail.outbox == []
 
 
@@ -313,7 +313,7 @@ def test_invited_admin_reaches_the_admin_site_until_revoked(client, world):
     from tests.factories import enable_totp
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.invitation_create(
+        invitation_create(
             invited_by=world.users["admin"], email="second-admin@example.org", role=Role.ADMIN
         )
     token = _link_token(mail.outbox[0])

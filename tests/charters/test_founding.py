@@ -181,26 +181,3 @@ def test_step_form_saves_and_network_page_shows_progress(client, world, proposed
     assert "1 of 7 founding steps done." in page
     page = client.get(reverse("charters:founding", args=[world.network.slug])).content.decode()
     assert "Geert" in page and "Petitie" in page
-
-
-@pytest.mark.django_db
-def test_demo_data_has_a_signed_and_a_submitted_charter():
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from charters.models import CharterVersion
-    from charters.selectors.charter import charter_in_force
-    from messaging.selectors.policy import communication_policy
-
-    for _run in range(2):  # idempotent
-        call_command("seed_demo", "--force", stdout=StringIO())
-    oordegem = Network.objects.get(slug="oordegem")
-    signed = charter_in_force(network=oordegem)
-    assert signed is not None and signed.signatures.count() == 3
-    assert communication_policy(network=oordegem).charter_number == signed.number
-    binz = Network.objects.get(slug="binz-industriezone-lede")
-    assert binz.status == Network.Status.PREPARING
-    assert CharterVersion.objects.get(network=binz).status == CharterVersion.Status.SUBMITTED
-    assert FoundingStep.objects.filter(network=oordegem, done_on__isnull=False).count() == 7
-    assert CharterVersion.objects.count() == 2

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from accounts import services
 from accounts.models import StaffInvitation
+from accounts.services import invitation_create
 from networks.models import Role
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres, pytes
 def test_invitation_email_goes_out_through_the_worker_and_smtp(
     world, celery_worker_process, smtp_server
 ):
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         invited_by=world.users["officer"],
         email="nieuwe.coordinator@example.org",
         role=Role.COORDINATOR,

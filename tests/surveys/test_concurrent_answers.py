@@ -1,4 +1,4 @@
-"""Two submissions at once store one answer (PostgreSQL); the demo surveys."""
+"""Two submissions at once store one answer (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from surveys.models import Response, Survey, SurveyInvitation
-from surveys.selectors import survey_results
+from surveys.models import Response, SurveyInvitation
 from surveys.services import survey_answer
-from tests.factories import NetworkFactory, UserFactory, survey_with_answers
+from tests.factories import survey_with_answers
 
 
 @pytest.mark.postgres
@@ -42,31 +41,3 @@ def test_simultaneous_submissions_store_one_answer(require_postgres, world):
     assert sorted(outcomes) == ["already_answered"] * 3 + ["stored"]
     assert Response.objects.filter(survey=survey).count() == 1
     assert SurveyInvitation.objects.get(survey=survey, member=world.member).answered
-
-
-@pytest.mark.django_db
-def test_demo_surveys_show_results_and_benchmark():
-    from demo.surveys import seed_surveys
-    from tests.factories import MemberFactory
-
-    UserFactory(email="officer@demo.bin")
-    for slug in ("oordegem", "bambrugge", "aaigem"):
-        network = NetworkFactory(slug=slug)
-        MemberFactory.create_batch(45, network=network)
-
-    assert seed_surveys() == 3
-    assert seed_surveys() == 0  # idempotent
-
-    for survey in Survey.objects.all():
-        assert survey.status == Survey.Status.CLOSED
-        assert 36 <= survey.responses.count() <= 40
-        results = survey_results(survey=survey, language="nl")
-        assert results["shown"]
-        satisfaction = next(
-            q for q in results["questions"]
-            if q.question.template_question_key == "overall_satisfaction"
-        )  # fmt: skip
-        assert satisfaction.answered == survey.responses.count()
-        assert satisfaction.benchmark["suppressed"] is False
-        # Each compares with the two others.
-        assert satisfaction.benchmark["networks"] == 2
