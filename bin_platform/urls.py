@@ -27,18 +27,15 @@ def anymail_webhook_urls(email_backend: str) -> list[URLPattern]:
 
 
 urlpatterns = [
-    path("networks/<slug:slug>/join/", include("members.urls.signup")),
+    path("", include("members.urls.root")),  # sign-up, staff member pages, import/export
     path("", include("networks.public_urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("manage/networks/<slug:slug>/members/io/", include("members.urls.imports")),
-    path("manage/networks/<slug:slug>/members/", include("members.urls.staff")),
     path("manage/messages/", include("messaging.urls.messages")),
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
-    path("manage/networks/<slug:slug>/", include("charters.urls.charter")),
-    path("manage/networks/<slug:slug>/", include("charters.urls.governance")),
+    path("manage/networks/<slug:slug>/", include("charters.urls.root")),
     path("manage/reports/", include("reports.urls")),
     path("manage/", include("networks.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/

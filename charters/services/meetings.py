@@ -312,7 +312,7 @@ def _remind(*, network: Network) -> None:
 
     last = member_meeting_last_held(network=network)
     url = settings.PUBLIC_BASE_URL + reverse(
-        "governance:meeting_new", kwargs={"slug": network.slug}
+        "charters:governance:meeting_new", kwargs={"slug": network.slug}
     )
     people = (
         RoleAssignment.objects.active()

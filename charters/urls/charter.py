@@ -1,12 +1,10 @@
 """The charter and founding checklist of one network, under
-/manage/networks/<slug>/ (namespace ``charters``)."""
+/manage/networks/<slug>/ (at the root of the namespace ``charters``)."""
 
 from django.urls import path
 
 from charters.urls import founding
 from charters.views import charter
-
-app_name = "charters"
 
 urlpatterns = [
     path("charter/", charter.charter_detail, name="detail"),

@@ -1,5 +1,5 @@
 """Governance, meetings and BIN signs of one network, under
-/manage/networks/<slug>/ (namespace ``governance``)."""
+/manage/networks/<slug>/ (namespace ``charters:governance``)."""
 
 from django.urls import path
 

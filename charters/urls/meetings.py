@@ -1,4 +1,4 @@
-"""Meetings of one network (namespace ``governance``, included by
+"""Meetings of one network (namespace ``charters:governance``, included by
 ``charters.urls.governance``)."""
 
 from django.urls import path

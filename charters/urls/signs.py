@@ -1,4 +1,4 @@
-"""The BIN signs of one network (namespace ``governance``, included by
+"""The BIN signs of one network (namespace ``charters:governance``, included by
 ``charters.urls.governance``)."""
 
 from django.urls import path

@@ -102,7 +102,7 @@ def screening_edit(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The screening was recorded."))
-            return redirect("governance:overview", slug=network.slug)
+            return redirect("charters:governance:overview", slug=network.slug)
     history = ScreeningRecord.objects.filter(network=network, user=person).select_related(
         "recorded_by"
     )
@@ -144,7 +144,7 @@ def hand_over(request: HttpRequest, slug: str) -> HttpResponse:
             # The hand-over may have changed the user's own roles (leaving).
             forget_user_roles(user=request.user)
             if request.user.has_perm("charters.view_governance", network):
-                return redirect("governance:overview", slug=network.slug)
+                return redirect("charters:governance:overview", slug=network.slug)
             return redirect("accounts:home")
     screened = {
         user_id
@@ -199,7 +199,7 @@ def coordinator_remove(request: HttpRequest, slug: str, user_id: int) -> HttpRes
                 _("%(name)s no longer coordinates %(network)s.")
                 % {"name": person.get_full_name() or person.email, "network": network.name},
             )
-            return redirect("governance:overview", slug=network.slug)
+            return redirect("charters:governance:overview", slug=network.slug)
     return render(
         request,
         "charters/governance/remove.html",

@@ -72,7 +72,7 @@ def _save_form(request: HttpRequest, network, meeting: Meeting | None) -> HttpRe
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The meeting was saved."))
-            return redirect("governance:meeting_detail", slug=network.slug, pk=saved.pk)
+            return redirect("charters:governance:meeting_detail", slug=network.slug, pk=saved.pk)
     return render(
         request,
         "charters/meetings/form.html",
@@ -92,7 +92,7 @@ def meeting_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
     if meeting.status != Meeting.Status.PLANNED:
         messages.info(request, _("Only a planned meeting can be changed."))
-        return redirect("governance:meeting_detail", slug=slug, pk=pk)
+        return redirect("charters:governance:meeting_detail", slug=slug, pk=pk)
     return _save_form(request, meeting.network, meeting)
 
 
@@ -170,7 +170,7 @@ def meeting_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The meeting was updated."))
-            return redirect("governance:meeting_detail", slug=slug, pk=pk)
+            return redirect("charters:governance:meeting_detail", slug=slug, pk=pk)
     return render(
         request,
         "charters/meetings/close.html",

@@ -58,7 +58,7 @@ def _form_page(request: HttpRequest, network: Network, sign: Sign | None) -> Htt
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The sign was saved."))
-            return redirect("governance:signs", slug=network.slug)
+            return redirect("charters:governance:signs", slug=network.slug)
     return render(
         request,
         "charters/signs/form.html",
@@ -92,5 +92,5 @@ def sign_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST":
         sign_delete_service(sign=sign, by=request.user)
         messages.success(request, _("The sign was deleted from the register."))
-        return redirect("governance:signs", slug=slug)
+        return redirect("charters:governance:signs", slug=slug)
     return render(request, "charters/signs/delete.html", {"network": sign.network, "sign": sign})

@@ -151,7 +151,7 @@ def _mask_phone(phone: str) -> str:
 
 def _email_link_url(*, network: Network, secret: str) -> str:
     token = signing.dumps({"s": secret}, salt=_EMAIL_SALT, compress=True)
-    path = reverse("signup:confirm_email", kwargs={"slug": network.slug, "token": token})
+    path = reverse("members:signup:confirm_email", kwargs={"slug": network.slug, "token": token})
     return settings.PUBLIC_BASE_URL + path
 
 

@@ -4,7 +4,7 @@ from django.urls import path
 
 from members.views import imports as views
 
-app_name = "member_import"
+app_name = "imports"
 
 urlpatterns = [
     path("import/", views.import_upload, name="upload"),

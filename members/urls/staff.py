@@ -2,8 +2,6 @@ from django.urls import path
 
 from members.views import staff as views
 
-app_name = "members"
-
 urlpatterns = [
     path("", views.member_list_view, name="list"),
     path("queue/", views.member_queue, name="queue"),

@@ -65,7 +65,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
                     _("These columns were not recognised and are left out: %(columns)s.")
                     % {"columns": ", ".join(member_import.ignored_columns)},
                 )
-            return redirect("member_import:preview", slug=network.slug, pk=member_import.pk)
+            return redirect("members:imports:preview", slug=network.slug, pk=member_import.pk)
     context = _context(
         request,
         network,
@@ -126,11 +126,11 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
             if action == "cancel":
                 import_cancel(member_import=member_import, cancelled_by=request.user)
                 messages.info(request, _("Import cancelled; nobody was added."))
-                return redirect("member_import:upload", slug=network.slug)
+                return redirect("members:imports:upload", slug=network.slug)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
-        return redirect("member_import:preview", slug=network.slug, pk=member_import.pk)
+        return redirect("members:imports:preview", slug=network.slug, pk=member_import.pk)
 
     only_errors = request.GET.get("show") == "errors"
     rows = member_import.rows

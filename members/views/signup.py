@@ -72,7 +72,7 @@ def _finish(request: HttpRequest, network: Network, progress: SignupProgress) ->
     request.session.pop(_STATE, None)
     status = "active" if progress.active else "waiting"
     request.session[_DONE] = {"network": network.pk, "status": status}
-    return redirect("signup:done", slug=network.slug)
+    return redirect("members:signup:done", slug=network.slug)
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,7 +96,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             request.session.pop(_DONE, None)
             request.session[_STATE] = _state_for(network, progress)
-            return redirect("signup:verify", slug=network.slug)
+            return redirect("members:signup:verify", slug=network.slug)
     context = _base_context(network) | {
         "form": form,
         "house_rules": form.house_rules,
@@ -112,7 +112,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(slug)
     state = request.session.get(_STATE)
     if not state or state.get("network") != network.pk:
-        return redirect("signup:join", slug=network.slug)
+        return redirect("members:signup:join", slug=network.slug)
     signup = {
         "network": network,
         "member_id": state.get("member"),
@@ -122,7 +122,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
     if progress is None:
         request.session.pop(_STATE, None)
         messages.warning(request, _("This sign-up is no longer open. You can sign up again."))
-        return redirect("signup:join", slug=network.slug)
+        return redirect("members:signup:join", slug=network.slug)
     if not progress.pending:
         return _finish(request, network, progress)
     status = 200
@@ -140,7 +140,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(
                         request, _("We sent you a new code. The old one no longer works.")
                     )
-                    return redirect("signup:verify", slug=network.slug)
+                    return redirect("members:signup:verify", slug=network.slug)
             else:
                 form = SignupCodeForm(request.POST)
                 if form.is_valid():
@@ -148,7 +148,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
                     if progress.email_verified:
                         return _finish(request, network, progress)
                     messages.success(request, _("Your mobile number is confirmed."))
-                    return redirect("signup:verify", slug=network.slug)
+                    return redirect("members:signup:verify", slug=network.slug)
         except SignupRateLimited as exc:
             alert = exc.message
             status = 429
@@ -188,7 +188,7 @@ def confirm_email(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     # also on another device than the one used to sign up.
     request.session[_STATE] = _state_for(network, progress)
     messages.success(request, _("Your email address is confirmed. One step left."))
-    return redirect("signup:verify", slug=network.slug)
+    return redirect("members:signup:verify", slug=network.slug)
 
 
 def done(request: HttpRequest, slug: str) -> HttpResponse:

@@ -88,7 +88,7 @@ def test_screening_is_for_coordinators_only_and_dates_are_checked(world):
 def test_screening_form_shows_errors_next_to_fields(client, world):
     client.force_login(world.users["officer"])
     url = reverse(
-        "governance:screening",
+        "charters:governance:screening",
         kwargs={"slug": world.network.slug, "user_id": world.users["coordinator"].pk},
     )
     response = client.post(url, {"consent_on": "2026-01-05", "outcome": "accepted"})
@@ -104,7 +104,7 @@ def test_screening_form_shows_errors_next_to_fields(client, world):
 def test_screening_of_someone_without_coordinator_role_is_404(client, world):
     client.force_login(world.users["officer"])
     url = reverse(
-        "governance:screening",
+        "charters:governance:screening",
         kwargs={"slug": world.network.slug, "user_id": world.users["steering"].pk},
     )
     assert client.get(url).status_code == 404
@@ -127,7 +127,9 @@ def test_screening_outcomes_on_the_governance_page(
     _screen(world, world.users["coordinator"], ScreeningRecord.Outcome.ACCEPTED)
     _screen(world, world.users["co_coordinator"], ScreeningRecord.Outcome.REFUSED)
     client.force_login(world.users[role])
-    response = client.get(reverse("governance:overview", kwargs={"slug": world.network.slug}))
+    response = client.get(
+        reverse("charters:governance:overview", kwargs={"slug": world.network.slug})
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert ('badge text-bg-success">Accepted' in body) is sees_accepted
@@ -180,10 +182,13 @@ def test_new_coordinator_reaches_everything_of_the_network(client, world):
     assert messages_page.status_code == 200
     assert client.get(reverse("messaging:detail", args=[message.pk])).status_code == 200
     meeting_page = client.get(
-        reverse("governance:meeting_detail", kwargs={**slug, "pk": meeting.pk})
+        reverse("charters:governance:meeting_detail", kwargs={**slug, "pk": meeting.pk})
     )
     assert "Zaal Familia" in meeting_page.content.decode()
-    assert "Kerkstraat 7" in client.get(reverse("governance:signs", kwargs=slug)).content.decode()
+    assert (
+        "Kerkstraat 7"
+        in client.get(reverse("charters:governance:signs", kwargs=slug)).content.decode()
+    )
     assert user_roles(user=new).coordinator_of == frozenset({world.network.pk})
     # The old coordinator, gone, reaches nothing any more.
     client.force_login(old)
@@ -246,7 +251,7 @@ def test_screening_decides_the_hand_over(world):
 def test_hand_over_page(client, world):
     _screen(world, world.users["co_coordinator"])
     client.force_login(world.users["coordinator"])
-    url = reverse("governance:hand_over", kwargs={"slug": world.network.slug})
+    url = reverse("charters:governance:hand_over", kwargs={"slug": world.network.slug})
     page = client.get(url)
     assert world.users["co_coordinator"].last_name in page.content.decode()
     assert "screening accepted" in page.content.decode()
@@ -260,7 +265,7 @@ def test_hand_over_page(client, world):
 
 def test_hand_over_page_asks_confirmation_without_screening(client, world):
     client.force_login(world.users["coordinator"])
-    url = reverse("governance:hand_over", kwargs={"slug": world.network.slug})
+    url = reverse("charters:governance:hand_over", kwargs={"slug": world.network.slug})
     response = client.post(
         url, {"to_user": world.users["co_coordinator"].pk, "previous_stays": "stay"}
     )
@@ -307,7 +312,7 @@ def test_removal_hands_over_first_when_asked(client, world):
     _screen(world, world.users["co_coordinator"])
     client.force_login(world.users["officer"])
     url = reverse(
-        "governance:remove",
+        "charters:governance:remove",
         kwargs={"slug": world.network.slug, "user_id": world.users["coordinator"].pk},
     )
     page = client.get(url)
@@ -325,7 +330,7 @@ def test_removal_hands_over_first_when_asked(client, world):
 def test_removal_form_keeps_the_input_on_error(client, world):
     client.force_login(world.users["officer"])
     url = reverse(
-        "governance:remove",
+        "charters:governance:remove",
         kwargs={"slug": world.network.slug, "user_id": world.users["coordinator"].pk},
     )
     response = client.post(
@@ -341,7 +346,7 @@ def test_governance_page_lists_team_and_log(client, world):
     client.force_login(world.users["steering"])
     _screen(world, world.users["coordinator"])
     body = client.get(
-        reverse("governance:overview", kwargs={"slug": world.network.slug})
+        reverse("charters:governance:overview", kwargs={"slug": world.network.slug})
     ).content.decode()
     for role in ("coordinator", "co_coordinator", "steering"):
         assert world.users[role].last_name in body
@@ -360,7 +365,7 @@ def test_governance_page_lists_team_and_log(client, world):
 def test_remove_post_matrix(client, world, role, allowed):
     client.force_login(world.users[role])
     url = reverse(
-        "governance:remove",
+        "charters:governance:remove",
         kwargs={"slug": world.network.slug, "user_id": world.users["co_coordinator"].pk},
     )
     response = client.post(url, {"reason": "Test"})

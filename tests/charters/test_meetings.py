@@ -75,7 +75,7 @@ def test_who_does_not_plan_meetings(world, role):
 
 def test_a_planned_meeting_lies_in_the_future(client, world):
     client.force_login(world.users["coordinator"])
-    url = reverse("governance:meeting_new", kwargs={"slug": world.network.slug})
+    url = reverse("charters:governance:meeting_new", kwargs={"slug": world.network.slug})
     past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         url, {"kind": "member_meeting", "starts_at": past, "place": "Zaal", "agenda": "x"}
@@ -89,7 +89,7 @@ def test_a_planned_meeting_lies_in_the_future(client, world):
     )
     meeting = Meeting.objects.get()
     assert response["Location"] == reverse(
-        "governance:meeting_detail", kwargs={"slug": world.network.slug, "pk": meeting.pk}
+        "charters:governance:meeting_detail", kwargs={"slug": world.network.slug, "pk": meeting.pk}
     )
     assert meeting.created_by == world.users["coordinator"]
 
@@ -112,7 +112,7 @@ def test_coordinator_invitation_is_a_draft_info_message_in_every_language(client
     coordinator = world.users["coordinator"]
     client.force_login(coordinator)
     url = reverse(
-        "governance:meeting_invite", kwargs={"slug": world.network.slug, "pk": meeting.pk}
+        "charters:governance:meeting_invite", kwargs={"slug": world.network.slug, "pk": meeting.pk}
     )
     assert client.get(url).status_code == 200
     response = client.post(url, {"by_email": "on"})
@@ -277,7 +277,10 @@ def test_counts_on_the_meeting_page(client, world):
     }  # fmt: skip
     client.force_login(world.users["municipal"])
     page = client.get(
-        reverse("governance:meeting_detail", kwargs={"slug": world.network.slug, "pk": meeting.pk})
+        reverse(
+            "charters:governance:meeting_detail",
+            kwargs={"slug": world.network.slug, "pk": meeting.pk},
+        )
     )
     assert page.context["counts"]["expected"] == 4
     body = page.content.decode()
@@ -294,7 +297,9 @@ def test_close_a_meeting(client, world):
         meeting_close(meeting=future, by=world.users["coordinator"], status="held", attendance=3)
     held = _meeting(world, days=-2)
     client.force_login(world.users["coordinator"])
-    url = reverse("governance:meeting_close", kwargs={"slug": world.network.slug, "pk": held.pk})
+    url = reverse(
+        "charters:governance:meeting_close", kwargs={"slug": world.network.slug, "pk": held.pk}
+    )
     response = client.post(url, {"status": "held", "minutes": "Good evening"})
     assert "attendance" in response.context["form"].errors
     response = client.post(url, {"status": "held", "attendance": "31", "minutes": "Good evening"})
@@ -314,7 +319,9 @@ def test_meetings_list_separates_upcoming_and_past(client, world):
     soon, later = _meeting(world, days=3), _meeting(world, days=30)
     old = _meeting(world, days=-200, status="held", attendance=12)
     client.force_login(world.users["steering"])
-    response = client.get(reverse("governance:meetings", kwargs={"slug": world.network.slug}))
+    response = client.get(
+        reverse("charters:governance:meetings", kwargs={"slug": world.network.slug})
+    )
     assert response.context["upcoming"] == [soon, later]
     assert response.context["past"] == [old]
     assert not response.context["can_manage"]
@@ -340,7 +347,10 @@ def test_reminder_goes_to_coordinators_once_a_month(world, old_network):
     assert sorted(notes.values_list("to", flat=True)) == sorted(
         [world.users["coordinator"].email, world.users["co_coordinator"].email]
     )
-    assert reverse("governance:meeting_new", kwargs={"slug": old_network.slug}) in notes[0].body
+    assert (
+        reverse("charters:governance:meeting_new", kwargs={"slug": old_network.slug})
+        in notes[0].body
+    )
     assert {m.to[0] for m in mail.outbox} == set(notes.values_list("to", flat=True))
     assert MeetingReminder.objects.filter(network=old_network).count() == 1
     # Again the next day: nothing, the last reminder is less than 30 days old.
@@ -381,7 +391,11 @@ def test_network_page_warns_when_overdue(client, world, old_network):
     client.force_login(world.users["coordinator"])
     pages = [
         reverse(name, kwargs={"slug": old_network.slug})
-        for name in ("networks:detail", "governance:meetings", "governance:overview")
+        for name in (
+            "networks:detail",
+            "charters:governance:meetings",
+            "charters:governance:overview",
+        )
     ]
     for url in pages:
         assert "No member meeting was held" in client.get(url).content.decode(), url

@@ -178,7 +178,7 @@ def test_a_refused_screening_is_not_named_to_the_coordinator(client, world):
         outcome="refused", decided_on=date(2026, 1, 6), recorded_by=world.users["officer"],
     )  # fmt: skip
     client.force_login(world.users["coordinator"])
-    url = reverse("governance:hand_over", kwargs={"slug": world.network.slug})
+    url = reverse("charters:governance:hand_over", kwargs={"slug": world.network.slug})
     response = client.post(
         url,
         {"to_user": world.users["co_coordinator"].pk, "previous_stays": "stay",
@@ -190,7 +190,7 @@ def test_a_refused_screening_is_not_named_to_the_coordinator(client, world):
 
 def test_handing_over_and_leaving_lands_on_a_page_the_user_may_see(client, world):
     client.force_login(world.users["coordinator"])
-    url = reverse("governance:hand_over", kwargs={"slug": world.network.slug})
+    url = reverse("charters:governance:hand_over", kwargs={"slug": world.network.slug})
     response = client.post(
         url,
         {"to_user": world.users["co_coordinator"].pk, "previous_stays": "leave",

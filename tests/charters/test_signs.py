@@ -18,7 +18,7 @@ from networks.models import Network
 
 
 def _new_url(world) -> str:
-    return reverse("governance:sign_new", kwargs={"slug": world.network.slug})
+    return reverse("charters:governance:sign_new", kwargs={"slug": world.network.slug})
 
 
 def _data(**changes) -> dict:
@@ -98,7 +98,9 @@ def test_others_only_look(client, world, role):
         sign_delete(sign=sign, by=world.users[role])
     client.force_login(world.users[role])
     assert client.post(_new_url(world), _data()).status_code == 403
-    delete = reverse("governance:sign_delete", kwargs={"slug": world.network.slug, "pk": sign.pk})
+    delete = reverse(
+        "charters:governance:sign_delete", kwargs={"slug": world.network.slug, "pk": sign.pk}
+    )
     assert client.post(delete).status_code == 403
     assert Sign.objects.count() == 1
 
@@ -106,16 +108,22 @@ def test_others_only_look(client, world, role):
 def test_edit_and_delete(client, world):
     sign = Sign.objects.create(network=world.network, street="Kerkstraat", house_number="1")
     client.force_login(world.users["municipal"])
-    edit = reverse("governance:sign_edit", kwargs={"slug": world.network.slug, "pk": sign.pk})
+    edit = reverse(
+        "charters:governance:sign_edit", kwargs={"slug": world.network.slug, "pk": sign.pk}
+    )
     assert 'value="Kerkstraat"' in client.get(edit).content.decode()
     client.post(edit, _data(state="damaged", placed_on="2019-06-01", notes="Hit by a van"))
     sign.refresh_from_db()
     assert (sign.state, sign.notes) == ("damaged", "Hit by a van")
     # A sign of another network is not reachable through this network's URL.
     other = Sign.objects.create(network=world.other_network, street="Dorp")
-    url = reverse("governance:sign_edit", kwargs={"slug": world.network.slug, "pk": other.pk})
+    url = reverse(
+        "charters:governance:sign_edit", kwargs={"slug": world.network.slug, "pk": other.pk}
+    )
     assert client.get(url).status_code == 404
-    delete = reverse("governance:sign_delete", kwargs={"slug": world.network.slug, "pk": sign.pk})
+    delete = reverse(
+        "charters:governance:sign_delete", kwargs={"slug": world.network.slug, "pk": sign.pk}
+    )
     assert client.post(delete).status_code == 302
     assert not Sign.objects.filter(pk=sign.pk).exists()
 
@@ -133,7 +141,7 @@ def test_page_has_table_and_map_data_without_tiles(client, world, settings):
         state="placed", placed_on=timezone.localdate(),
     )  # fmt: skip
     client.force_login(world.users["steering"])
-    response = client.get(reverse("governance:signs", kwargs={"slug": world.network.slug}))
+    response = client.get(reverse("charters:governance:signs", kwargs={"slug": world.network.slug}))
     body = response.content.decode()
     assert "Kerkstraat 1" in body  # the table works without JavaScript or tiles
     assert 'id="sign-map-data" type="application/json"' in body

@@ -153,7 +153,7 @@ def test_coordinator_approves_a_sign_up_and_imports_a_list(journey, world, tmp_p
         m.to == str(applicant.mobile_phone) for m in locmem.outbox
     )
 
-    page.goto(reverse("member_import:upload", kwargs={"slug": network.slug}))
+    page.goto(reverse("members:imports:upload", kwargs={"slug": network.slug}))
     journey.shot("import-upload")
     csv_file = tmp_path / "paper-forms.csv"
     csv_file.write_text(

@@ -76,12 +76,12 @@ def _by_line(member_import: MemberImport) -> dict[int, dict]:
 
 
 def _upload_url(world) -> str:
-    return reverse("member_import:upload", kwargs={"slug": world.network.slug})
+    return reverse("members:imports:upload", kwargs={"slug": world.network.slug})
 
 
 def _preview_url(world, member_import) -> str:
     return reverse(
-        "member_import:preview", kwargs={"slug": world.network.slug, "pk": member_import.pk}
+        "members:imports:preview", kwargs={"slug": world.network.slug, "pk": member_import.pk}
     )
 
 
@@ -276,7 +276,7 @@ def test_upload_page_previews_and_lists_imports(client, area):
     page = client.get(_upload_url(area))
     assert page.status_code == 200
     assert b'enctype="multipart/form-data"' in page.content
-    assert reverse("member_import:template", kwargs={"slug": area.network.slug}).encode() in (
+    assert reverse("members:imports:template", kwargs={"slug": area.network.slug}).encode() in (
         page.content
     )
     content = _good_and_bad_csv(area.member.email).replace(HEADER, HEADER + ",remarks")
@@ -294,7 +294,7 @@ def test_upload_page_previews_and_lists_imports(client, area):
 
 def test_template_file_imports_cleanly(client, area):
     client.force_login(area.users["coordinator"])
-    response = client.get(reverse("member_import:template", kwargs={"slug": area.network.slug}))
+    response = client.get(reverse("members:imports:template", kwargs={"slug": area.network.slug}))
     assert response["Content-Disposition"].startswith("attachment;")
     content = b"".join(response.streaming_content)
     assert content.startswith(b"\xef\xbb\xbf")
@@ -471,7 +471,7 @@ def test_error_report_downloads_the_bad_rows(client, area):
     member_import = _preview(area, _good_and_bad_csv(area.member.email))
     client.force_login(area.users["coordinator"])
     url = reverse(
-        "member_import:errors", kwargs={"slug": area.network.slug, "pk": member_import.pk}
+        "members:imports:errors", kwargs={"slug": area.network.slug, "pk": member_import.pk}
     )
     response = client.get(url)
     assert response.status_code == 200
@@ -512,7 +512,9 @@ def test_privacy_mode_masks_contact_data_in_the_preview(client, area):
     assert "+32470123456" not in body
     assert "12345" not in body  # also not inside the error message
     report = client.get(
-        reverse("member_import:errors", kwargs={"slug": area.network.slug, "pk": member_import.pk})
+        reverse(
+            "members:imports:errors", kwargs={"slug": area.network.slug, "pk": member_import.pk}
+        )
     )
     assert b"12345" not in b"".join(report.streaming_content)
     client.force_login(area.users["officer"])
@@ -537,7 +539,7 @@ def listed(world):
 
 
 def _export_url(world, fmt: str) -> str:
-    return reverse(f"member_import:export_{fmt}", kwargs={"slug": world.network.slug})
+    return reverse(f"members:imports:export_{fmt}", kwargs={"slug": world.network.slug})
 
 
 def test_export_csv(client, listed):
@@ -619,12 +621,12 @@ def test_refused_to_everyone_else(client, world, role):
     )
     slug = world.network.slug
     urls = [
-        reverse("member_import:upload", kwargs={"slug": slug}),
-        reverse("member_import:template", kwargs={"slug": slug}),
-        reverse("member_import:export_csv", kwargs={"slug": slug}),
-        reverse("member_import:export_xlsx", kwargs={"slug": slug}),
-        reverse("member_import:preview", kwargs={"slug": slug, "pk": member_import.pk}),
-        reverse("member_import:errors", kwargs={"slug": slug, "pk": member_import.pk}),
+        reverse("members:imports:upload", kwargs={"slug": slug}),
+        reverse("members:imports:template", kwargs={"slug": slug}),
+        reverse("members:imports:export_csv", kwargs={"slug": slug}),
+        reverse("members:imports:export_xlsx", kwargs={"slug": slug}),
+        reverse("members:imports:preview", kwargs={"slug": slug, "pk": member_import.pk}),
+        reverse("members:imports:errors", kwargs={"slug": slug, "pk": member_import.pk}),
     ]
     client.force_login(world.users[role])
     for url in urls:
@@ -651,7 +653,7 @@ def test_import_of_another_network_is_not_found(client, world):
     )
     client.force_login(world.users["coordinator"])
     url = reverse(
-        "member_import:preview", kwargs={"slug": world.network.slug, "pk": member_import.pk}
+        "members:imports:preview", kwargs={"slug": world.network.slug, "pk": member_import.pk}
     )
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "confirm"}).status_code == 404

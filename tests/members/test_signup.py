@@ -31,11 +31,11 @@ def _empty_sms_outbox():
 
 
 def join_url(network: Network) -> str:
-    return reverse("signup:join", kwargs={"slug": network.slug})
+    return reverse("members:signup:join", kwargs={"slug": network.slug})
 
 
 def verify_url(network: Network) -> str:
-    return reverse("signup:verify", kwargs={"slug": network.slug})
+    return reverse("members:signup:verify", kwargs={"slug": network.slug})
 
 
 def form_data(**overrides) -> dict:
@@ -127,7 +127,7 @@ def test_form_page_is_public_and_complete(client, world):
 
 def test_privacy_notice_has_its_own_page(client, world, settings):
     settings.PRIVACY_NOTICE_VERSION = "2031-01"
-    response = client.get(reverse("signup:privacy", kwargs={"slug": world.network.slug}))
+    response = client.get(reverse("members:signup:privacy", kwargs={"slug": world.network.slug}))
     assert response.status_code == 200
     html = response.content.decode()
     assert "2031-01" in html
@@ -204,7 +204,9 @@ def test_full_flow_ends_in_the_approval_queue(client, world, settings):
     assert member.email_verified_at is None  # opening the link alone does not confirm
     response = post(client, link)
     assert response.status_code == 302
-    assert response["Location"] == reverse("signup:done", kwargs={"slug": world.network.slug})
+    assert response["Location"] == reverse(
+        "members:signup:done", kwargs={"slug": world.network.slug}
+    )
     member.refresh_from_db()
     assert member.email_verified_at is not None
     assert member.status == Member.Status.PENDING
@@ -581,7 +583,7 @@ def test_decoy_ends_on_the_same_done_page(client, world, monkeypatch):
     for c, code in ((client, decoy_code), (fresh, real_code)):
         assert post(c, verify_url(world.network), {"code": code}).status_code == 302
     answers = [post(client, decoy_link), post(fresh, real_link)]
-    done_url = reverse("signup:done", kwargs={"slug": world.network.slug})
+    done_url = reverse("members:signup:done", kwargs={"slug": world.network.slug})
     assert answers[0]["Location"] == answers[1]["Location"] == done_url
     pages = [c.get(done_url) for c in (client, fresh)]
     assert "A coordinator of the network now checks your sign-up." in pages[0].content.decode()
@@ -989,7 +991,7 @@ def test_tampered_email_token_is_a_clear_error(client, world, tamper):
     link = email_link_path(mail.outbox[0])
     token = link.rstrip("/").rsplit("/", 1)[1]
     bad = reverse(
-        "signup:confirm_email", kwargs={"slug": world.network.slug, "token": tamper(token)}
+        "members:signup:confirm_email", kwargs={"slug": world.network.slug, "token": tamper(token)}
     )
     for response in (client.get(bad), post(client, bad)):
         assert response.status_code in (400, 404)

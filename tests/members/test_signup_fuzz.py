@@ -54,7 +54,7 @@ def test_junk_everywhere(world, values):
     cache.clear()
     before = _counts()
     data = {name: value for name, value in values.items() if value is not None}
-    response = _post(Client(), reverse("signup:join", kwargs={"slug": "oordegem"}), data)
+    response = _post(Client(), reverse("members:signup:join", kwargs={"slug": "oordegem"}), data)
     assert response.status_code in (200, 302, 429)
     assert _counts() == before
 
@@ -76,7 +76,7 @@ def test_one_bad_field_in_a_good_sign_up(world, broken, junk, extra):
     ):
         junk = ""
     data[broken] = junk
-    response = _post(Client(), reverse("signup:join", kwargs={"slug": "oordegem"}), data)
+    response = _post(Client(), reverse("members:signup:join", kwargs={"slug": "oordegem"}), data)
     if broken == "email" and response.status_code == 302:
         # Junk that happens to be a valid address is a valid sign-up.
         return
@@ -93,12 +93,14 @@ def test_junk_tokens_and_codes(world, token, code, action):
     url = f"/networks/oordegem/join/confirm/{quote(token, safe='')}/"
     assert client.get(url).status_code in (400, 404)
     assert _post(client, url, {}).status_code in (400, 404)
-    verify = reverse("signup:verify", kwargs={"slug": "oordegem"})
+    verify = reverse("members:signup:verify", kwargs={"slug": "oordegem"})
     data = {key: value for key, value in (("code", code), ("action", action)) if value is not None}
     assert _post(client, verify, data).status_code == 302  # no sign-up in this session
     # A bot's decoy sign-up: its code page takes junk as calmly.
     join = _post(
-        client, reverse("signup:join", kwargs={"slug": "oordegem"}), {**VALID, "website": "x"}
+        client,
+        reverse("members:signup:join", kwargs={"slug": "oordegem"}),
+        {**VALID, "website": "x"},
     )
     assert join.status_code == 302
     assert _post(client, verify, data).status_code in (200, 302, 429)

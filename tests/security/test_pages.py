@@ -65,8 +65,8 @@ CRAWL_KWARGS = {
     "personal:incident_report": _personal_link,
     "personal:short_link": _short_link,
     "accounts:invitation_accept": lambda w: {"token": "not-a-real-invitation-token"},
-    "signup:confirm_email": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
-    "signup:verify": lambda w: {"slug": w.network.slug},
+    "members:signup:confirm_email": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
+    "members:signup:verify": lambda w: {"slug": w.network.slug},
     "personal:survey_answer": lambda w: _survey_answer(w),
     "personal:meeting_rsvp": lambda w: _meeting_rsvp(w),
 }
