@@ -69,28 +69,29 @@ def notification_status_record(*, report: StatusReport) -> str:
 
 
 def status_report_record(*, report: StatusReport) -> str:
-    """Record one delivery report everywhere it belongs: the outbox's own
-    notifications, then every receiver of ``status_received``.
+    """Record one delivery report where it belongs: with the receivers of
+    ``status_received`` (messaging's deliveries, by far the most reports),
+    else on the outbox's own notifications.
 
     Returns the first answer that knew the provider id, else "unknown" (the
     caller still answers the provider with success: it must not retry a
-    report nobody can use).
+    report nobody can use). A provider id belongs to one row only, so the
+    outbox looks at its own rows only when no receiver knew the id: a report
+    on an alert costs no query here.
     """
-    results = [notification_status_record(report=report)]
-    results += [
-        str(answer)
-        for _receiver, answer in status_received.send(sender=report.provider, report=report)
-    ]
-    known = [r for r in results if r != "unknown"]
-    if not known:
+    answers = status_received.send(sender=report.provider, report=report)
+    known = [str(answer) for _receiver, answer in answers if str(answer) != "unknown"]
+    if known:
+        return known[0]
+    result = notification_status_record(report=report)
+    if result == "unknown":
         logger.warning(
             "%s status %r for unknown sid %s",
             report.provider,
             str(report.status),
             report.provider_id,
         )
-        return "unknown"
-    return known[0]
+    return result
 
 
 def inbound_message_receive(*, message: InboundMessage) -> str:
