@@ -191,7 +191,8 @@ class ConsentRecord(models.Model):
 
     class Method(models.TextChoices):
         WEB_FORM = "web_form", _("Public sign-up form")
-        SELF_SERVICE = "self_service", _("Member's personal page")
+        # The stored value keeps the page's former name: rows already carry it.
+        PERSONAL_PAGE = "self_service", _("Member's personal page")
         PAPER = "paper", _("Paper form, entered by the coordinator")
         IMPORT = "import", _("List import")
         INFO_EVENING = "info_evening", _("Information evening")

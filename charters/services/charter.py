@@ -513,5 +513,5 @@ def house_rules_accept(*, member, version: str):
         subject=ConsentRecord.Subject.HOUSE_RULES,
         version=current.version,
         given_at=timezone.now(),
-        method=ConsentRecord.Method.SELF_SERVICE,
+        method=ConsentRecord.Method.PERSONAL_PAGE,
     )

@@ -520,7 +520,7 @@ def member_sms_opt_in(*, mobile_phone: str) -> list[Member]:
             subject=ConsentRecord.Subject.SMS,
             version=CHANNEL_CONSENT_VERSION,
             given_at=now,
-            method=ConsentRecord.Method.SELF_SERVICE,
+            method=ConsentRecord.Method.PERSONAL_PAGE,
         )
         for member in members
         if member.pk not in consenting

@@ -143,7 +143,7 @@ def member_preferences_update(
                 subject=subject,
                 version=CHANNEL_CONSENT_VERSION,
                 given_at=now,
-                method=ConsentRecord.Method.SELF_SERVICE,
+                method=ConsentRecord.Method.PERSONAL_PAGE,
             )
         elif before and not after:
             latest = member.consents.filter(subject=subject).order_by("-given_at", "-pk").first()
@@ -181,7 +181,7 @@ def member_link_renew(*, member: Member) -> Member:
     member.refresh_from_db(fields=["token_version"])
     member_message_send(
         member=member,
-        kind="self_service_new_link",
+        kind="personal_new_link",
         sensitive=True,
         template="members/messages/new_link",
         context={"url": member_personal_url(member=member)},

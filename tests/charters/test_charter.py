@@ -198,7 +198,7 @@ def test_changed_house_rules_are_published_and_members_asked(world, client):
     consent = ConsentRecord.objects.get(
         member=world.member, subject="house_rules", version=current.version
     )
-    assert consent.method == ConsentRecord.Method.SELF_SERVICE
+    assert consent.method == ConsentRecord.Method.PERSONAL_PAGE
     page = client.get(reverse("personal:home", args=[token])).content.decode()
     # The page is in the member's language.
     with translation.override(world.member.language):

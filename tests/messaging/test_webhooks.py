@@ -388,7 +388,7 @@ def test_opt_in_keywords(client, world, body):
     assert member.by_sms is True
     assert pending.by_sms is False  # only active memberships resume
     consent = member.consents.get(subject="sms", withdrawn_at__isnull=True)
-    assert consent.version == "1" and consent.method == ConsentRecord.Method.SELF_SERVICE
+    assert consent.version == "1" and consent.method == ConsentRecord.Method.PERSONAL_PAGE
     assert text == _expected(member, START_TEXT, network="Oordegem")
     # Again: nothing new.
     inbound(client, member.mobile_phone, body, sid="SM" + "9" * 32)
