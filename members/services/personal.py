@@ -181,7 +181,7 @@ def member_link_renew(*, member: Member) -> Member:
     member.refresh_from_db(fields=["token_version"])
     member_message_send(
         member=member,
-        kind="personal_new_link",
+        kind="self_service_new_link",
         sensitive=True,
         template="members/messages/new_link",
         context={"url": member_personal_url(member=member)},

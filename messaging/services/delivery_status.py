@@ -84,7 +84,9 @@ def delivery_status_record(*, report: StatusReport) -> str:
         if not Delivery.objects.filter(provider_id=sid).exists():
             return "unknown"
         return "unchanged"
-    logger.info("delivery %s: %s %r -> %s", sid, report.provider, str(report.status), target)
+    logger.info(
+        "delivery %s: %s %r -> %s", sid, report.provider.capitalize(), str(report.status), target
+    )
     if target in (_S.UNDELIVERED, _S.FAILED) and report.unreachable:
         _email_fallback(sid=sid)
     return str(target)

@@ -87,7 +87,7 @@ def status_report_record(*, report: StatusReport) -> str:
     if result == "unknown":
         logger.warning(
             "%s status %r for unknown sid %s",
-            report.provider,
+            report.provider.capitalize(),
             str(report.status),
             report.provider_id,
         )

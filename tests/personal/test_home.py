@@ -375,7 +375,7 @@ def test_new_link_revokes_earlier_links_and_emails_the_new_one(client, member):
     assert response.status_code == 200
     assert "griet.vds@example.org" in response.content.decode()
     _assert_invalid_link(client.get(old_url))
-    notification = notifications_about(obj=member).get(kind="personal_new_link")
+    notification = notifications_about(obj=member).get(kind="self_service_new_link")
     assert notification.channel == "email"
     assert notification.to == "griet.vds@example.org"
     assert notification.status == Notification.Status.SENT
@@ -395,7 +395,7 @@ def test_new_link_goes_by_sms_without_email(client, member):
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(_url("new_link", member))
     assert response.status_code == 200
-    notification = notifications_about(obj=member).get(kind="personal_new_link")
+    notification = notifications_about(obj=member).get(kind="self_service_new_link")
     assert notification.channel == "sms"
     assert notification.to == "+32470123456"
     assert len(locmem.outbox) == 1
@@ -415,7 +415,7 @@ def test_new_link_is_refused_when_it_cannot_be_sent(client, member):
     assert "ask your coordinator" in response.content.decode()
     # The current link keeps working: revoking it would lock the member out.
     assert client.get(url).status_code == 200
-    assert not Notification.objects.filter(kind="personal_new_link").exists()
+    assert not Notification.objects.filter(kind="self_service_new_link").exists()
 
 
 def test_new_link_needs_post(client, member):
