@@ -28,7 +28,7 @@ def anymail_webhook_urls(email_backend: str) -> list[URLPattern]:
 
 urlpatterns = [
     path("", include("members.urls.root")),  # sign-up, staff member pages, import/export
-    path("", include("networks.public_urls")),
+    path("", include("networks.urls")),  # public pages and /manage/networks/
     path("healthz/", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
@@ -37,7 +37,6 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls.root")),
     path("manage/reports/", include("reports.urls")),
-    path("manage/", include("networks.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/
     # The development outbox (404 unless DEBUG) and the SMS/voice providers' callbacks.
     path("", include("outbox.urls")),

@@ -162,7 +162,7 @@ class Network(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("public:network", kwargs={"slug": self.slug})
+        return reverse("networks:public:network", kwargs={"slug": self.slug})
 
     @property
     def emergency_numbers(self) -> list[tuple[str, str]]:

@@ -186,8 +186,8 @@ def _sign(w):
 
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
-    ("public:home", lambda w: {}, EVERYONE),
-    ("public:network", _slug, EVERYONE),
+    ("networks:public:home", lambda w: {}, EVERYONE),
+    ("networks:public:network", _slug, EVERYONE),
     ("members:signup:join", _slug, EVERYONE),
     ("members:signup:privacy", _slug, EVERYONE),
     ("members:signup:done", _slug, EVERYONE),

@@ -279,7 +279,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
-ACCOUNT_LOGOUT_REDIRECT_URL = "public:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "networks:public:home"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -68,7 +68,7 @@ def sign_in(journey, user) -> None:
 def test_resident_joins_and_confirms_email_and_phone(journey, world):
     page = journey.page
     network = world.network
-    page.goto(reverse("public:network", kwargs={"slug": network.slug}))
+    page.goto(reverse("networks:public:network", kwargs={"slug": network.slug}))
     expect(page.get_by_role("heading", level=1)).to_contain_text(network.name)
     journey.shot("network-page")
     page.get_by_role("link", name="Join this network").click()

@@ -61,8 +61,8 @@ def test_emergency_numbers_follow_the_country(client, db):
         municipality__official_code="GM0344",
         streets=[("Kanaalstraat", "3531 AA", None, None)],
     )
-    be_html = client.get(reverse("public:network", args=[be.slug])).content.decode()
-    nl_html = client.get(reverse("public:network", args=[nl.slug])).content.decode()
+    be_html = client.get(reverse("networks:public:network", args=[be.slug])).content.decode()
+    nl_html = client.get(reverse("networks:public:network", args=[nl.slug])).content.decode()
     assert "101" in be_html and "0900-8844" not in be_html
     assert "0900-8844" in nl_html and ">101<" not in nl_html
     assert "112" in be_html and "112" in nl_html
@@ -70,7 +70,7 @@ def test_emergency_numbers_follow_the_country(client, db):
 
 def test_proposed_networks_are_not_public(client, db):
     network = NetworkFactory(status=Network.Status.PROPOSED)
-    assert client.get(reverse("public:network", args=[network.slug])).status_code == 404
+    assert client.get(reverse("networks:public:network", args=[network.slug])).status_code == 404
 
 
 def test_network_must_match_zone_and_country(db):
@@ -213,4 +213,4 @@ def test_bad_geojson_is_an_error_next_to_the_field(client, world):
 def test_suspended_and_dissolved_networks_are_not_public(client, db):
     for status in (Network.Status.SUSPENDED, Network.Status.DISSOLVED):
         network = NetworkFactory(status=status)
-        assert client.get(reverse("public:network", args=[network.slug])).status_code == 404
+        assert client.get(reverse("networks:public:network", args=[network.slug])).status_code == 404
