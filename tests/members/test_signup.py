@@ -58,7 +58,7 @@ def test_form_page_is_public_and_complete(client, world):
     assert 'tabindex="-1"' in html and 'autocomplete="off"' in html
     assert "csrfmiddlewaretoken" in html
     assert "style=" not in html and "<script>" not in html
-    page = client.get(reverse("public:network", kwargs={"slug": world.network.slug}))
+    page = client.get(reverse("networks:public:network", kwargs={"slug": world.network.slug}))
     assert join_url(world.network).encode() in page.content
 
 
