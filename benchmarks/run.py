@@ -16,42 +16,33 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from benchmarks.measure import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    measure_alert_post,
+    measure_callbacks,
+    measure_fanout,
+    measure_member_list,
+    measure_raw,
+    session_for,
+)
 from benchmarks.mock_servers import free_port
 from benchmarks.summary import machine_description, summary_build, summary_lines, summary_write
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-
-ACCOUNT_SID = "AC" + "b" * 32
-AUTH_TOKEN = "bench" + "0" * 27
-FROM_NUMBER = "+3253606464"
-TEXTS = {
-    "nl": {
-        "sms": "DRINGEND: inbraken in uw straat, sluit ramen en deuren en meld verdachte zaken.",
-        "subject": "Dringend: inbraken in uw buurt",
-        "body": "Er zijn vanavond inbraken gemeld in uw straat. Sluit ramen en deuren.",
-    },
-    "fr": {
-        "sms": "URGENT : cambriolages dans votre rue, fermez portes et fenêtres.",
-        "subject": "Urgent : cambriolages dans votre quartier",
-        "body": "Des cambriolages ont été signalés ce soir dans votre rue.",
-    },
-}
-CLIENTS = 10  # concurrent clients of the alert POST and the status callbacks
 
 
 def log(text: str) -> None:
@@ -211,255 +202,6 @@ def seed(members: int) -> dict:
     officer = user("officer@bench.example.org", Role.OFFICER, police_zone=zone)
     coordinator = user("coordinator@bench.example.org", Role.COORDINATOR, network=big)
     return {"big": big, "small": small, "officer": officer, "coordinator": coordinator}
-
-
-def session_for(user) -> requests.Session:
-    """A logged-in browser session (session row + CSRF cookie), past the MFA gate:
-    the user has a TOTP authenticator, which is what RequireMFAMiddleware checks."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.middleware.csrf import _get_new_csrf_string
-
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    csrf = _get_new_csrf_string()
-    session = requests.Session()
-    session.trust_env = False
-    # The cookies are Secure in production; set by hand for plain-HTTP loopback.
-    session.headers["Cookie"] = (
-        f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
-    )
-    session.headers["X-CSRFToken"] = csrf
-    return session
-
-
-# --- the measurements ---------------------------------------------------------------
-
-
-def mock_stats(control: str) -> dict:
-    return requests.get(f"{control}/__mock__/stats", timeout=10).json()
-
-
-def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -> dict:
-    """Publish an urgent alert to the big network; wait until the mocks accepted
-    ``expected`` deliveries. Times are the mocks' receipt times."""
-    from django.db.models import Count
-
-    from messaging.models import Delivery, Message
-    from messaging.services.drafts import message_draft_save
-    from messaging.services.lifecycle import message_publish
-
-    requests.post(f"{control}/__mock__/reset", timeout=10)
-    message = message_draft_save(
-        created_by=data["officer"],
-        networks=[data["big"]],
-        kind=Message.Kind.URGENT,
-        by_sms=True,
-        by_email=True,
-        texts=TEXTS,
-    )
-    started = time.time()
-    message_publish(message=message, published_by=data["officer"])
-    published = time.time()
-    # Give up only when nothing moves for ``stall`` seconds: a busy machine is
-    # slow, a broken pipeline is stuck.
-    accepted, progress_at = 0, time.monotonic()
-    while time.monotonic() - progress_at < stall:
-        stats = mock_stats(control)
-        now_accepted = stats["twilio"]["accepted"] + stats["smtp"]["accepted"]
-        if now_accepted != accepted:
-            accepted, progress_at = now_accepted, time.monotonic()
-        if accepted >= expected:
-            break
-        time.sleep(0.05)
-    stats = mock_stats(control)
-    firsts = [s["first_at"] for s in (stats["twilio"], stats["smtp"]) if s["first_at"]]
-    lasts = [s["last_at"] for s in (stats["twilio"], stats["smtp"]) if s["last_at"]]
-    # Let the worker record the last outcomes before counting rows.
-    time.sleep(1)
-    by_status = dict(
-        Delivery.objects.filter(message=message)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {
-        "message": message,
-        "deliveries": accepted,
-        "complete": accepted >= expected,
-        "seconds": (max(lasts) - started) if lasts else 0.0,
-        "first": (min(firsts) - started) if firsts else None,
-        "publish_call_seconds": published - started,
-        "by_status": by_status,
-        "twilio_requests": stats["twilio"]["total"],
-    }
-
-
-def _raw_worker(items, barrier, results) -> None:
-    """One process of the raw loop: the gateway's client and an SMTP connection."""
-    import django
-
-    django.setup()
-    from django.core.mail import EmailMessage, get_connection
-
-    from outbox.gateways import get_sms_gateway
-    from outbox.gateways.base import OutgoingSMS
-
-    gateway = get_sms_gateway()
-    mail = get_connection()
-    mail.open()
-    barrier.wait(timeout=120)  # everyone set up: the clock starts
-    sent = 0
-    try:
-        for channel, to, text in items:
-            if channel == "sms":
-                gateway.send_sms(OutgoingSMS(to=to, body=text))
-            else:
-                EmailMessage(subject="Dringend", body=text, to=[to], connection=mail).send()
-            sent += 1
-    finally:
-        mail.close()
-        results.put(sent)
-
-
-def measure_raw(members: int, processes: int, control: str) -> dict:
-    """The same number of sends, no platform: ``processes`` plain loops (as many
-    as the worker has pool processes), each with the gateway's Twilio client and
-    one SMTP connection, to the same mocks."""
-    requests.post(f"{control}/__mock__/reset", timeout=10)
-    text = TEXTS["nl"]["sms"] + " http://127.0.0.1/m/1.1.abcdefabcdef/"
-    items = []
-    for i in range(members):
-        items.append(("sms", f"+3247{i:07d}", text))
-        items.append(("email", f"member{i}@bench.example.org", TEXTS["nl"]["body"]))
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(processes + 1), ctx.Queue()
-    workers = [
-        ctx.Process(target=_raw_worker, args=(items[k::processes], barrier, results))
-        for k in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        barrier.wait(timeout=120)
-        started = time.time()
-        sent = sum(results.get(timeout=600) for _ in workers)
-    finally:
-        for worker in workers:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.terminate()
-    stats = mock_stats(control)
-    lasts = [s["last_at"] for s in (stats["twilio"], stats["smtp"]) if s["last_at"]]
-    return {"requests": sent, "seconds": (max(lasts) - started) if lasts else 0.0}
-
-
-def _timed(session: requests.Session, method: str, url: str, **kwargs) -> tuple[float, int]:
-    began = time.perf_counter()
-    response = session.request(method, url, allow_redirects=False, timeout=30, **kwargs)
-    return (time.perf_counter() - began) * 1000, response.status_code
-
-
-def measure_member_list(base: str, session: requests.Session, requests_count: int) -> list[float]:
-    """The coordinator's member list of the big network, one client, the pages a
-    coordinator opens most: first page, a later page, a search, a street filter."""
-    paths = ["", "?page=5", "?q=Naam0001", "?street=Straat%203", "?sort=street"]
-    url = f"{base}/manage/networks/bench/members/"
-    for path in paths:  # warm-up: the first request of each gunicorn worker
-        _timed(session, "GET", url + path)
-    timings = []
-    for i in range(requests_count):
-        ms, status = _timed(session, "GET", url + paths[i % len(paths)])
-        if status != 200:
-            raise RuntimeError(f"member list answered {status}")
-        timings.append(ms)
-    return timings
-
-
-def measure_alert_post(base: str, data: dict, network, count: int) -> list[float]:
-    """The officer publishes ``count`` drafts to ``network``, CLIENTS at a time."""
-    from messaging.models import Message
-    from messaging.services.drafts import message_draft_save
-
-    drafts = [
-        message_draft_save(
-            created_by=data["officer"],
-            networks=[network],
-            kind=Message.Kind.URGENT,
-            by_sms=True,
-            by_email=True,
-            texts=TEXTS,
-        ).pk
-        for _ in range(count)
-    ]
-    local = threading.local()
-
-    def session() -> requests.Session:
-        if not hasattr(local, "session"):
-            local.session = session_for(data["officer"])
-        return local.session
-
-    def publish(pk: int) -> float:
-        ms, status = _timed(session(), "POST", f"{base}/manage/messages/{pk}/publish/")
-        if status != 302:
-            raise RuntimeError(f"publish answered {status}")
-        return ms
-
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(lambda _: session(), range(CLIENTS * 2)))
-        timings = list(pool.map(publish, drafts))
-    published = Message.objects.filter(pk__in=drafts, status=Message.Status.PUBLISHED).count()
-    if published != count:
-        raise RuntimeError(f"only {published} of {count} drafts published")
-    return timings
-
-
-def measure_callbacks(base: str, public_base: str, message, limit: int) -> dict:
-    """Signed 'delivered' status callbacks for the SMS of the fan-out, CLIENTS at a time."""
-    from twilio.request_validator import RequestValidator
-
-    from messaging.models import Delivery
-
-    sids = list(
-        Delivery.objects.filter(message=message, channel="sms")
-        .exclude(provider_id="")
-        .values_list("provider_id", flat=True)[:limit]
-    )
-    validator = RequestValidator(AUTH_TOKEN)
-    path = "/webhooks/twilio/status/"
-    local = threading.local()
-
-    def post(sid: str) -> int:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-            local.session.trust_env = False
-        params = {
-            "MessageSid": sid,
-            "MessageStatus": "delivered",
-            "AccountSid": ACCOUNT_SID,
-            "To": "+32470000000",
-        }
-        signature = validator.compute_signature(public_base + path, params)
-        response = local.session.post(
-            base + path, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
-        )
-        return response.status_code
-
-    began = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        statuses = list(pool.map(post, sids))
-    seconds = time.perf_counter() - began
-    bad = [s for s in statuses if s != 204]
-    if bad:
-        raise RuntimeError(f"{len(bad)} callbacks refused, e.g. {bad[0]}")
-    delivered = Delivery.objects.filter(
-        message=message, channel="sms", status=Delivery.Status.DELIVERED
-    ).count()
-    return {"count": len(sids), "seconds": seconds, "delivered": delivered}
 
 
 # --- the run -------------------------------------------------------------------------
