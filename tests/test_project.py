@@ -77,7 +77,10 @@ def test_dutch_and_french_are_complete(language):
 
 
 def test_pages_have_security_headers_and_no_inline_script(client, world):
-    for url in (reverse("networks:public:home"), reverse("networks:public:network", args=[world.network.slug])):
+    for url in (
+        reverse("networks:public:home"),
+        reverse("networks:public:network", args=[world.network.slug]),
+    ):
         response = client.get(url)
         csp = response["Content-Security-Policy"]
         assert "script-src 'self'" in csp
@@ -90,7 +93,9 @@ def test_pages_have_security_headers_and_no_inline_script(client, world):
 
 def test_pages_are_translated(client, world):
     client.cookies["django_language"] = "fr"
-    html = client.get(reverse("networks:public:network", args=[world.network.slug])).content.decode()
+    html = client.get(
+        reverse("networks:public:network", args=[world.network.slug])
+    ).content.decode()
     assert 'lang="fr"' in html
     assert "Ce qu" in html  # "Ce qu'est un BIN" / "Ce que n'est pas un BIN"
     client.cookies["django_language"] = "nl"

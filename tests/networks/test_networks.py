@@ -213,4 +213,6 @@ def test_bad_geojson_is_an_error_next_to_the_field(client, world):
 def test_suspended_and_dissolved_networks_are_not_public(client, db):
     for status in (Network.Status.SUSPENDED, Network.Status.DISSOLVED):
         network = NetworkFactory(status=status)
-        assert client.get(reverse("networks:public:network", args=[network.slug])).status_code == 404
+        assert (
+            client.get(reverse("networks:public:network", args=[network.slug])).status_code == 404
+        )

@@ -114,7 +114,9 @@ def test_every_url_is_crawled():
         "here), or say why they are left out (EXEMPT there, NOT_CRAWLED here)"
     )
     # The crawl reaches our own pages, allauth's and the admin's.
-    assert {"networks:public:home", "members:list", "messaging:detail", "personal:home"} <= set(plan)
+    assert {"networks:public:home", "members:list", "messaging:detail", "personal:home"} <= set(
+        plan
+    )
     assert {"account_login", "mfa_index", "admin:index"} <= set(plan)
 
 
