@@ -76,6 +76,12 @@ class Message(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     fanout_done_at = models.DateTimeField(null=True, blank=True)
+    # CAP's ``expires``: deliveries not handed to a provider by then are never
+    # sent late. Null means the kind's default validity applies.
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    # An exercise ("TEST" in every channel, CAP status Test): rehearsals that
+    # must not alarm the neighbourhood or count in the reports.
+    is_exercise = models.BooleanField(_("exercise"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
