@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from bin_platform.brokers import broker_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -139,21 +141,12 @@ else:
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
-        "store_processed": False,
-        # kombu's default is ./control, which landed in the repository.
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-    }
-elif CELERY_BROKER_URL.startswith("redis"):
-    # A task not acknowledged within this time is delivered again; it must be
-    # longer than any task runs (sends are short).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Broker-dependent settings (filesystem, Redis, RabbitMQ): bin_platform/brokers.py.
+_broker = broker_options(CELERY_BROKER_URL, var_dir=VAR_DIR)
+CELERY_BROKER_TRANSPORT_OPTIONS = _broker.broker_transport_options
+CELERY_TASK_QUEUES = _broker.task_queues
+CELERY_TASK_DEFAULT_QUEUE_TYPE = _broker.task_default_queue_type
+CELERY_TASK_DEFAULT_EXCHANGE_TYPE = _broker.task_default_exchange_type
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 # A task is acknowledged only after it ran, and given back if the worker dies

@@ -1,5 +1,7 @@
 """Real components for integration tests: an SMTP server on loopback and a
-Celery worker process on Redis, sharing the PostgreSQL test database.
+Celery worker process, sharing the PostgreSQL test database. Every test that
+runs a worker runs twice, once with Redis and once with RabbitMQ as the
+broker (the ``broker`` fixture), as deployments may use either.
 
 The fault-injection tests (test_faults.py) add their own pieces: a private
 redis-server to stop and start, worker processes to kill -9 and restart, and
@@ -14,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,7 +34,9 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from benchmarks.mock_servers import free_port
+from bin_platform.brokers import broker_options
 from tests.conftest import missing
+from tests.integration.brokers import RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQCTL, RabbitMQBroker
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -76,53 +81,51 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(require_postgres, transactional_db, redis_url, smtp_server, tmp_path):
-    """A real `celery worker` process on the test database, Redis and the SMTP server.
+def celery_worker_process(
+    require_postgres, transactional_db, redis_url, broker, smtp_server, tmp_path
+):
+    """A real `celery worker` process on the test database, the broker under
+    test (Redis or RabbitMQ) and the SMTP server.
 
     The test process publishes for real (eager mode off) while it runs.
     """
-    from bin_platform.celery import app
-
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bin_platform.settings.test",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": broker.url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         # SMS land as files in var/outbox/, which the test process reads.
         "SMS_GATEWAY": "outbox.gateways.file.FileSMSGateway",
     }
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "bin_platform", "worker",
-            "--loglevel", "INFO", "--pool", "solo", "-Q", "urgent,default",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--hostname", f"test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    old_eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        # Wait until the worker consumes: the log says "ready".
-        deadline = time.monotonic() + 60
-        log_path = tmp_path / "worker.log"
-        while "ready." not in log_path.read_text():
-            if worker.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("worker did not start:\n" + log_path.read_text(), pytrace=False)
-            time.sleep(0.2)
-        worker.log_path = log_path
-        yield worker
-    finally:
-        app.conf.task_always_eager = old_eager
-        worker.terminate()
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log, celery_broker(broker.url):
+        worker = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "bin_platform", "worker",
+                "--loglevel", "INFO", "--pool", "solo", "-Q", "urgent,default",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--hostname", f"test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
         try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
+            # Wait until the worker consumes: the log says "ready".
+            deadline = time.monotonic() + 60
+            while "ready." not in log_path.read_text():
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("worker did not start:\n" + log_path.read_text(), pytrace=False)
+                time.sleep(0.2)
+            worker.log_path = log_path
+            yield worker
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 # --- Fault injection ---------------------------------------------------------
@@ -159,6 +162,8 @@ class RedisServer:
     """A private redis-server on a free loopback port: a broker a test may
     stop and start again without touching the shared one. Nothing is kept on
     disk, so a restart loses every queued task, as a real outage can."""
+
+    kind = "redis"
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -229,6 +234,36 @@ def private_redis(tmp_path) -> Iterator[RedisServer]:
         server.stop()
 
 
+@pytest.fixture
+def rabbitmq_broker() -> Iterator[RabbitMQBroker]:
+    if not Path(RABBITMQCTL).exists():
+        missing("rabbitmqctl (the Debian package rabbitmq-server)")
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        if probe.connect_ex((RABBITMQ_HOST, RABBITMQ_PORT)) != 0:
+            missing(f"RabbitMQ at {RABBITMQ_HOST}:{RABBITMQ_PORT} (rabbitmq-server -detached)")
+    broker = RabbitMQBroker()
+    try:
+        broker.create()
+    except subprocess.CalledProcessError as exc:
+        missing(f"rabbitmqctl could not create a virtual host: {exc.stderr!r}")
+    try:
+        yield broker
+    finally:
+        broker.delete()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request):
+    """The broker under test, private to the test: its own redis-server, or
+    its own RabbitMQ virtual host. Both have ``url``, ``stop()`` and
+    ``start()``; a test that is about one of them parametrizes
+    ``broker`` indirectly with that one only."""
+    if request.param == "redis":
+        return request.getfixturevalue("private_redis")
+    return request.getfixturevalue("rabbitmq_broker")
+
+
 @contextmanager
 def celery_broker(url: str) -> Iterator:
     """Point this process's Celery app at another broker, publishing for real."""
@@ -242,24 +277,35 @@ def celery_broker(url: str) -> Iterator:
         app._pool = None
         app.amqp._producer_pool = None
 
+    def forget_queues() -> None:
+        # Celery caches the queues and routes it built from the configuration.
+        for name in ("queues", "default_queue", "router"):
+            app.amqp.__dict__.pop(name, None)
+        app.amqp._rtable = None
+
     # Celery reads these from the environment before its configuration.
     names = ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL")
     saved_env = {name: os.environ.pop(name) for name in names if name in os.environ}
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    # The queues and transport options follow the broker, as in the settings:
+    # the worker declared RabbitMQ's queues as quorum queues, a publish must too.
+    conf = {"broker_url": url, "task_always_eager": False}
+    conf |= broker_options(url, var_dir=ROOT / "var").as_conf()
+    saved = {name: app.conf[name] for name in conf}
     forget_connections()
-    app.conf.broker_url = url
-    app.conf.task_always_eager = False
+    app.conf.update(conf)
+    forget_queues()
     try:
         yield app
     finally:
         forget_connections()
-        app.conf.broker_url, app.conf.task_always_eager = saved
+        app.conf.update(saved)
+        forget_queues()
         os.environ.update(saved_env)
 
 
 @pytest.fixture
-def private_broker(private_redis) -> Iterator:
-    with celery_broker(private_redis.url) as app:
+def private_broker(broker) -> Iterator:
+    with celery_broker(broker.url) as app:
         yield app
 
 
@@ -368,10 +414,8 @@ def smtp_sink():
 
 
 @pytest.fixture
-def worker_factory(
-    require_postgres, transactional_db, private_redis, twilio_mock, smtp_sink, tmp_path
-):
-    """Start worker processes on the test database and the private Redis,
+def worker_factory(require_postgres, transactional_db, broker, twilio_mock, smtp_sink, tmp_path):
+    """Start worker processes on the test database and the private broker,
     sending SMS through the real Twilio gateway to the mock and email to the
     SMTP sink; ``env`` adds or overrides settings from the environment.
     Every worker started is stopped at the end of the test."""
@@ -383,7 +427,7 @@ def worker_factory(
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bin_platform.settings.test",
             "DATABASE_URL": f"{_database_url()}?application_name={name}",
-            "CELERY_BROKER_URL": private_redis.url,
+            "CELERY_BROKER_URL": broker.url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_URL": f"smtp://{smtp_sink.host}:{smtp_sink.port}",
             "SMS_GATEWAY": "outbox.gateways.twilio.TwilioSMSGateway",
