@@ -18,9 +18,11 @@ from accounts.services import invitation_accept as invitation_accept_service
 from accounts.services import invitation_create, invitation_for_token
 from accounts.services import invitation_revoke as invitation_revoke_service
 from bin_platform.forms import errors_to_form
+from networks.models import Network
 from networks.selectors import (
     municipality_list_for_user,
     network_list_for_user,
+    role_assignments_awaiting_screening,
     user_roles,
     zone_list_for_user,
 )
@@ -50,6 +52,18 @@ def home(request: HttpRequest) -> HttpResponse:
             n for n in networks if n.municipality_id in roles.staff_of_municipalities
         ],
         "all_networks": networks if roles.is_admin else [],
+        # Roles held but not effective before the police screening: shown to
+        # the person, and to the zone's officers, who record screenings.
+        "awaiting_networks": (
+            list(Network.objects.filter(id__in=roles.awaiting_screening_of).order_by("name"))
+            if roles.awaiting_screening_of
+            else []
+        ),
+        "awaiting_screenings": (
+            list(role_assignments_awaiting_screening(police_zone_ids=roles.officer_of_zones))
+            if roles.officer_of_zones
+            else []
+        ),
     }
     for panel in home_panels:
         context.update(panel(request=request, roles=roles, networks=networks))

@@ -13,8 +13,11 @@ class ChartersConfig(AppConfig):
         # below it, once all are loaded; it fills the hooks through which
         # members and messaging ask charters (bin_platform.hooks).
         from charters.selectors.charter import charter_communication_plan, house_rules_current
+        from charters.selectors.governance import screening_accepted
         from members.hooks import house_rules_current as members_house_rules
         from messaging.hooks import communication_plan
+        from networks.hooks import screening_accepted as networks_screening_accepted
 
         members_house_rules.provide(house_rules_current)
+        networks_screening_accepted.provide(screening_accepted)
         communication_plan.provide(charter_communication_plan)

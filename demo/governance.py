@@ -13,8 +13,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from charters.models import GovernanceEvent, Meeting, MeetingRSVP, ScreeningRecord, Sign
+from charters.selectors.governance import screening_accepted
 from members.models import Member
-from networks.models import Network
+from networks.models import SCREENED_ROLES, Network, Role, RoleAssignment
 
 # A rough outline around the centre of Oordegem (Lede), for the signs map.
 OORDEGEM_AREA = {
@@ -43,6 +44,36 @@ OORDEGEM_SIGNS = (
 def _at(days: int, hour: int = 20) -> datetime.datetime:
     day = timezone.localdate() + datetime.timedelta(days=days)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def seed_screenings(*, networks: dict[str, Network]) -> None:
+    """Every demo coordinator and co-coordinator was screened by the zone's
+    officer, so their roles are effective (the circular's rule, enforced by
+    ``RoleAssignment.awaiting_screening``)."""
+    waiting = RoleAssignment.objects.active().filter(
+        network__in=networks.values(), role__in=SCREENED_ROLES, awaiting_screening=True
+    )
+    for assignment in waiting.select_related("network", "user"):
+        if screening_accepted(network=assignment.network, user=assignment.user):
+            continue
+        officer = (
+            RoleAssignment.objects.active()
+            .filter(role=Role.OFFICER, police_zone_id=assignment.network.police_zone_id)
+            .values_list("user", flat=True)
+            .first()
+        )
+        consent_on = timezone.localdate() - datetime.timedelta(days=60)
+        ScreeningRecord.objects.get_or_create(
+            network=assignment.network,
+            user_id=assignment.user_id,
+            consent_on=consent_on,
+            defaults={
+                "outcome": ScreeningRecord.Outcome.ACCEPTED,
+                "decided_on": consent_on + datetime.timedelta(days=14),
+                "recorded_by_id": officer,
+            },
+        )
+    waiting.update(awaiting_screening=False)
 
 
 def seed_governance_demo(*, networks: dict[str, Network], users: dict) -> None:

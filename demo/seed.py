@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from demo.accounts import DEFAULT_PASSWORD, seed_accounts
 from demo.charters import seed_charters
-from demo.governance import seed_governance_demo
+from demo.governance import seed_governance_demo, seed_screenings
 from demo.members import seed_members
 from demo.networks import seed_networks
 from demo.surveys import seed_surveys
@@ -41,6 +41,7 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
         seed_members(networks=networks, users=users, result=result)
         seed_charters(networks=networks, users=users)
         seed_governance_demo(networks=networks, users=users)
+        seed_screenings(networks=networks)
         # The demo list was collected and checked by hand: its addresses count
         # as verified, so pending demo members wait in the approval queue.
         now = timezone.now()

@@ -342,3 +342,41 @@ class MemberImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class Rejection(models.Model):
+    """A refused sign-up, kept for oversight without the applicant: the
+    circular opens membership to everyone living in the area, and the zone's
+    officer "waakt over de wettelijkheid van het optreden van coördinator en
+    BIN-leden". The applicant's data is deleted; the category, the reason
+    given and who decided stay."""
+
+    class Category(models.TextChoices):
+        OUTSIDE_AREA = "outside_area", _("Does not live or work in the network's area")
+        NOT_ADULT = "not_adult", _("Not of age")
+        ALREADY_MEMBER = "already_member", _("Already a member (double sign-up)")
+        UNVERIFIABLE = "unverifiable", _("The details could not be confirmed")
+        HOUSE_RULES = "house_rules", _("Earlier breach of the house rules")
+        OTHER = "other", _("Other reason")
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="rejections", verbose_name=_("network")
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    reason = models.TextField(_("reason sent to the applicant"))
+    rejected_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-rejected_at", "-pk"]
+        verbose_name = _("rejected sign-up")
+        verbose_name_plural = _("rejected sign-ups")
+
+    def __str__(self) -> str:
+        return f"{self.network} – {self.get_category_display()}"

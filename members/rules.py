@@ -27,3 +27,5 @@ rules.add_perm("members.import_members", can_see_members)
 rules.add_perm("members.export_members", can_see_contact)
 # The audit log of who looked at member data: officers and admins only.
 rules.add_perm("members.view_audit_log", is_platform_admin | is_zone_officer)
+# The zone's officers oversee who is refused membership and why (the circular).
+rules.add_perm("members.view_rejections", is_platform_admin | is_zone_officer)

@@ -9,3 +9,9 @@ from bin_platform.hooks import Hook
 # app provides the query (``MembersConfig.ready()``); the network pages and the
 # staff home page only show the numbers.
 network_member_counts = Hook("networks.network_member_counts")
+
+# ``screening_accepted(network=..., user=...) -> bool``: whether the mandated
+# officer recorded an accepted screening of this person for this network.
+# Screenings are kept by charters (governance), which provides it; without it
+# every new coordinator role awaits screening.
+screening_accepted = Hook("networks.screening_accepted", default=lambda **_: False)

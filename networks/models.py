@@ -290,6 +290,8 @@ NETWORK_ROLES = frozenset({Role.COORDINATOR, Role.CO_COORDINATOR, Role.STEERING}
 ZONE_ROLES = frozenset({Role.OFFICER})
 MUNICIPALITY_ROLES = frozenset({Role.MUNICIPAL_STAFF})
 NATIONAL_ROLES = frozenset({Role.FEDERAL_VIEWER, Role.ADMIN})
+# Roles effective only after the police screening (the circular, seed 003).
+SCREENED_ROLES = (Role.COORDINATOR, Role.CO_COORDINATOR)
 
 
 def role_scope_q() -> Q:
@@ -310,6 +312,10 @@ def role_scope_q() -> Q:
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self) -> RoleAssignmentQuerySet:
         return self.filter(revoked_at__isnull=True)
+
+    def effective(self) -> RoleAssignmentQuerySet:
+        """Active roles that grant their rights: not awaiting the screening."""
+        return self.active().filter(awaiting_screening=False)
 
 
 class RoleAssignment(models.Model):
@@ -365,6 +371,12 @@ class RoleAssignment(models.Model):
         verbose_name=_("revoked by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # The circular: a coordinator "is akkoord met screening in de
+    # politiedatabanken". A coordinator or co-coordinator role granted before
+    # the mandated officer recorded an accepted screening is held but not
+    # effective (no member data, no sending, no charter signature) until then;
+    # charters.services.governance.screening_record sets and clears it.
+    awaiting_screening = models.BooleanField(_("awaiting screening"), default=False)
 
     objects = RoleAssignmentQuerySet.as_manager()
 

@@ -23,6 +23,9 @@ class UserRoles:
     steering_of: frozenset[int] = field(default_factory=frozenset)
     officer_of_zones: frozenset[int] = field(default_factory=frozenset)
     staff_of_municipalities: frozenset[int] = field(default_factory=frozenset)
+    # Networks where the user holds a coordinator or co-coordinator role that
+    # awaits the police screening: held, shown, but grants nothing yet.
+    awaiting_screening_of: frozenset[int] = field(default_factory=frozenset)
     is_federal_viewer: bool = False
     is_admin: bool = False
 
@@ -63,13 +66,16 @@ def user_roles(*, user) -> UserRoles:
     if cached is not None:
         return cached
     buckets: dict[str, set[int]] = {role: set() for role in Role.values}
+    awaiting: set[int] = set()
     flags: set[str] = set()
     rows = RoleAssignment.objects.active().filter(user=user)
-    for role, network_id, zone_id, municipality_id in rows.values_list(
-        "role", "network_id", "police_zone_id", "municipality_id"
+    for role, network_id, zone_id, municipality_id, unscreened in rows.values_list(
+        "role", "network_id", "police_zone_id", "municipality_id", "awaiting_screening"
     ):
         scope_id = network_id or zone_id or municipality_id
-        if scope_id is None:
+        if unscreened:
+            awaiting.add(scope_id)
+        elif scope_id is None:
             flags.add(role)
         else:
             buckets[role].add(scope_id)
@@ -79,6 +85,7 @@ def user_roles(*, user) -> UserRoles:
         steering_of=frozenset(buckets[Role.STEERING]),
         officer_of_zones=frozenset(buckets[Role.OFFICER]),
         staff_of_municipalities=frozenset(buckets[Role.MUNICIPAL_STAFF]),
+        awaiting_screening_of=frozenset(awaiting),
         is_federal_viewer=Role.FEDERAL_VIEWER in flags,
         is_admin=Role.ADMIN in flags or user.is_superuser,
     )
@@ -123,6 +130,17 @@ def network_public_list() -> QuerySet[Network]:
         Network.objects.filter(status__in=[Network.Status.ACTIVE, Network.Status.PREPARING])
         .select_related("municipality")
         .order_by("municipality__name", "name")
+    )
+
+
+def role_assignments_awaiting_screening(*, police_zone_ids) -> QuerySet[RoleAssignment]:
+    """Coordinator and co-coordinator roles in networks of these police zones
+    that await the mandated officer's screening record, oldest first."""
+    return (
+        RoleAssignment.objects.active()
+        .filter(awaiting_screening=True, network__police_zone_id__in=list(police_zone_ids))
+        .select_related("user", "network")
+        .order_by("granted_at", "pk")
     )
 
 

@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from networks.hooks import screening_accepted
 from networks.models import (
     MUNICIPALITY_ROLES,
     NATIONAL_ROLES,
     NETWORK_ROLES,
+    SCREENED_ROLES,
     ZONE_ROLES,
     Municipality,
     Network,
@@ -59,6 +61,16 @@ def role_scope_validate(
     extra = [name for name, present in given.items() if present and name != needed]
     if extra:
         raise ValidationError({extra[0]: _("This role does not take this scope.")})
+
+
+def _screened(*, network: Network, user) -> bool:
+    """Whether the person's screening for this network is settled: an
+    accepted screening on record, or a screened role already effective here
+    (a co-coordinator who takes over as coordinator is not screened twice)."""
+    effective = RoleAssignment.objects.effective().filter(
+        network=network, user=user, role__in=SCREENED_ROLES
+    )
+    return effective.exists() or screening_accepted(network=network, user=user)
 
 
 @transaction.atomic
@@ -115,6 +127,9 @@ def role_grant(
                 police_zone=police_zone,
                 municipality=municipality,
                 granted_by=granted_by,
+                awaiting_screening=(
+                    role in SCREENED_ROLES and not _screened(network=network, user=user)
+                ),
             )
     except IntegrityError:
         # A concurrent grant of the same role won the race; theirs stands.

@@ -204,6 +204,7 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("members:edit", _member, MEMBER_DATA),
     ("members:access_report", _member, MEMBER_DATA),
     ("members:audit", _slug, AUDIT),
+    ("members:rejections", _slug, AUDIT),
     ("members:imports:upload", _slug, MEMBER_DATA),
     ("members:imports:template", _slug, MEMBER_DATA),
     ("members:imports:preview", lambda w: _import(w), MEMBER_DATA),

@@ -10,8 +10,6 @@ from accounts.models import User
 from charters.models import GovernanceEvent, ScreeningRecord
 from networks.models import Network, Role, RoleAssignment
 
-SCREENED_ROLES = (Role.COORDINATOR, Role.CO_COORDINATOR)
-
 
 @dataclass
 class NetworkTeam:

@@ -77,7 +77,7 @@ PARTIES = tuple(CharterSignature.Party.values)
 
 def _holders(role: str, **scope) -> list[str]:
     rows = (
-        RoleAssignment.objects.active()
+        RoleAssignment.objects.effective()
         .filter(role=role, **scope)
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
@@ -251,7 +251,7 @@ def _ask_parties(version: CharterVersion, submitted_by) -> None:
     network = version.network
     url = settings.PUBLIC_BASE_URL + reverse("charters:detail", args=[network.slug])
     parties = (
-        RoleAssignment.objects.active()
+        RoleAssignment.objects.effective()
         .filter(
             Q(role=Role.COORDINATOR, network=network)
             | Q(role=Role.OFFICER, police_zone_id=network.police_zone_id)

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from charters.models import GovernanceEvent, ScreeningRecord
-from charters.selectors.governance import SCREENED_ROLES, screening_accepted
+from charters.selectors.governance import screening_accepted
 from charters.services.charter import charter_signatures_void_for
-from networks.models import Network, Role, RoleAssignment
+from networks.models import SCREENED_ROLES, Network, Role, RoleAssignment
+from networks.selectors import forget_user_roles
 from networks.services import role_grant, role_revoke
 
 __all__ = ["coordinator_remove", "network_hand_over", "screening_record"]
@@ -98,6 +99,12 @@ def screening_record(
         if created
         else _("Screening of %(date)s updated.") % {"date": consent_on.isoformat()},
     )
+    # The role is effective only while the latest screening is accepted: a
+    # refused or pending re-screening suspends it again.
+    RoleAssignment.objects.active().filter(
+        network=network, user=user, role__in=SCREENED_ROLES
+    ).update(awaiting_screening=not screening_accepted(network=network, user=user))
+    forget_user_roles(user=user)
     logger.info(
         "screening of user %s in network %s recorded by %s", user.pk, network.pk, recorded_by.pk
     )

@@ -315,7 +315,7 @@ def _remind(*, network: Network) -> None:
         "charters:governance:meeting_new", kwargs={"slug": network.slug}
     )
     people = (
-        RoleAssignment.objects.active()
+        RoleAssignment.objects.effective()
         .filter(network=network, role__in=[Role.COORDINATOR, Role.CO_COORDINATOR])
         .select_related("user")
     )

@@ -14,7 +14,6 @@ from bin_platform.forms import errors_to_form
 from charters.forms.governance import HandOverForm, RemoveForm, ScreeningForm
 from charters.models import ScreeningRecord
 from charters.selectors.governance import (
-    SCREENED_ROLES,
     governance_events,
     network_co_coordinator_users,
     network_team,
@@ -22,7 +21,7 @@ from charters.selectors.governance import (
 )
 from charters.services.governance import coordinator_remove as coordinator_remove_service
 from charters.services.governance import network_hand_over, screening_record
-from networks.models import Network, Role, RoleAssignment
+from networks.models import SCREENED_ROLES, Network, Role, RoleAssignment
 from networks.selectors import forget_user_roles
 from networks.views import network_from_url as _network
 
@@ -46,9 +45,9 @@ def governance_overview(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     see_all = user.has_perm("charters.view_screenings", network)
     screened_ids = {a.user_id for a in team.screened}
-    # Screening is police business: the officer sees everyone's, a coordinator
-    # only their own outcome, the steering committee and municipality none.
-    visible_ids = screened_ids if see_all else screened_ids & {user.pk}
+    # Screening outcomes are police business: the officer and the admin see
+    # them; everyone else sees only whether a role awaits the screening.
+    visible_ids = screened_ids if see_all else set()
     screenings = screening_latest(network=network, user_ids=visible_ids)
     rows = []
     for assignment in team.screened:

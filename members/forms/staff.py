@@ -7,7 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Channel, ConsentRecord, Language, Member, Relation
+from members.models import Channel, ConsentRecord, Language, Member, Rejection, Relation
 from members.phones import mobile_normalise, voice_normalise
 from networks.models import Network
 from networks.selectors import street_names
@@ -162,6 +162,13 @@ class MemberForm(forms.Form):
 
 
 class RejectForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Why"),
+        choices=[("", "---------"), *Rejection.Category.choices],
+        help_text=_(
+            "Kept with the reason for the police's oversight; the applicant's data is not."
+        ),
+    )
     reason = forms.CharField(
         label=_("Reason, sent to the applicant"),
         widget=forms.Textarea(attrs={"rows": 3}),

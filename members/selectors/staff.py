@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from members.models import AuditEntry, Channel, Member
+from members.models import AuditEntry, Channel, Member, Rejection
 from networks.models import Network
 from outbox.selectors import notifications_about
 
@@ -125,6 +125,11 @@ def audit_entries(*, network: Network) -> QuerySet[AuditEntry]:
     )
 
 
+def rejection_list(*, network: Network) -> QuerySet[Rejection]:
+    """The network's refused sign-ups, newest first (no applicant data)."""
+    return Rejection.objects.filter(network=network).select_related("rejected_by")
+
+
 def member_nav_context(*, user, network: Network) -> dict:
     """What the member pages' sub-navigation and masking need, for one user."""
     return {
@@ -132,6 +137,7 @@ def member_nav_context(*, user, network: Network) -> dict:
         "queue_count": member_approval_queue(network=network).count(),
         "can_export": user.has_perm("members.export_members", network),
         "can_audit": user.has_perm("members.view_audit_log", network),
+        "can_oversee_rejections": user.has_perm("members.view_rejections", network),
         "show_contact": user.has_perm("members.view_member_contact", network),
     }
 

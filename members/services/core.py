@@ -21,6 +21,7 @@ from members.models import (
     ConsentRecord,
     Member,
     MemberImport,
+    Rejection,
     Source,
 )
 from members.phones import mobile_normalise, voice_normalise
@@ -302,14 +303,21 @@ def member_approve(*, member: Member, approved_by) -> Member:
 
 
 @transaction.atomic
-def member_reject(*, member: Member, rejected_by, reason: str) -> None:
-    """Refuse a pending sign-up: the applicant gets the reason, then their data is erased."""
+def member_reject(*, member: Member, rejected_by, reason: str, category: str) -> Rejection:
+    """Refuse a pending sign-up: the applicant gets the reason, then their
+    data is erased. The decision (category, reason, who, when) stays as a
+    ``Rejection`` without the applicant, for the zone's officers to oversee."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status != Member.Status.PENDING:
         raise ValidationError(_("Only pending sign-ups can be rejected."))
     reason = reason.strip()
+    errors = {}
+    if category not in Rejection.Category.values:
+        errors["category"] = _("Choose why the sign-up is rejected.")
     if not reason:
-        raise ValidationError({"reason": _("Give the applicant a reason.")})
+        errors["reason"] = _("Give the applicant a reason.")
+    if errors:
+        raise ValidationError(errors)
     member_message_send(
         member=member,
         kind="rejection",
@@ -319,9 +327,13 @@ def member_reject(*, member: Member, rejected_by, reason: str) -> None:
     audit_log(
         actor=rejected_by, action=AuditEntry.Action.REJECT, network=member.network, member=member
     )
+    rejection = Rejection.objects.create(
+        network=member.network, category=category, reason=reason, rejected_by=rejected_by
+    )
     # A refused applicant never was a member: nothing of them stays (the
     # queued message keeps only what it needs to arrive).
     member.delete()
+    return rejection
 
 
 @transaction.atomic

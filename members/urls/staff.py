@@ -8,6 +8,7 @@ urlpatterns = [
     path("add/", views.member_add, name="add"),
     path("bulk/", views.member_bulk, name="bulk"),
     path("audit/", views.audit_log_view, name="audit"),
+    path("rejections/", views.rejection_list_view, name="rejections"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
     path("<int:pk>/data/", views.member_access_report, name="access_report"),

@@ -20,7 +20,7 @@ from rules.contrib.views import permission_required
 from bin_platform.forms import errors_to_form
 from members.forms.staff import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
 from members.hooks import house_rules_current
-from members.models import AuditEntry, ConsentRecord, Member
+from members.models import AuditEntry, ConsentRecord, Member, Rejection
 from members.selectors.staff import (
     MemberFilter,
     audit_entries,
@@ -29,6 +29,7 @@ from members.selectors.staff import (
     member_list,
     member_nav_context,
     member_status_counts,
+    rejection_list,
 )
 from members.services.core import (
     EDITABLE_FIELDS,
@@ -130,7 +131,7 @@ def member_queue(request: HttpRequest, slug: str) -> HttpResponse:
         {
             **_nav(request, network),
             "members": member_approval_queue(network=network)[:500],
-            "reject_form": RejectForm(),
+            "rejection_categories": Rejection.Category.choices,
         },
     )
 
@@ -206,11 +207,11 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-def _apply(action: str, member: Member, user, reason: str = "") -> None:
+def _apply(action: str, member: Member, user, reason: str = "", category: str = "") -> None:
     if action == "approve":
         member_approve(member=member, approved_by=user)
     elif action == "reject":
-        member_reject(member=member, rejected_by=user, reason=reason)
+        member_reject(member=member, rejected_by=user, reason=reason, category=category)
     elif action == "suspend":
         member_suspend(member=member, actor=user)
     elif action == "reactivate":
@@ -231,15 +232,17 @@ def member_action(request: HttpRequest, slug: str, pk: int, action: str) -> Http
     network = _network(request, slug)
     member = _member(network, pk)
     name = str(member)
-    reason = ""
+    reason = category = ""
     if action == "reject":
         form = RejectForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Give the applicant a reason for the rejection."))
+            messages.error(
+                request, _("Choose why the sign-up is rejected and give the applicant a reason.")
+            )
             return redirect("members:detail", slug=network.slug, pk=member.pk)
-        reason = form.cleaned_data["reason"]
+        reason, category = form.cleaned_data["reason"], form.cleaned_data["category"]
     try:
-        _apply(action, member, request.user, reason)
+        _apply(action, member, request.user, reason, category)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("members:detail", slug=network.slug, pk=member.pk)
@@ -313,6 +316,17 @@ def member_access_report(request: HttpRequest, slug: str, pk: int) -> HttpRespon
         request,
         "members/staff/member_access_report.html",
         {**_nav(request, network), "member": member, "report": member_data_report(member=member)},
+    )
+
+
+@login_required
+@permission_required("members.view_rejections", fn=_network, raise_exception=True)
+def rejection_list_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The network's refused sign-ups, for the zone's officers' oversight."""
+    network = _network(request, slug)
+    page = Paginator(rejection_list(network=network), 100).get_page(request.GET.get("page"))
+    return render(
+        request, "members/staff/rejection_list.html", {**_nav(request, network), "page": page}
     )
 
 

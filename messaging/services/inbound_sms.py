@@ -105,7 +105,7 @@ def _network_names(members: list[Member]) -> str:
 
 def _coordinator_name(network: Network) -> str:
     assignment = (
-        RoleAssignment.objects.active()
+        RoleAssignment.objects.effective()
         .filter(role=Role.COORDINATOR, network=network)
         .select_related("user")
         .order_by("granted_at")

@@ -185,7 +185,7 @@ def _check(
 def incident_staff(*, network: Network):
     """The staff a new report of this network goes to: its coordinators and
     the mandated officers of its zone, each once."""
-    holders = RoleAssignment.objects.active().filter(
+    holders = RoleAssignment.objects.effective().filter(
         Q(role=Role.COORDINATOR, network=network)
         | Q(role=Role.OFFICER, police_zone_id=network.police_zone_id)
     )

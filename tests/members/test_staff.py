@@ -8,7 +8,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import AuditEntry, ConsentRecord, Member
+from members.models import AuditEntry, ConsentRecord, Member, Rejection
 from outbox.models import Notification
 from outbox.selectors import notifications_about
 from tests.factories import MemberFactory
@@ -74,13 +74,43 @@ def test_approve_sends_welcome_with_personal_link(coordinator, world):
 def test_reject_sends_the_reason_and_deletes_the_applicant(coordinator, world):
     member = _verified_pending(world.network, email="reject.me@example.org")
     url = reverse("members:action", args=[world.network.slug, member.pk, "reject"])
-    # A reason is required.
-    _post(coordinator, url, {"reason": "  "})
-    assert Member.objects.filter(pk=member.pk).exists()
+    # A reason and a category are required.
+    _post(coordinator, url, {"reason": "  ", "category": "outside_area"})
     _post(coordinator, url, {"reason": "Uw adres ligt buiten het gebied."})
+    assert Member.objects.filter(pk=member.pk).exists()
+    assert not Rejection.objects.exists()
+    _post(
+        coordinator, url, {"reason": "Uw adres ligt buiten het gebied.", "category": "outside_area"}
+    )
     assert not Member.objects.filter(pk=member.pk).exists()
     notice = Notification.objects.get(kind="rejection")
     assert "buiten het gebied" in notice.body and notice.to == "reject.me@example.org"
+    # The decision stays for the police's oversight, without the applicant.
+    rejection = Rejection.objects.get()
+    assert (rejection.network, rejection.category) == (world.network, "outside_area")
+    assert rejection.rejected_by == world.users["coordinator"]
+    assert "reject.me" not in str(Rejection.objects.values().get())
+
+
+def test_the_zone_officer_oversees_rejections_per_network(client, world):
+    member = _verified_pending(world.network, email="weg@example.org", last_name="Peeters")
+    client.force_login(world.users["coordinator"])
+    client.post(
+        reverse("members:action", args=[world.network.slug, member.pk, "reject"]),
+        {"reason": "Niet meerderjarig volgens de gegevens.", "category": "not_adult"},
+    )
+    url = reverse("members:rejections", args=[world.network.slug])
+    # The coordinator decided; the officer oversees.
+    assert client.get(url).status_code == 403
+    client.force_login(world.users["officer"])
+    body = client.get(url).content.decode()
+    assert "Not of age" in body and "Niet meerderjarig" in body
+    assert world.users["coordinator"].get_full_name() in body
+    assert "Peeters" not in body and "weg@example.org" not in body
+    assert (
+        "Rejected sign-ups"
+        in client.get(reverse("members:list", args=[world.network.slug])).content.decode()
+    )
 
 
 def test_suspend_reactivate_remove(coordinator, world):
