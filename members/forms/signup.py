@@ -20,6 +20,9 @@ ADULT_AGE = 18
 _DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
 
 
+APPLICANT_BUSINESS, APPLICANT_RESIDENT = "business", "resident"
+
+
 def company_number_normalise(raw: str) -> str:
     """A Belgian enterprise number (0123.456.789) or a Dutch KvK number (8 digits),
     as digits only."""
@@ -82,9 +85,22 @@ class SignupForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     relation = forms.ChoiceField(label=_("Your link with the area"), choices=Relation.choices)
-    business_name = forms.CharField(label=_("Business name"), max_length=120)
+    # BIN-Z only: seed 002, "Burgers uit een commerciële buurt kunnen ook
+    # betrokken worden": residents of a business area join too.
+    applicant = forms.ChoiceField(
+        label=_("You join as"),
+        choices=[
+            (APPLICANT_BUSINESS, _("A business in the area")),
+            (APPLICANT_RESIDENT, _("A resident of the area")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you join as a business or as a resident.")},
+    )
+    business_name = forms.CharField(
+        label=_("Business name (businesses only)"), max_length=120, required=False
+    )
     company_number = forms.CharField(
-        label=_("Company number (optional)"),
+        label=_("Company number (businesses only)"),
         max_length=20,
         required=False,
         help_text=_("Belgian enterprise number (0123.456.789) or Dutch KvK number."),
@@ -118,12 +134,8 @@ class SignupForm(forms.Form):
         self.fields["accept_house_rules"].label = _(
             "I accept the house rules (version %(version)s)"
         ) % {"version": self.house_rules.version}
-        if network.kind == Network.Kind.BINZ:
-            self.fields["business_name"].error_messages["required"] = _(
-                "A BIN-Z is for businesses: enter the name of yours."
-            )
-            self.fields["relation"].initial = Relation.WORKS
-        else:
+        if network.kind != Network.Kind.BINZ:
+            del self.fields["applicant"]
             del self.fields["business_name"]
             del self.fields["company_number"]
 
@@ -133,8 +145,14 @@ class SignupForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
     def submission(self) -> dict:
-        """The checked values as ``signup_submit``'s keyword arguments, without the honeypot."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "website"}
+        """The checked values as ``signup_submit``'s keyword arguments, without
+        the honeypot and the BIN-Z business-or-resident question (a resident
+        has no business name)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("website", "applicant")
+        }
 
     @property
     def is_binz(self) -> bool:
@@ -175,6 +193,14 @@ class SignupForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        if self.is_binz:
+            if data.get("applicant") == APPLICANT_BUSINESS:
+                if not data.get("business_name") and "business_name" not in self.errors:
+                    self.add_error("business_name", _("Enter the name of your business."))
+                if not data.get("company_number") and "company_number" not in self.errors:
+                    self.add_error("company_number", _("Enter your business's company number."))
+            elif data.get("applicant") == APPLICANT_RESIDENT:
+                data["business_name"] = data["company_number"] = ""
         by_sms, by_email, by_voice = (data.get(n) for n in ("by_sms", "by_email", "by_voice"))
         if not (by_sms or by_email or by_voice):
             self.add_error("by_sms", _("Choose at least one way to receive messages."))

@@ -156,8 +156,10 @@ class MemberForm(forms.Form):
             error("email", _("Email messages need an email address."))
         if data.get("by_voice") and not (contact["landline"] or contact["mobile_phone"]):
             error("landline", _("Voice calls need a phone number."))
-        if self.network.kind == Network.Kind.BINZ and not data.get("business_name"):
-            error("business_name", _("A BIN-Z member is a business: give its name."))
+        # A BIN-Z member is a business or a resident of the area (seed 002):
+        # a company number belongs to a named business.
+        if data.get("company_number") and not data.get("business_name"):
+            error("business_name", _("Give the name of the business with this company number."))
         return data
 
 

@@ -321,18 +321,37 @@ def test_adult_since_leap_day():
     assert adult_since(date(2008, 3, 1)) == date(2026, 3, 1)
 
 
-def test_binz_needs_a_business_name(client, world):
+def test_binz_asks_business_or_resident_and_needs_business_details_from_businesses(
+    client, world
+):
     binz = NetworkFactory(municipality=world.municipality, kind=Network.Kind.BINZ)
     form = client.get(join_url(binz)).context["form"]
-    assert "business_name" in form.fields
-    assert "business_name" not in client.get(join_url(world.network)).context["form"].fields
+    assert {"applicant", "business_name", "company_number"} <= set(form.fields)
+    plain = client.get(join_url(world.network)).context["form"].fields
+    assert not {"applicant", "business_name", "company_number"} & set(plain)
+    # The question must be answered.
     response = submit(client, binz, relation="works")
-    assert "business_name" in response.context["form"].errors
-    response = submit(client, binz, relation="works", business_name="Bakkerij An",
-                      company_number="123.456")  # fmt: skip
+    assert "applicant" in response.context["form"].errors
+    # A business gives its name and its company number.
+    response = submit(client, binz, relation="works", applicant="business")
+    errors = response.context["form"].errors
+    assert "business_name" in errors and "company_number" in errors
+    response = submit(client, binz, relation="works", applicant="business",
+                      business_name="Bakkerij An", company_number="123.456")  # fmt: skip
     assert "company_number" in response.context["form"].errors
     assert not Member.objects.filter(network=binz).exists()
     assert not Notification.objects.exists()
+
+
+def test_a_resident_joins_a_binz_without_business_details(client, world):
+    """Seed 002: "Burgers uit een commerciële buurt kunnen ook betrokken worden"."""
+    binz = NetworkFactory(municipality=world.municipality, kind=Network.Kind.BINZ)
+    response = submit(client, binz, relation="lives", applicant="resident",
+                      business_name="Leftover typed before switching")  # fmt: skip
+    assert response.status_code == 302
+    member = Member.objects.get(network=binz)
+    assert member.business_name == "" and member.company_number == ""
+    assert member.relation == "lives"
 
 
 @pytest.mark.parametrize(
@@ -341,7 +360,9 @@ def test_binz_needs_a_business_name(client, world):
 )
 def test_binz_company_number_is_normalised(client, world, raw, stored):
     binz = NetworkFactory(municipality=world.municipality, kind=Network.Kind.BINZ)
-    response = submit(client, binz, business_name="Bakkerij An", company_number=raw)
+    response = submit(
+        client, binz, applicant="business", business_name="Bakkerij An", company_number=raw
+    )
     assert response.status_code == 302
     member = Member.objects.get(network=binz)
     assert member.company_number == stored and member.business_name == "Bakkerij An"
