@@ -213,6 +213,16 @@ class ConsentRecord(models.Model):
         verbose_name=_("recorded by"),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # For a list import: the import whose attestation stands for this consent
+    # (who attested, when, for which file: MemberImport.attested_*).
+    member_import = models.ForeignKey(
+        "members.MemberImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("import"),
+    )
 
     class Meta:
         ordering = ["-given_at"]
@@ -334,6 +344,18 @@ class MemberImport(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     imported_count = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Seed 003: "Het BIN-lid moet meerderjarig zijn." Whoever confirms the
+    # import attests, for the whole file, that every listed person is an
+    # adult living or working in the area who agreed to join.
+    attested_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attested by"),
+    )
+    attested_at = models.DateTimeField(_("attested at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

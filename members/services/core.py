@@ -127,6 +127,7 @@ def member_create(
     birth_date=None,
     adult_confirmed: bool = False,
     consents: list[tuple[str, str, str]] | None = None,
+    member_import: MemberImport | None = None,
     recorded_by=None,
     check_unique: bool = True,
 ) -> Member:
@@ -183,6 +184,7 @@ def member_create(
             method=method,
             given_at=now,
             recorded_by=recorded_by,
+            member_import=member_import,
         )
         for subject, version, method in consents or []
     )

@@ -156,16 +156,31 @@ def _failure_errors(exc: Exception) -> dict[str, list[str]]:
     }
 
 
-def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
+def import_commit(*, member_import: MemberImport, confirmed_by, attested: bool) -> MemberImport:
     """Create a member for every valid row of a previewed import, all or nothing.
 
-    Members are active at once, with the current house rules and privacy
+    ``attested``: whoever confirms attests, for the file, that every listed
+    person is an adult living or working in the area who agreed to join (seed
+    003: members are adults); without it nothing is imported. The attestation
+    (who, when, which import) is stored on the import, and each member's
+    consent records point to it. Members are active at once, adult confirmed,
+    with the current house rules and privacy
     notice recorded as accepted through the import, and each gets the
     welcome message after the transaction commits. If one row fails (the
     list changed since the preview), nothing is created: that row is marked
     in the preview and ValidationError explains what happened. Confirming an
     import that is no longer in preview raises ValidationError too.
     """
+    if not attested:
+        raise ValidationError(
+            {
+                "attest": _(
+                    "Confirm that every person in the file is 18 or older, lives or works in "
+                    "the area and agreed to join."
+                )
+            },
+            code="not_attested",
+        )
     try:
         with transaction.atomic():
             locked = MemberImport.objects.select_for_update().get(pk=member_import.pk)
@@ -202,7 +217,9 @@ def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
                         **_create_arguments(row["values"]),
                         status=Member.Status.ACTIVE,
                         source=Source.IMPORT,
+                        adult_confirmed=True,
                         consents=consents,
+                        member_import=locked,
                         recorded_by=confirmed_by,
                         check_unique=False,
                     )
@@ -213,14 +230,20 @@ def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
                 member_welcome_send(member=member)
             locked.status = MemberImport.Status.IMPORTED
             locked.imported_count = len(created)
-            locked.finished_at = timezone.now()
+            locked.finished_at = locked.attested_at = timezone.now()
+            locked.attested_by = confirmed_by
             locked.rows = [row for row in locked.rows if row.get("errors")]
-            locked.save(update_fields=["status", "imported_count", "finished_at", "rows"])
+            locked.save(
+                update_fields=[
+                    "status", "imported_count", "finished_at", "rows", "attested_by",
+                    "attested_at",
+                ]
+            )  # fmt: skip
             audit_log(
                 actor=confirmed_by,
                 action=AuditEntry.Action.IMPORT,
                 network=network,
-                detail={"import": locked.pk, "count": len(created)},
+                detail={"import": locked.pk, "count": len(created), "attested": True},
             )
     except _RowFailed as failure:
         _row_failure_record(member_import=member_import, failure=failure)

@@ -112,7 +112,11 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         action = request.POST.get("action")
         try:
             if action == "confirm":
-                done = import_commit(member_import=member_import, confirmed_by=request.user)
+                done = import_commit(
+                    member_import=member_import,
+                    confirmed_by=request.user,
+                    attested=request.POST.get("attest") == "on",
+                )
                 messages.success(
                     request,
                     ngettext(

@@ -171,11 +171,15 @@ def test_coordinator_approves_a_sign_up_and_imports_a_list(journey, world, tmp_p
     expect(page.locator("tr.table-danger")).to_have_count(1)
     journey.shot("import-preview")
     assert not Member.objects.filter(email="mira.claes@example.org").exists()
+    # The coordinator attests that everyone listed is an adult of the area
+    # who agreed to join: without it the browser does not even submit.
+    page.get_by_label("I attest that every person listed").check()
     page.get_by_role("button", name="Import 2 members").click()  # confirm dialog accepted
 
     expect(page.locator("main")).to_contain_text("members imported")
     journey.shot("import-done")
     imported = Member.objects.filter(network=network, source=Source.IMPORT)
+    assert all(member.adult_confirmed for member in imported)
     assert set(imported.values_list("email", flat=True)) == {
         "mira.claes@example.org",
         "jonas.peeters@example.org",

@@ -302,12 +302,37 @@ def test_template_file_imports_cleanly(client, area):
 # --- confirm --------------------------------------------------------------------
 
 
+def test_nothing_is_imported_without_the_attestation(client, area):
+    """Seed 003: a BIN member is an adult. The file's attestation stands for
+    each member's consent: who attested, when, for which import."""
+    member_import = _preview(area, _good_and_bad_csv(area.member.email))
+    coordinator = area.users["coordinator"]
+    client.force_login(coordinator)
+    preview = client.get(_preview_url(area, member_import)).content.decode()
+    assert 'name="attest"' in preview and "18 or older" in preview
+    response = client.post(_preview_url(area, member_import), {"action": "confirm"}, follow=True)
+    assert "Confirm that every person in the file is 18 or older" in response.content.decode()
+    assert not Member.objects.filter(source=Source.IMPORT).exists()
+    member_import.refresh_from_db()
+    assert member_import.status == MemberImport.Status.PREVIEW
+
+    client.post(_preview_url(area, member_import), {"action": "confirm", "attest": "on"})
+    member_import.refresh_from_db()
+    assert member_import.attested_by == coordinator and member_import.attested_at is not None
+    imported = Member.objects.filter(source=Source.IMPORT)
+    assert imported.exists() and all(m.adult_confirmed for m in imported)
+    for member in imported:
+        assert {c.member_import_id for c in member.consents.all()} == {member_import.pk}
+
+
 def test_confirm_imports_exactly_the_valid_rows(client, area):
     member_import = _preview(area, _good_and_bad_csv(area.member.email))
     coordinator = area.users["coordinator"]
     client.force_login(coordinator)
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
-        response = client.post(_preview_url(area, member_import), {"action": "confirm"})
+        response = client.post(
+            _preview_url(area, member_import), {"action": "confirm", "attest": "on"}
+        )
     assert response.status_code == 302
     assert response["Location"] == reverse("members:list", kwargs={"slug": area.network.slug})
     assert callbacks  # the welcome messages are sent after the commit
@@ -342,20 +367,22 @@ def test_confirm_imports_exactly_the_valid_rows(client, area):
     entry = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
     assert entry.actor == coordinator
     assert entry.network == area.network
-    assert entry.detail == {"import": member_import.pk, "count": 3}
+    assert entry.detail == {"import": member_import.pk, "count": 3, "attested": True}
 
 
 def test_confirm_twice_imports_once(client, area):
     member_import = _preview(area, _good_and_bad_csv(area.member.email))
     client.force_login(area.users["coordinator"])
     url = _preview_url(area, member_import)
-    client.post(url, {"action": "confirm"})
-    response = client.post(url, {"action": "confirm"}, follow=True)
+    client.post(url, {"action": "confirm", "attest": "on"})
+    response = client.post(url, {"action": "confirm", "attest": "on"}, follow=True)
     assert "already imported" in response.content.decode()
     assert Member.objects.filter(source=Source.IMPORT).count() == 3
     assert AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT).count() == 1
     with pytest.raises(ValidationError):
-        import_commit(member_import=member_import, confirmed_by=area.users["officer"])
+        import_commit(
+            member_import=member_import, confirmed_by=area.users["officer"], attested=True
+        )
     with pytest.raises(ValidationError):
         import_cancel(member_import=member_import, cancelled_by=area.users["officer"])
 
@@ -375,7 +402,7 @@ def test_two_confirmations_at_once_import_once(require_postgres, area):
     def confirm(user):
         try:
             start.wait()
-            import_commit(member_import=member_import, confirmed_by=user)
+            import_commit(member_import=member_import, confirmed_by=user, attested=True)
             outcomes.append("imported")
         except ValidationError as exc:
             outcomes.append(exc.code)
@@ -412,7 +439,7 @@ def test_failure_mid_import_keeps_nothing(client, area, monkeypatch):
     client.force_login(area.users["coordinator"])
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
-            _preview_url(area, member_import), {"action": "confirm"}, follow=True
+            _preview_url(area, member_import), {"action": "confirm", "attest": "on"}, follow=True
         )
     assert len(calls) == 3
     assert "Nothing was imported: line 11 could not be added" in response.content.decode()
@@ -427,7 +454,7 @@ def test_failure_mid_import_keeps_nothing(client, area, monkeypatch):
 
     # Confirming again imports the rows that are still valid.
     monkeypatch.setattr(imports, "member_create", real_create)
-    client.post(_preview_url(area, member_import), {"action": "confirm"})
+    client.post(_preview_url(area, member_import), {"action": "confirm", "attest": "on"})
     assert sorted(
         Member.objects.filter(source=Source.IMPORT).values_list("last_name", flat=True)
     ) == [
@@ -441,7 +468,9 @@ def test_list_changed_since_preview(area):
     member_import = _preview(area, _good_and_bad_csv(area.member.email))
     MemberFactory(network=area.network, email="jan@example.org")
     with pytest.raises(ValidationError, match="line 11"):
-        import_commit(member_import=member_import, confirmed_by=area.users["officer"])
+        import_commit(
+            member_import=member_import, confirmed_by=area.users["officer"], attested=True
+        )
     assert not Member.objects.filter(source=Source.IMPORT).exists()
     member_import.refresh_from_db()
     assert "email" in _by_line(member_import)[11]["errors"]
@@ -480,7 +509,7 @@ def test_error_report_downloads_the_bad_rows(client, area):
     second = MemberImport.objects.latest("pk")
     assert not _by_line(second)[2]["errors"]  # Bert, line 3 of the first file
     # Still there after the import, without the imported rows.
-    client.post(_preview_url(area, member_import), {"action": "confirm"})
+    client.post(_preview_url(area, member_import), {"action": "confirm", "attest": "on"})
     assert [row["line"] for row in _csv_rows(client.get(url))] == [
         "3",
         "4",
@@ -538,7 +567,7 @@ def test_refused_to_everyone_else(client, world, role):
     for url in urls:
         assert client.get(url).status_code == 403, url
     preview = urls[4]
-    assert client.post(preview, {"action": "confirm"}).status_code == 403
+    assert client.post(preview, {"action": "confirm", "attest": "on"}).status_code == 403
     upload = {"file": _upload("a.csv", HEADER + "\nA,B,Kerkstraat,1,9340,a@example.org,,,,\n")}
     assert client.post(urls[0], upload).status_code == 403
     member_import.refresh_from_db()
@@ -562,7 +591,7 @@ def test_import_of_another_network_is_not_found(client, world):
         "members:imports:preview", kwargs={"slug": world.network.slug, "pk": member_import.pk}
     )
     assert client.get(url).status_code == 404
-    assert client.post(url, {"action": "confirm"}).status_code == 404
+    assert client.post(url, {"action": "confirm", "attest": "on"}).status_code == 404
 
 
 def test_zip_bomb_workbook_is_refused(client, world):

@@ -321,9 +321,7 @@ def test_adult_since_leap_day():
     assert adult_since(date(2008, 3, 1)) == date(2026, 3, 1)
 
 
-def test_binz_asks_business_or_resident_and_needs_business_details_from_businesses(
-    client, world
-):
+def test_binz_asks_business_or_resident_and_needs_business_details_from_businesses(client, world):
     binz = NetworkFactory(municipality=world.municipality, kind=Network.Kind.BINZ)
     form = client.get(join_url(binz)).context["form"]
     assert {"applicant", "business_name", "company_number"} <= set(form.fields)
