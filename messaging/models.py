@@ -245,8 +245,11 @@ def _report_photo_path(instance, filename: str) -> str:
 
 class IncidentReport(models.Model):
     """A non-urgent report (melding) of a suspicious fact or nuisance by a
-    member, through their personal link; routed to the officer and the
-    coordinator, who triage it. (Not the dashboards of the reports app.)"""
+    member, through their personal link. It goes to the police first (seed
+    003: members report "onmiddellijk en rechtstreeks aan de politie"): the
+    zone's officers read and triage it; the network's coordinators see its
+    category, street and time, and the rest only once an officer shares it
+    with them. (Not the dashboards of the reports app.)"""
 
     class Category(models.TextChoices):
         BURGLARY = "burglary", _("Burglary")
@@ -306,6 +309,17 @@ class IncidentReport(models.Model):
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     triaged_at = models.DateTimeField(_("first handled at"), null=True, blank=True)
+    shared_with_coordinators_at = models.DateTimeField(
+        _("shared with the coordinators at"), null=True, blank=True
+    )
+    shared_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared by"),
+    )
 
     class Meta:
         ordering = ["-created_at"]

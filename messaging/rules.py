@@ -9,7 +9,7 @@ communication plan of the network's signed charter
 
 import rules
 
-from networks.rules import is_network_coordinator, is_platform_admin, is_zone_officer, runs_network
+from networks.rules import is_platform_admin, is_zone_officer, runs_network
 
 rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
 # Coordinators write for their own network; what they may send and whether
@@ -73,17 +73,27 @@ def _on_report_network(predicate):
     return check
 
 
+@rules.predicate
+def is_shared_with_coordinators(user, report) -> bool:
+    return getattr(report, "shared_with_coordinators_at", None) is not None
+
+
+# Reports go to the police first (seed 003): coordinators see a report's
+# category, street and time; its text, persons, vehicle, plate, photo and
+# reporter only when an officer shares it with them.
 rules.add_perm("messaging.view_incidents", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm(
     "messaging.view_incident",
     is_platform_admin | _on_report_network(is_zone_officer | runs_network),
 )
 rules.add_perm(
-    "messaging.triage_incident",
+    "messaging.view_incident_details",
     is_platform_admin
     | _on_report_network(is_zone_officer)
-    | _on_report_network(is_network_coordinator),
+    | (_on_report_network(runs_network) & is_shared_with_coordinators),
 )
+rules.add_perm("messaging.triage_incident", is_platform_admin | _on_report_network(is_zone_officer))
+rules.add_perm("messaging.share_incident", is_platform_admin | _on_report_network(is_zone_officer))
 rules.add_perm(
     "messaging.view_incident_photo", is_platform_admin | _on_report_network(is_zone_officer)
 )

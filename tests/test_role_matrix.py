@@ -290,6 +290,7 @@ EXEMPT = {
     "messaging:return": "POST only, tests/messaging/test_messages.py",
     "messaging:reply_action": "POST only, tests/messaging/test_inbox.py",
     "messaging:cancel": "POST only, tests/messaging/test_messages.py",
+    "messaging:incident_share": "POST only, tests/messaging/test_incidents.py",
     "members:signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
     "surveys:question_action": "POST only, tests/surveys/test_views.py",

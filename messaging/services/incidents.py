@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,7 +28,7 @@ from accounts.models import User
 from members.models import Member
 from members.services.core import member_message_send
 from messaging.models import IncidentReport
-from networks.models import Network, Role, RoleAssignment
+from networks.models import SCREENED_ROLES, Network, Role, RoleAssignment
 from networks.selectors import street_names
 from outbox.services.notifications import notification_queue
 
@@ -183,12 +182,22 @@ def _check(
 
 
 def incident_staff(*, network: Network):
-    """The staff a new report of this network goes to: its coordinators and
-    the mandated officers of its zone, each once."""
+    """The staff a new report of this network goes to: the mandated officers
+    of its zone (reports go to the police first; coordinators see a report in
+    full once an officer shares it, ``incident_share``)."""
     holders = RoleAssignment.objects.effective().filter(
-        Q(role=Role.COORDINATOR, network=network)
-        | Q(role=Role.OFFICER, police_zone_id=network.police_zone_id)
+        role=Role.OFFICER, police_zone_id=network.police_zone_id
     )
+    return _staff_users(holders)
+
+
+def incident_coordinators(*, network: Network):
+    """The network's effective coordinators and co-coordinators."""
+    holders = RoleAssignment.objects.effective().filter(role__in=SCREENED_ROLES, network=network)
+    return _staff_users(holders)
+
+
+def _staff_users(holders):
     return (
         User.objects.filter(is_active=True, pk__in=holders.values("user_id"))
         .exclude(email="")
@@ -364,4 +373,37 @@ def incident_triage(
             template="messaging/texts/incident_feedback",
             context={"report": report, "feedback": feedback},
         )
+    return report
+
+
+@transaction.atomic
+def incident_share(*, report: IncidentReport, shared_by) -> IncidentReport:
+    """Share a report in full with the network's coordinators: an officer's
+    decision (the report went to the police first). The coordinators get an
+    email with the link; sharing again changes nothing.
+
+    Raises PermissionDenied unless ``shared_by`` may share the report.
+    """
+    if not shared_by.has_perm("messaging.share_incident", report):
+        raise PermissionDenied
+    report = IncidentReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if report.shared_with_coordinators_at is not None:
+        return report
+    report.shared_with_coordinators_at = timezone.now()
+    report.shared_by = shared_by
+    report.save(update_fields=["shared_with_coordinators_at", "shared_by", "updated_at"])
+    url = settings.PUBLIC_BASE_URL + reverse("messaging:incident", args=[report.pk])
+    for user in incident_coordinators(network=report.network):
+        with translation.override(user.preferred_language):
+            context = {"report": report, "network": report.network, "url": url}
+            subject = render_to_string("messaging/texts/incident_shared_subject.txt", context)
+            body = render_to_string("messaging/texts/incident_shared.txt", context)
+        notification_queue(
+            kind="member_report_shared",
+            channel="email",
+            to=user.email,
+            subject=" ".join(subject.split()),
+            body=body,
+        )
+    logger.info("report %s shared with the coordinators by user %s", report.pk, shared_by.pk)
     return report

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
@@ -25,6 +25,7 @@ from messaging.selectors.incidents import incident_detail, incident_list, incide
 from messaging.services.incidents import (
     PHOTO_CONTENT_TYPES,
     incident_next_statuses,
+    incident_share,
     incident_triage,
 )
 from networks.views import network_from_url as _network
@@ -58,6 +59,9 @@ def incident_list_view(request: HttpRequest, slug: str) -> HttpResponse:
         network=network, status=data.get("status", ""), category=data.get("category", "")
     )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    for report in page.object_list:
+        # Coordinators see a report's text only once an officer shared it.
+        report.details_visible = request.user.has_perm("messaging.view_incident_details", report)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -116,6 +120,9 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "network": network,
             "report": report,
             "form": form,
+            "details": user.has_perm("messaging.view_incident_details", report),
+            "can_share": user.has_perm("messaging.share_incident", report)
+            and report.shared_with_coordinators_at is None,
             "reporter": reporter,
             "show_contact": user.has_perm("members.view_member_contact", network),
             "can_open_member": user.has_perm("members.view_member_list", network),
@@ -123,6 +130,18 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "photo_inline": photo_extension in _INLINE_EXTENSIONS,
         },
     )
+
+
+@login_required
+@permission_required("messaging.share_incident", fn=_incident, raise_exception=True)
+@require_POST
+def incident_share_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer shares the whole report with the network's coordinators."""
+    report = incident_share(report=_incident(request, pk), shared_by=request.user)
+    messages.success(
+        request, _("The report is shared with the coordinators; they get an email with the link.")
+    )
+    return redirect("messaging:incident", pk=report.pk)
 
 
 @login_required

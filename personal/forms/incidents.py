@@ -41,10 +41,14 @@ class IncidentReportForm(forms.Form):
         help_text=_("Describe what you saw or heard, as precisely as you can."),
     )
     person_description = forms.CharField(
-        label=_("Description of persons (optional)"),
+        label=_("What the persons did and wore (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Clothing, height, behaviour. Describe what you saw, not who you think it is."),
+        # House rule 6: no descriptions based on appearance or origin.
+        help_text=_(
+            "Behaviour, clothing, what they carried, which way they went. Not their appearance "
+            "or origin: the house rules forbid descriptions based on appearance."
+        ),
     )
     vehicle_description = forms.CharField(
         label=_("Description of the vehicle (optional)"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from members.services.core import member_erase
 from messaging.models import IncidentReport
-from messaging.services.incidents import incident_create, incident_triage
+from messaging.services.incidents import incident_create, incident_share, incident_triage
 from messaging.views import incidents
 from networks.models import Role
 from outbox.gateways import locmem
@@ -98,7 +98,7 @@ def test_a_closed_report_stays_closed(world):
 
 def test_triage_through_the_page_sets_triaged_at_once(client, world):
     report = _report(world)
-    client.force_login(world.users["coordinator"])
+    client.force_login(world.users["officer"])
     url = reverse("messaging:incident", args=[report.pk])
     page = client.get(url)
     assert [c[0] for c in page.context["form"].fields["status"].choices] == ["acknowledged", "new"]
@@ -112,7 +112,7 @@ def test_triage_through_the_page_sets_triaged_at_once(client, world):
     report.refresh_from_db()
     first = report.triaged_at
     assert report.status == "acknowledged" and first is not None
-    assert report.handled_by == world.users["coordinator"]
+    assert report.handled_by == world.users["officer"]
 
     assert client.post(url, {"status": "closed"}).status_code == 302
     report.refresh_from_db()
@@ -156,7 +156,7 @@ def test_feedback_by_sms_when_the_reporter_has_no_email(world):
     report = _report(world, member=member, status="forwarded")
     with TestCase.captureOnCommitCallbacks(execute=True):
         incident_triage(
-            report=report, handled_by=world.users["coordinator"], status="forwarded",
+            report=report, handled_by=world.users["officer"], status="forwarded",
             feedback="Merci, la police est passée.",
         )  # fmt: skip
     assert not mail.outbox
@@ -247,7 +247,7 @@ def test_nobody_else_sees_the_photo(client, world, photo_report, role):
     if role == "coordinator":
         assert response.status_code == 403
         page = client.get(reverse("messaging:incident", args=[photo_report.pk])).content.decode()
-        assert url not in page and "Only the police see it" in page
+        assert url not in page and "Members report to the police first" in page
 
 
 def test_no_photo_is_a_404(client, world):
@@ -260,6 +260,7 @@ def test_coordinator_in_privacy_mode_sees_the_name_only(client, world):
     world.network.privacy_mode = True
     world.network.save(update_fields=["privacy_mode"])
     report = _report(world)
+    incident_share(report=report, shared_by=world.users["officer"])
     url = reverse("messaging:incident", args=[report.pk])
     member = world.member
     client.force_login(world.users["coordinator"])
@@ -307,12 +308,42 @@ def test_the_reports_tab_only_for_those_who_see_reports(client, world):
         assert (tab in client.get(page).content.decode()) is shown, role
 
 
-def test_a_second_coordinator_is_told_too(client, world):
-    second = user_with_role(Role.COORDINATOR, scope=world.network, email="second@example.org")
+def test_a_new_report_goes_to_the_officers_only(client, world):
+    """Seed 003: members report "onmiddellijk en rechtstreeks aan de politie"."""
+    second = user_with_role(Role.OFFICER, scope=world.zone, email="second.officer@example.org")
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(_url(world.member), _data())
-    assert second.email in {m.to[0] for m in mail.outbox}
-    assert len(mail.outbox) == 3
+    told = {n.to for n in Notification.objects.filter(kind="member_report_new")}
+    assert told == {world.users["officer"].email, second.email}
+
+
+def test_coordinators_see_category_street_and_time_until_an_officer_shares(client, world):
+    report = _report(world)
+    IncidentReport.objects.filter(pk=report.pk).update(
+        person_description="Rode jas, liep naar het station", plate="1-ABC-234"
+    )
+    url = reverse("messaging:incident", args=[report.pk])
+    list_url = reverse("messaging:incidents", args=[world.network.slug])
+    client.force_login(world.users["coordinator"])
+    body = client.get(url).content.decode() + client.get(list_url).content.decode()
+    assert report.street in body and report.get_category_display() in body
+    for hidden in (report.description[:20], "Rode jas", "1-ABC-234", world.member.last_name):
+        assert hidden not in body, hidden
+    # Only the police triage and share.
+    assert client.post(url, {"status": "acknowledged"}).status_code == 403
+    share = reverse("messaging:incident_share", args=[report.pk])
+    assert client.post(share).status_code == 403
+
+    client.force_login(world.users["officer"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(share).status_code == 302
+    shared = [m for m in mail.outbox if m.to == [world.users["coordinator"].email]]
+    assert len(shared) == 1 and url in shared[0].body
+    assert "Rode jas" not in shared[0].body  # the text stays on the platform
+
+    client.force_login(world.users["coordinator"])
+    body = client.get(url).content.decode()
+    assert "Rode jas" in body and "1-ABC-234" in body
 
 
 def test_erasure_unlinks_reports_and_the_download_lists_them(client, world):
@@ -334,3 +365,23 @@ def test_erasure_unlinks_reports_and_the_download_lists_them(client, world):
     member_erase(member=world.member)
     report.refresh_from_db()
     assert report.member is None and report.description == "Lawaai"
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("anonymous", False), ("member", False), ("coordinator", False),
+        ("co_coordinator", False), ("steering", False), ("coordinator_other", False),
+        ("officer", True), ("officer_other", False), ("municipal", False),
+        ("federal", False), ("admin", True),
+    ],
+)  # fmt: skip
+def test_who_shares_a_report_with_the_coordinators(client, world, role, allowed):
+    report = _report(world)
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    response = client.post(reverse("messaging:incident_share", args=[report.pk]))
+    report.refresh_from_db()
+    assert (report.shared_with_coordinators_at is not None) is allowed
+    assert response.status_code == (302 if allowed else (302 if user is None else 403))
