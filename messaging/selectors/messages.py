@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from messaging.models import Delivery, Message, MessageTemplate
 from messaging.selectors.recipients import message_recipients
-from networks.models import Network
+from networks.models import EMERGENCY_NUMBERS, Country, Network, PoliceZone
 from networks.selectors import user_roles
 from outbox.sms import sms_length
 
@@ -121,6 +121,43 @@ def messages_awaiting_approval(*, user) -> QuerySet[Message]:
     if not roles.is_admin:
         qs = qs.filter(networks__police_zone_id__in=roles.officer_of_zones)
     return qs.select_related("created_by").distinct().order_by("created_at")
+
+
+def compose_country(*, user) -> str:
+    """The country whose emergency numbers fill a template for this user:
+    their police zone's, else the country of a network they run; Belgium for
+    platform admins without either."""
+    roles = user_roles(user=user)
+    zone_country = (
+        PoliceZone.objects.filter(pk__in=roles.officer_of_zones)
+        .order_by("pk")
+        .values_list("country", flat=True)
+        .first()
+    )
+    if zone_country:
+        return zone_country
+    network_country = (
+        Network.objects.filter(pk__in=roles.coordinates)
+        .order_by("pk")
+        .values_list("country", flat=True)
+        .first()
+    )
+    return network_country or Country.BELGIUM
+
+
+def message_template_initial(*, template: MessageTemplate, country: str) -> dict:
+    """The compose form's initial values from a template, its ``{police}`` and
+    ``{emergency}`` placeholders filled with the country's numbers (BE: 101
+    and 112; NL: 0900-8844 and 112)."""
+    emergency, police = (number for number, _label in EMERGENCY_NUMBERS[country])
+    initial = {"kind": template.kind}
+    for code, text in template.texts.items():
+        for part in ("sms", "subject", "body"):
+            value = text.get(part, "")
+            initial[f"{part}_{code}"] = value.replace("{police}", police).replace(
+                "{emergency}", emergency
+            )
+    return initial
 
 
 def message_templates_for(*, user) -> QuerySet:

@@ -14,10 +14,12 @@ from rules.contrib.views import permission_required
 from messaging.forms.messages import LANGUAGES, MessageForm, composable_networks
 from messaging.models import Message
 from messaging.selectors.messages import (
+    compose_country,
     message_failures,
     message_history,
     message_preview,
     message_progress,
+    message_template_initial,
     message_templates_for,
 )
 from messaging.selectors.policy import message_plan_problems
@@ -66,10 +68,9 @@ def message_new(request: HttpRequest) -> HttpResponse:
     template_id = request.GET.get("template", "")
     chosen = templates.filter(pk=int(template_id)).first() if template_id.isdigit() else None
     if chosen is not None:
-        initial = {"kind": chosen.kind}
-        for code, text in chosen.texts.items():
-            for part in ("sms", "subject", "body"):
-                initial[f"{part}_{code}"] = text.get(part, "")
+        initial = message_template_initial(
+            template=chosen, country=compose_country(user=request.user)
+        )
     form = MessageForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         message = _save(request, form, None)

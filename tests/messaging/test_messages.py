@@ -219,6 +219,9 @@ def shipped_templates(db):
     from django.apps import apps
 
     importlib.import_module("messaging.migrations.0006_standard_templates").create(apps, None)
+    importlib.import_module("messaging.migrations.0013_template_emergency_placeholders").forwards(
+        apps, None
+    )
 
 
 def test_compose_starts_from_a_template(client, world, shipped_templates):
@@ -243,6 +246,26 @@ def test_compose_starts_from_a_template(client, world, shipped_templates):
     # Another zone's template cannot be loaded by id.
     form = client.get(reverse("messaging:new"), {"template": other.pk}).context["form"]
     assert "sms_nl" not in form.initial
+
+
+@pytest.mark.parametrize(
+    ("country", "police", "not_police"),
+    [("BE", "Bel 101 (nood: 112)", "0900-8844"), ("NL", "Bel 0900-8844 (nood: 112)", "101")],
+)
+def test_the_urgent_template_names_the_emergency_numbers_of_the_zone_country(
+    client, world, shipped_templates, country, police, not_police
+):
+    from messaging.models import MessageTemplate
+    from networks.models import PoliceZone
+
+    PoliceZone.objects.filter(pk=world.zone.pk).update(country=country)
+    urgent = MessageTemplate.objects.get(kind="urgent", police_zone__isnull=True)
+    assert "{police}" in urgent.texts["nl"]["sms"]  # stored with placeholders
+    client.force_login(world.users["officer"])
+    form = client.get(reverse("messaging:new"), {"template": urgent.pk}).context["form"]
+    assert police in form.initial["sms_nl"]
+    assert not_police not in form.initial["sms_nl"] + form.initial["body_nl"]
+    assert "{" not in form.initial["body_fr"]
 
 
 def test_message_page_shows_its_replies(client, world):
