@@ -263,6 +263,12 @@ class IncidentReport(models.Model):
         NOISE = "noise", _("Noise")
         OTHER = "other", _("Other")
 
+    # Nuisance (seed 001's "overlast"): the municipality's business as well as
+    # the police's, so an officer may share these reports with its staff.
+    NUISANCE = frozenset(
+        {Category.DUMPING, Category.VANDALISM, Category.ENVIRONMENT, Category.NOISE}
+    )
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
@@ -319,6 +325,9 @@ class IncidentReport(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("shared by"),
+    )
+    shared_with_municipality_at = models.DateTimeField(
+        _("shared with the municipality at"), null=True, blank=True
     )
 
     class Meta:

@@ -9,7 +9,8 @@ communication plan of the network's signed charter
 
 import rules
 
-from networks.rules import is_platform_admin, is_zone_officer, runs_network
+from messaging.models import IncidentReport
+from networks.rules import is_municipal_staff, is_platform_admin, is_zone_officer, runs_network
 
 rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
 # Coordinators write for their own network; what they may send and whether
@@ -81,16 +82,34 @@ def is_shared_with_coordinators(user, report) -> bool:
 # Reports go to the police first (seed 003): coordinators see a report's
 # category, street and time; its text, persons, vehicle, plate, photo and
 # reporter only when an officer shares it with them.
+@rules.predicate
+def is_shared_with_municipality(user, report) -> bool:
+    return getattr(report, "shared_with_municipality_at", None) is not None
+
+
+@rules.predicate
+def is_nuisance_report(user, report) -> bool:
+    return getattr(report, "category", None) in IncidentReport.NUISANCE
+
+
+# The municipality's staff see a nuisance report an officer shared with them,
+# that report only: never the list of reports or the member list.
+_municipality_shared = _on_report_network(is_municipal_staff) & is_shared_with_municipality
 rules.add_perm("messaging.view_incidents", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm(
     "messaging.view_incident",
-    is_platform_admin | _on_report_network(is_zone_officer | runs_network),
+    is_platform_admin | _on_report_network(is_zone_officer | runs_network) | _municipality_shared,
 )
 rules.add_perm(
     "messaging.view_incident_details",
     is_platform_admin
     | _on_report_network(is_zone_officer)
-    | (_on_report_network(runs_network) & is_shared_with_coordinators),
+    | (_on_report_network(runs_network) & is_shared_with_coordinators)
+    | _municipality_shared,
+)
+rules.add_perm(
+    "messaging.share_incident_with_municipality",
+    (is_platform_admin | _on_report_network(is_zone_officer)) & is_nuisance_report,
 )
 rules.add_perm("messaging.triage_incident", is_platform_admin | _on_report_network(is_zone_officer))
 rules.add_perm("messaging.share_incident", is_platform_admin | _on_report_network(is_zone_officer))

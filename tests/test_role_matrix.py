@@ -291,6 +291,7 @@ EXEMPT = {
     "messaging:reply_action": "POST only, tests/messaging/test_inbox.py",
     "messaging:cancel": "POST only, tests/messaging/test_messages.py",
     "messaging:incident_share": "POST only, tests/messaging/test_incidents.py",
+    "messaging:incident_share_municipality": "POST only, tests/messaging/test_incidents.py",
     "members:signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
     "surveys:question_action": "POST only, tests/surveys/test_views.py",

@@ -407,3 +407,45 @@ def incident_share(*, report: IncidentReport, shared_by) -> IncidentReport:
         )
     logger.info("report %s shared with the coordinators by user %s", report.pk, shared_by.pk)
     return report
+
+
+def incident_municipal_staff(*, network: Network):
+    """The staff of the network's municipality."""
+    holders = RoleAssignment.objects.effective().filter(
+        role=Role.MUNICIPAL_STAFF, municipality_id=network.municipality_id
+    )
+    return _staff_users(holders)
+
+
+@transaction.atomic
+def incident_share_with_municipality(*, report: IncidentReport, shared_by) -> IncidentReport:
+    """Share a nuisance report (dumping, vandalism and graffiti, environment,
+    noise) with the staff of the network's municipality: "politie en gemeente"
+    handle nuisance together (seeds 003 and 004). They see that report only
+    and get an email with its link; sharing again changes nothing.
+
+    Raises PermissionDenied unless ``shared_by`` may share it (the zone's
+    officers and admins, nuisance categories only).
+    """
+    if not shared_by.has_perm("messaging.share_incident_with_municipality", report):
+        raise PermissionDenied
+    report = IncidentReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if report.shared_with_municipality_at is not None:
+        return report
+    report.shared_with_municipality_at = timezone.now()
+    report.save(update_fields=["shared_with_municipality_at", "updated_at"])
+    url = settings.PUBLIC_BASE_URL + reverse("messaging:incident", args=[report.pk])
+    for user in incident_municipal_staff(network=report.network):
+        with translation.override(user.preferred_language):
+            context = {"report": report, "network": report.network, "url": url}
+            subject = render_to_string("messaging/texts/incident_shared_subject.txt", context)
+            body = render_to_string("messaging/texts/incident_shared.txt", context)
+        notification_queue(
+            kind="member_report_shared",
+            channel="email",
+            to=user.email,
+            subject=" ".join(subject.split()),
+            body=body,
+        )
+    logger.info("report %s shared with the municipality by user %s", report.pk, shared_by.pk)
+    return report

@@ -26,6 +26,7 @@ from messaging.services.incidents import (
     PHOTO_CONTENT_TYPES,
     incident_next_statuses,
     incident_share,
+    incident_share_with_municipality,
     incident_triage,
 )
 from networks.views import network_from_url as _network
@@ -123,6 +124,11 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "details": user.has_perm("messaging.view_incident_details", report),
             "can_share": user.has_perm("messaging.share_incident", report)
             and report.shared_with_coordinators_at is None,
+            "can_share_municipality": user.has_perm(
+                "messaging.share_incident_with_municipality", report
+            )
+            and report.shared_with_municipality_at is None,
+            "back_to_list": user.has_perm("messaging.view_incidents", network),
             "reporter": reporter,
             "show_contact": user.has_perm("members.view_member_contact", network),
             "can_open_member": user.has_perm("members.view_member_list", network),
@@ -140,6 +146,21 @@ def incident_share_view(request: HttpRequest, pk: int) -> HttpResponse:
     report = incident_share(report=_incident(request, pk), shared_by=request.user)
     messages.success(
         request, _("The report is shared with the coordinators; they get an email with the link.")
+    )
+    return redirect("messaging:incident", pk=report.pk)
+
+
+@login_required
+@permission_required(
+    "messaging.share_incident_with_municipality", fn=_incident, raise_exception=True
+)
+@require_POST
+def incident_share_municipality_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer shares a nuisance report with the municipality's staff."""
+    report = incident_share_with_municipality(report=_incident(request, pk), shared_by=request.user)
+    messages.success(
+        request,
+        _("The report is shared with the municipality's staff; they get an email with the link."),
     )
     return redirect("messaging:incident", pk=report.pk)
 

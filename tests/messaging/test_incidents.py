@@ -385,3 +385,38 @@ def test_who_shares_a_report_with_the_coordinators(client, world, role, allowed)
     report.refresh_from_db()
     assert (report.shared_with_coordinators_at is not None) is allowed
     assert response.status_code == (302 if allowed else (302 if user is None else 403))
+
+
+def test_an_officer_shares_a_nuisance_report_with_the_municipality_only(client, world):
+    """Seeds 003/004: police and municipality handle nuisance together; the
+    municipality's staff see the shared report, never the list or members."""
+    crime = _report(world, category="burglary")
+    dumping = _report(world, category="dumping")
+    url = reverse("messaging:incident", args=[dumping.pk])
+    share = reverse("messaging:incident_share_municipality", args=[dumping.pk])
+    municipal = world.users["municipal"]
+    client.force_login(municipal)
+    assert client.get(url).status_code == 403  # not before it is shared
+    assert client.post(share).status_code == 403
+
+    client.force_login(world.users["officer"])
+    assert "Share with the municipality" in client.get(url).content.decode()
+    assert "Share with the municipality" not in client.get(
+        reverse("messaging:incident", args=[crime.pk])
+    ).content.decode()  # crime stays with the police
+    assert client.post(
+        reverse("messaging:incident_share_municipality", args=[crime.pk])
+    ).status_code == 403
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(share).status_code == 302
+    assert [m.to for m in mail.outbox if url in m.body] == [[municipal.email]]
+
+    client.force_login(municipal)
+    body = client.get(url).content.decode()
+    assert dumping.description[:20] in body
+    assert client.get(reverse("messaging:incident", args=[crime.pk])).status_code == 403
+    assert client.get(reverse("messaging:incidents", args=[world.network.slug])).status_code == 403
+    assert client.get(reverse("members:list", args=[world.network.slug])).status_code == 403
+    # Another municipality's staff see nothing.
+    client.force_login(world.users["municipal_other"])
+    assert client.get(url).status_code == 403
