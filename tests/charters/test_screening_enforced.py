@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from charters.models import ScreeningRecord
 from charters.services.governance import screening_record
-from messaging.services.incidents import incident_staff
+from messaging.services.incidents import incident_coordinators
 from networks.models import Role, RoleAssignment
 from networks.selectors import forget_user_roles, user_roles
 from networks.services import role_grant
@@ -121,9 +121,9 @@ def test_the_person_and_the_officer_see_the_role_awaiting_screening(client, worl
 
 def test_reports_and_charter_requests_skip_an_unscreened_coordinator(world):
     user = _new_coordinator(world)
-    assert user not in set(incident_staff(network=world.network))
+    assert user not in set(incident_coordinators(network=world.network))
     _screen(world, user, ScreeningRecord.Outcome.ACCEPTED)
-    assert user in set(incident_staff(network=world.network))
+    assert user in set(incident_coordinators(network=world.network))
 
 
 def test_the_upgrade_marks_unscreened_coordinators_as_awaiting(world):
