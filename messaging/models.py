@@ -339,9 +339,7 @@ class ConversationEvent(models.Model):
         CLOSE = "close", _("Closed")
         REOPEN = "reopen", _("Reopened")
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="events"
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     # None: the platform itself (automatic answer, urgent notice).
     actor = models.ForeignKey(

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_staff_invitation'),
+        ("accounts", "0003_staff_invitation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='mobile_phone',
-            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None, verbose_name='mobile phone'),
+            model_name="user",
+            name="mobile_phone",
+            field=phonenumber_field.modelfields.PhoneNumberField(
+                blank=True, max_length=128, region=None, verbose_name="mobile phone"
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='urgent_replies_by_sms',
-            field=models.BooleanField(default=False, verbose_name='urgent replies of members also by SMS'),
+            model_name="user",
+            name="urgent_replies_by_sms",
+            field=models.BooleanField(
+                default=False, verbose_name="urgent replies of members also by SMS"
+            ),
         ),
     ]

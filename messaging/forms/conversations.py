@@ -8,9 +8,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.models import Language
 from messaging.models import Conversation
 from messaging.services.conversations import ANSWER_MAX_LENGTH
-from members.models import Language
 
 
 class InboxFilterForm(forms.Form):

@@ -25,90 +25,245 @@ def replies_into_conversations(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0004_readable_duplicate_messages'),
-        ('messaging', '0011_message_validity_exercise'),
-        ('networks', '0004_street_household_count'),
+        ("members", "0004_readable_duplicate_messages"),
+        ("messaging", "0011_message_validity_exercise"),
+        ("networks", "0004_street_household_count"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reply',
-            name='channel',
-            field=models.CharField(choices=[('sms', 'SMS'), ('email', 'Email'), ('voice', 'Voice call'), ('web', 'Personal page')], max_length=5, verbose_name='channel'),
+            model_name="reply",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("sms", "SMS"),
+                    ("email", "Email"),
+                    ("voice", "Voice call"),
+                    ("web", "Personal page"),
+                ],
+                max_length=5,
+                verbose_name="channel",
+            ),
         ),
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], db_index=True, default='open', max_length=6, verbose_name='status')),
-                ('urgency', models.CharField(blank=True, choices=[('', 'Not urgent'), ('urgent_alert', 'Reply to a recent urgent alert'), ('watch_word', 'Contains a watch word')], default='', max_length=12, verbose_name='urgency')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='started at')),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last activity')),
-                ('auto_answered_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='members.member', verbose_name='member')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='messaging.message', verbose_name='about')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='networks.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        db_index=True,
+                        default="open",
+                        max_length=6,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not urgent"),
+                            ("urgent_alert", "Reply to a recent urgent alert"),
+                            ("watch_word", "Contains a watch word"),
+                        ],
+                        default="",
+                        max_length=12,
+                        verbose_name="urgency",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="started at")),
+                (
+                    "last_activity_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="last activity"
+                    ),
+                ),
+                ("auto_answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to="members.member",
+                        verbose_name="member",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to="messaging.message",
+                        verbose_name="about",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to="networks.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conversation',
-                'verbose_name_plural': 'conversations',
-                'ordering': ['-last_activity_at'],
+                "verbose_name": "conversation",
+                "verbose_name_plural": "conversations",
+                "ordering": ["-last_activity_at"],
             },
         ),
         migrations.AddField(
-            model_name='reply',
-            name='conversation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='messaging.conversation', verbose_name='conversation'),
+            model_name="reply",
+            name="conversation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="replies",
+                to="messaging.conversation",
+                verbose_name="conversation",
+            ),
         ),
         migrations.CreateModel(
-            name='ConversationEvent',
+            name="ConversationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('answer', 'Answer'), ('auto_answer', 'Automatic answer'), ('forward', 'Forwarded'), ('assign', 'Assigned'), ('alerted', 'Police and coordinators notified'), ('close', 'Closed'), ('reopen', 'Reopened')], max_length=12, verbose_name='kind')),
-                ('text', models.TextField(blank=True, verbose_name='text')),
-                ('detail', models.CharField(blank=True, max_length=254, verbose_name='detail')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='messaging.conversation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("answer", "Answer"),
+                            ("auto_answer", "Automatic answer"),
+                            ("forward", "Forwarded"),
+                            ("assign", "Assigned"),
+                            ("alerted", "Police and coordinators notified"),
+                            ("close", "Closed"),
+                            ("reopen", "Reopened"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(blank=True, verbose_name="text")),
+                ("detail", models.CharField(blank=True, max_length=254, verbose_name="detail")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="at"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="messaging.conversation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conversation event',
-                'verbose_name_plural': 'conversation events',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "conversation event",
+                "verbose_name_plural": "conversation events",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='WatchWordList',
+            name="WatchWordList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=2, verbose_name='language')),
-                ('words', models.TextField(blank=True, verbose_name='words')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('police_zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='watch_word_lists', to='networks.policezone', verbose_name='police zone')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=2, verbose_name="language")),
+                ("words", models.TextField(blank=True, verbose_name="words")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "police_zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="watch_word_lists",
+                        to="networks.policezone",
+                        verbose_name="police zone",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'watch word list',
-                'verbose_name_plural': 'watch word lists',
-                'ordering': ['police_zone', 'language'],
+                "verbose_name": "watch word list",
+                "verbose_name_plural": "watch word lists",
+                "ordering": ["police_zone", "language"],
             },
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['network', 'status', 'last_activity_at'], name='messaging_c_network_d832ee_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["network", "status", "last_activity_at"],
+                name="messaging_c_network_d832ee_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['member', 'status'], name='messaging_c_member__77d737_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["member", "status"], name="messaging_c_member__77d737_idx"),
         ),
         migrations.AddConstraint(
-            model_name='watchwordlist',
-            constraint=models.UniqueConstraint(fields=('police_zone', 'language'), name='one_watch_list_per_zone_language'),
+            model_name="watchwordlist",
+            constraint=models.UniqueConstraint(
+                fields=("police_zone", "language"), name="one_watch_list_per_zone_language"
+            ),
         ),
         migrations.RunPython(replies_into_conversations, migrations.RunPython.noop),
     ]

@@ -13,7 +13,14 @@ from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value,
 from accounts.models import User
 from accounts.selectors import zone_officers
 from members.models import Member
-from messaging.models import Conversation, ConversationEvent, Delivery, Message, Reply, WatchWordList
+from messaging.models import (
+    Conversation,
+    ConversationEvent,
+    Delivery,
+    Message,
+    Reply,
+    WatchWordList,
+)
 from networks.models import LANGUAGE_CODES, Network, PoliceZone, Role, RoleAssignment
 
 __all__ = [
@@ -89,8 +96,7 @@ def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
     """The member's replies and the events of a conversation, oldest first."""
     entries = [ThreadEntry(at=r.received_at, reply=r) for r in conversation.replies.all()]
     entries += [
-        ThreadEntry(at=e.created_at, event=e)
-        for e in conversation.events.select_related("actor")
+        ThreadEntry(at=e.created_at, event=e) for e in conversation.events.select_related("actor")
     ]
     return sorted(entries, key=lambda e: (e.at, 0 if e.reply else 1))
 

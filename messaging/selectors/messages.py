@@ -69,6 +69,7 @@ def email_reply_hint(*, language: str, url: str, reply_by_email: bool) -> str:
             }
         return _("To answer, write on your personal page: %(url)s") % {"url": url}
 
+
 FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status.FAILED}
 DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}
 

@@ -153,9 +153,7 @@ def _alert_staff(reply: Reply, conversation: Conversation, words: list[str]) -> 
     staff = list(conversation_staff(network=network))
     for user in staff:
         with translation.override(user.preferred_language):
-            subject = _("Urgent reply from a member of BIN %(network)s") % {
-                "network": network.name
-            }
+            subject = _("Urgent reply from a member of BIN %(network)s") % {"network": network.name}
             # The text is in the email: at 2 a.m. the officer must be able to
             # act on the notice itself. The member's number and address are not.
             body = render_to_string(
@@ -277,9 +275,7 @@ def conversation_answer(
         else:
             text_out = text
     if channel == "sms" and to and (member is None or member.by_sms):
-        notification_queue(
-            kind="reply_answer", channel="sms", to=to, body=text_out, about=member
-        )
+        notification_queue(kind="reply_answer", channel="sms", to=to, body=text_out, about=member)
     elif channel == "email" and to:
         notification_queue(
             kind="reply_answer", channel="email", to=to, subject=subject, body=text_out,
@@ -293,9 +289,7 @@ def conversation_answer(
         conversation=conversation, kind=_Kind.ANSWER, actor=answered_by, text=text,
         detail=channel,
     )  # fmt: skip
-    conversation.replies.exclude(status=Reply.Status.FORWARDED).update(
-        status=Reply.Status.ANSWERED
-    )
+    conversation.replies.exclude(status=Reply.Status.FORWARDED).update(status=Reply.Status.ANSWERED)
     conversation.last_activity_at = event.created_at
     conversation.save(update_fields=["last_activity_at"])
     if close:
@@ -351,9 +345,10 @@ def conversation_assign(
     """Give the conversation to one officer or coordinator (None: to nobody);
     the assignee is told by email, unless they assigned it to themselves."""
     network = conversation.network
-    if assignee is not None and not conversation_staff(network=network).filter(
-        pk=assignee.pk
-    ).exists():
+    if (
+        assignee is not None
+        and not conversation_staff(network=network).filter(pk=assignee.pk).exists()
+    ):
         raise ValidationError(
             {"assignee": _("Choose one of the network's coordinators or the zone's officers.")}
         )
@@ -398,9 +393,7 @@ def conversation_reopen(*, conversation: Conversation, reopened_by: User) -> Con
         member=conversation.member_id, network=conversation.network_id,
         status=Conversation.Status.OPEN,
     ).exists() and conversation.member_id is not None:  # fmt: skip
-        raise ValidationError(
-            _("This member has another open conversation: continue that one.")
-        )
+        raise ValidationError(_("This member has another open conversation: continue that one."))
     conversation.status = Conversation.Status.OPEN
     conversation.closed_at = None
     conversation.last_activity_at = timezone.now()

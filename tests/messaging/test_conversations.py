@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from anymail.inbound import AnymailInboundMessage
-from anymail.signals import AnymailInboundEvent, inbound as anymail_inbound
+from anymail.signals import AnymailInboundEvent
+from anymail.signals import inbound as anymail_inbound
 from django.core import mail
 from django.test import TestCase
 from django.utils import timezone
 
-from messaging.models import Conversation, ConversationEvent, Delivery, Message, Reply
-from messaging.models import WatchWordList
+from messaging.models import (
+    Conversation,
+    ConversationEvent,
+    Delivery,
+    Message,
+    Reply,
+    WatchWordList,
+)
 from messaging.selectors.conversations import conversation_watch_words_found
 from messaging.services.conversations import conversation_reply_receive
 from networks.models import Country, Role

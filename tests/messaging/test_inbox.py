@@ -59,7 +59,9 @@ def test_coordinator_reads_and_answers_by_sms(client, world, reply):
     assert "text" in response.context["answer_form"].errors
     assert not conversation.events.filter(kind=ConversationEvent.Kind.ANSWER).exists()
     locmem.outbox.clear()
-    _post(client, _url(world, conversation, "answer"), {"text": "Dank u, de politie is verwittigd."})
+    _post(
+        client, _url(world, conversation, "answer"), {"text": "Dank u, de politie is verwittigd."}
+    )
     reply.refresh_from_db()
     assert reply.status == Reply.Status.ANSWERED
     assert locmem.outbox[-1].to == str(world.member.mobile_phone)
@@ -134,8 +136,12 @@ def test_the_inbox_shows_open_ones_first_and_urgent_on_top(client, world):
     from tests.factories import MemberFactory
 
     closed = _reply(world, body="Bedankt").conversation
-    Conversation.objects.filter(pk=closed.pk).update(status="closed", last_activity_at=timezone.now())
-    older = _reply(world, member=MemberFactory(network=world.network), body="Tot ziens").conversation
+    Conversation.objects.filter(pk=closed.pk).update(
+        status="closed", last_activity_at=timezone.now()
+    )
+    older = _reply(
+        world, member=MemberFactory(network=world.network), body="Tot ziens"
+    ).conversation
     Conversation.objects.filter(pk=older.pk).update(
         last_activity_at=timezone.now() - timedelta(hours=2)
     )
@@ -147,7 +153,9 @@ def test_the_inbox_shows_open_ones_first_and_urgent_on_top(client, world):
     client.force_login(world.users["coordinator"])
     inbox = client.get(reverse("messaging:inbox", args=[world.network.slug]))
     assert list(inbox.context["page"].object_list) == [urgent, recent, older, closed]
-    only_closed = client.get(reverse("messaging:inbox", args=[world.network.slug]) + "?status=closed")
+    only_closed = client.get(
+        reverse("messaging:inbox", args=[world.network.slug]) + "?status=closed"
+    )
     assert list(only_closed.context["page"].object_list) == [closed]
 
 
@@ -155,14 +163,21 @@ def test_privacy_mode_hides_the_senders_number(client, world, reply):
     world.network.privacy_mode = True
     world.network.save()
     client.force_login(world.users["coordinator"])
-    for url in (reverse("messaging:inbox", args=[world.network.slug]), _url(world, reply.conversation)):
+    for url in (
+        reverse("messaging:inbox", args=[world.network.slug]),
+        _url(world, reply.conversation),
+    ):
         assert reply.from_address not in client.get(url).content.decode()
 
 
 def test_old_reply_links_lead_to_the_conversation(client, world, reply):
     client.force_login(world.users["coordinator"])
-    response = client.get(reverse("messaging:reply", args=[world.network.slug, reply.pk]))
+    url = reverse("messaging:reply", args=[world.network.slug, reply.pk])
+    response = client.get(url)
     assert response.status_code == 302 and response.url == _url(world, reply.conversation)
+    for role in ("steering", "coordinator_other", "municipal"):
+        client.force_login(world.users[role])
+        assert client.get(url).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["coordinator_other", "officer_other", "municipal", "federal"])

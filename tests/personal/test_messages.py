@@ -93,3 +93,19 @@ def test_no_answer_to_messages_of_others_or_when_not_active(client, world):
     mine = _received(world, suspended, "Van mij", hours_ago=1)
     client.post(_reply_url(suspended, mine), {"text": "Hallo"})
     assert not Reply.objects.exists()
+
+
+def test_the_data_download_holds_the_members_replies_and_the_answers(client, world):
+    import json
+
+    member = world.member
+    alert = _received(world, member, "Inbrekers actief", hours_ago=1)
+    client.post(_reply_url(member, alert), {"text": "Gezien aan nummer 12"})
+    conversation_answer(
+        conversation=Conversation.objects.get(), answered_by=world.users["officer"], text="Dank u"
+    )
+    token = member_personal_token(member=member)
+    data = json.loads(client.get(reverse("personal:data", args=[token])).content)
+    texts = [(row["kind"], row["text"]) for row in data["replies"]]
+    assert texts[0] == ("yours", "Gezien aan nummer 12") and ("answer", "Dank u") in texts
+    assert world.users["officer"].email not in json.dumps(data)
