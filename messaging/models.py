@@ -364,6 +364,13 @@ class ConversationEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} in conversation {self.conversation_id}"
 
+    @property
+    def detail_display(self) -> str:
+        """The detail for people: an answer's channel by its name."""
+        if self.kind in (self.Kind.ANSWER, self.Kind.AUTO_ANSWER):
+            return str(dict(Reply.Channel.choices).get(self.detail, self.detail))
+        return self.detail
+
 
 class WatchWordList(models.Model):
     """Words that make a member's reply urgent, for one police zone and one
