@@ -34,6 +34,7 @@ __all__ = [
     "conversation_assign",
     "conversation_close",
     "conversation_forward",
+    "conversation_mark_read",
     "conversation_reopen",
     "conversation_reply_receive",
     "member_web_reply",
@@ -240,6 +241,11 @@ def member_web_reply(*, member: Member, message: Message, text: str) -> Reply:
     )  # fmt: skip
     conversation_reply_receive(reply=reply, explicit=True)
     return reply
+
+
+def conversation_mark_read(*, conversation: Conversation) -> int:
+    """Opened by someone who handles it: the member's new replies are read."""
+    return conversation.replies.filter(status=Reply.Status.NEW).update(status=Reply.Status.READ)
 
 
 def _last_reply(conversation: Conversation) -> Reply | None:

@@ -37,6 +37,7 @@ from messaging.services.conversations import (
     conversation_assign,
     conversation_close,
     conversation_forward,
+    conversation_mark_read,
     conversation_reopen,
     watch_words_save,
 )
@@ -108,8 +109,7 @@ def _detail(request: HttpRequest, network: Network, conversation: Conversation, 
 def conversation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = _network(request, slug)
     conversation = _conversation(network, pk)
-    # Opened by someone who handles it: the member's new replies are read.
-    conversation.replies.filter(status=Reply.Status.NEW).update(status=Reply.Status.READ)
+    conversation_mark_read(conversation=conversation)
     return _detail(request, network, conversation)
 
 
