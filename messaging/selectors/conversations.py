@@ -30,6 +30,7 @@ __all__ = [
     "conversation_thread",
     "conversation_watch_words_found",
     "conversations_for_inbox",
+    "conversations_urgent_open",
     "member_conversations_by_message",
     "member_received_messages",
     "zone_watch_words",
@@ -76,6 +77,19 @@ def conversations_for_inbox(
             last_reply_at=Max("replies__received_at"),
         )
         .order_by(*_INBOX_ORDER)
+    )
+
+
+def conversations_urgent_open(*, network_ids, limit: int = 20) -> list[Conversation]:
+    """Open urgent conversations of these networks, most recent activity first
+    (the staff home page)."""
+    return list(
+        Conversation.objects.filter(
+            network_id__in=list(network_ids), status=Conversation.Status.OPEN
+        )
+        .exclude(urgency="")
+        .select_related("network", "member", "assigned_to")
+        .order_by("-last_activity_at")[:limit]
     )
 
 

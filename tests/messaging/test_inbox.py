@@ -205,3 +205,16 @@ def test_officers_set_their_zones_watch_words(client, world):
     assert _reply(world, body="Er is brand", member=world.other_member).conversation.urgency
     client.force_login(world.users["officer_other"])
     assert client.get(url).status_code == 403
+
+
+def test_the_staff_home_lists_open_urgent_conversations(client, world):
+    urgent = _reply(world, body="Er is brand in de straat").conversation
+    _reply(world, member=world.other_member, body="Brand hier ook")
+    url = reverse("messaging:conversation", args=[world.network.slug, urgent.pk])
+    for role, sees in (("officer", True), ("co_coordinator", True), ("steering", False),
+                       ("officer_other", False), ("municipal", False)):  # fmt: skip
+        client.force_login(world.users[role])
+        assert (url in client.get(reverse("accounts:home")).content.decode()) is sees, role
+    Conversation.objects.filter(pk=urgent.pk).update(status=Conversation.Status.CLOSED)
+    client.force_login(world.users["officer"])
+    assert url not in client.get(reverse("accounts:home")).content.decode()
