@@ -280,6 +280,9 @@ def conversation_answer(
                            else ("sms", str(member.mobile_phone or "")))  # fmt: skip
         else:
             text_out = text
+    if channel == "sms" and member is not None and not member.by_sms and member.email:
+        # SMS stopped (STOP) since the member wrote: by email instead.
+        channel, to = "email", member.email
     if channel == "sms" and to and (member is None or member.by_sms):
         notification_queue(kind="reply_answer", channel="sms", to=to, body=text_out, about=member)
     elif channel == "email" and to:
