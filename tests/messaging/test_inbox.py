@@ -218,3 +218,19 @@ def test_the_staff_home_lists_open_urgent_conversations(client, world):
     Conversation.objects.filter(pk=urgent.pk).update(status=Conversation.Status.CLOSED)
     client.force_login(world.users["officer"])
     assert url not in client.get(reverse("accounts:home")).content.decode()
+
+
+def test_an_answer_after_stop_goes_by_email_and_reopen_waits_for_the_open_one(client, world):
+    reply = _reply(world)
+    world.member.by_sms = False
+    world.member.save()
+    client.force_login(world.users["officer"])
+    _post(client, _url(world, reply.conversation, "answer"), {"text": "Wij kijken het na."})
+    assert mail.outbox[-1].to == [world.member.email]
+    assert not [m for m in locmem.outbox if m.body == "Wij kijken het na."]
+    _post(client, _url(world, reply.conversation, "close"))
+    newer = _reply(world, body="Nog iets").conversation
+    response = client.post(_url(world, reply.conversation, "reopen"), follow=True)
+    assert "another open conversation" in response.content.decode()
+    assert Conversation.objects.get(pk=reply.conversation_id).status == "closed"
+    assert newer.status == Conversation.Status.OPEN
