@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
 from networks.models import Municipality, Network, PoliceZone, Role
 from networks.selectors import user_roles
@@ -91,3 +92,25 @@ class InvitationForm(forms.Form):
         self.fields["role"].choices = [("", "---------"), *role_choices]
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Send invitation")))
+
+
+class NotificationSettingsForm(forms.Form):
+    """How a staff member hears of urgent replies of members."""
+
+    mobile_phone = PhoneNumberField(
+        label=_("Mobile phone"),
+        required=False,
+        help_text=_("In international form, e.g. +32 470 12 34 56."),
+    )
+    urgent_replies_by_sms = forms.BooleanField(
+        label=_("Also send me urgent replies of members by SMS"),
+        required=False,
+        help_text=_(
+            "Urgent replies always come by email. The SMS holds no personal data, only a link."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Save")))

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from networks.models import Municipality, Network, PoliceZone, Role, role_scope_q
 
@@ -45,6 +46,12 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=settings.LANGUAGES, default="nl"
+    )
+    # Urgent replies of members (to a recent urgent alert, or with a watch
+    # word) reach officers and coordinators by email, and by SMS if they ask.
+    mobile_phone = PhoneNumberField(_("mobile phone"), blank=True)
+    urgent_replies_by_sms = models.BooleanField(
+        _("urgent replies of members also by SMS"), default=False
     )
 
     USERNAME_FIELD = "email"

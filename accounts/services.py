@@ -271,3 +271,15 @@ def invitation_revoke(*, invitation: StaffInvitation, revoked_by: User) -> bool:
     if updated:
         logger.info("invitation %s revoked by %s", invitation.pk, revoked_by.pk)
     return bool(updated)
+
+
+def user_notification_settings_update(
+    *, user: User, mobile_phone, urgent_replies_by_sms: bool
+) -> User:
+    """Store how the user hears of urgent replies (email always, SMS if asked)."""
+    if urgent_replies_by_sms and not mobile_phone:
+        raise ValidationError({"mobile_phone": _("Give a mobile number to receive SMS.")})
+    user.mobile_phone = mobile_phone or ""
+    user.urgent_replies_by_sms = urgent_replies_by_sms
+    user.save(update_fields=["mobile_phone", "urgent_replies_by_sms"])
+    return user

@@ -7,15 +7,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from rules.contrib.views import permission_required
 
-from accounts.forms import InvitationAcceptForm, InvitationForm
+from accounts.forms import InvitationAcceptForm, InvitationForm, NotificationSettingsForm
 from accounts.hooks import home_panels
 from accounts.models import StaffInvitation
 from accounts.selectors import user_has_mfa, user_requires_mfa
 from accounts.services import invitation_accept as invitation_accept_service
-from accounts.services import invitation_create, invitation_for_token
+from accounts.services import (
+    invitation_create,
+    invitation_for_token,
+    user_notification_settings_update,
+)
 from accounts.services import invitation_revoke as invitation_revoke_service
 from bin_platform.forms import errors_to_form
 from networks.models import Network
@@ -173,3 +177,27 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("This invitation was already accepted or withdrawn."))
     return redirect("accounts:invitations")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own notification settings (urgent replies by SMS)."""
+    user = request.user
+    form = NotificationSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "mobile_phone": user.mobile_phone,
+            "urgent_replies_by_sms": user.urgent_replies_by_sms,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_notification_settings_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("accounts:notifications")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/notifications.html", {"form": form}, status=status)

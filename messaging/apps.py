@@ -13,6 +13,7 @@ class MessagingConfig(AppConfig):
         # below it, once all models are loaded.
         from accounts.hooks import home_panels
         from messaging import receivers  # noqa: F401 - connects inbound email, SMS and status receivers
-        from messaging.panels import home_panel_alerts
+        from messaging.panels import home_panel_alerts, home_panel_conversations
 
         home_panels.register(home_panel_alerts)
+        home_panels.register(home_panel_conversations)

@@ -1,7 +1,8 @@
 """Messaging's panels on the staff home page (``accounts.hooks.home_panels``).
 
-Accounts sits below messaging, so the home page cannot ask for alerts itself;
-``MessagingConfig.ready()`` registers these panels instead.
+Accounts sits below messaging, so the home page cannot ask for alerts or
+urgent conversations itself; ``MessagingConfig.ready()`` registers these
+panels instead.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from messaging.selectors.conversations import conversations_urgent_open
 from messaging.selectors.messages import alerts_without_feedback, messages_awaiting_approval
 from networks.models import Network
 from networks.selectors import UserRoles
@@ -28,3 +30,18 @@ def home_panel_alerts(
         "awaiting_approval": list(messages_awaiting_approval(user=request.user)[:20]),
         "can_compose": True,
     }
+
+
+def home_panel_conversations(
+    *, request: HttpRequest, roles: UserRoles, networks: list[Network]
+) -> dict[str, Any]:
+    """For whoever handles replies (the zone's officers, coordinators and
+    co-coordinators, admins): open urgent conversations."""
+    handled = [
+        n.pk
+        for n in networks
+        if roles.is_admin or n.pk in roles.coordinates or n.police_zone_id in roles.officer_of_zones
+    ]
+    if not handled:
+        return {}
+    return {"urgent_conversations": conversations_urgent_open(network_ids=handled)}

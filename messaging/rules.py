@@ -10,7 +10,14 @@ communication plan of the network's signed charter
 import rules
 
 from messaging.models import IncidentReport
-from networks.rules import is_municipal_staff, is_platform_admin, is_zone_officer, runs_network
+from networks.models import PoliceZone
+from networks.rules import (
+    is_municipal_staff,
+    is_platform_admin,
+    is_zone_officer,
+    runs_network,
+)
+from networks.selectors import user_roles
 
 rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
 # Coordinators write for their own network; what they may send and whether
@@ -116,3 +123,14 @@ rules.add_perm("messaging.share_incident", is_platform_admin | _on_report_networ
 rules.add_perm(
     "messaging.view_incident_photo", is_platform_admin | _on_report_network(is_zone_officer)
 )
+
+
+# Conversations with members follow the inbox (messaging.view_messages on the
+# network). A police zone's watch words (replies that notify the police at
+# once) are set by the zone's officers and admins.
+@rules.predicate
+def is_officer_of_police_zone(user, zone) -> bool:
+    return isinstance(zone, PoliceZone) and zone.pk in user_roles(user=user).officer_of_zones
+
+
+rules.add_perm("messaging.edit_watch_words", is_platform_admin | is_officer_of_police_zone)

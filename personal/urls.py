@@ -6,7 +6,7 @@ is resolved by ``personal.decorators.personal_page``.
 
 from django.urls import include, path
 
-from personal.views import home, house_rules, incidents, meetings, surveys
+from personal.views import home, house_rules, incidents, meetings, messages, surveys
 
 app_name = "personal"
 
@@ -23,6 +23,7 @@ page_urlpatterns = [
         name="house_rules_accept",
     ),
     path("meetings/<int:pk>/rsvp/", meetings.meeting_rsvp_view, name="meeting_rsvp"),
+    path("messages/<int:pk>/", messages.message_reply, name="message_reply"),
 ]
 
 urlpatterns = [

@@ -76,13 +76,14 @@ def _draft(w):
     return {"pk": draft.pk}
 
 
-def _reply(w):
+def _conversation(w):
     from messaging.models import Reply
+    from messaging.services.conversations import conversation_reply_receive
 
     reply = Reply.objects.create(
         network=w.network, member=w.member, channel="sms", from_address="+32470000001", body="Ok"
     )
-    return {"slug": w.network.slug, "pk": reply.pk}
+    return {"slug": w.network.slug, "pk": conversation_reply_receive(reply=reply).pk}
 
 
 def _report(w, *, photo: bool = False):
@@ -193,6 +194,7 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("members:signup:done", _slug, EVERYONE),
     ("accounts:home", lambda w: {}, SIGNED_IN),
     ("accounts:invitations", lambda w: {}, CAN_INVITE),
+    ("accounts:notifications", lambda w: {}, SIGNED_IN),
     ("networks:mine", lambda w: {}, HAS_NETWORKS),
     ("networks:detail", _slug, NETWORK_VIEW),
     ("networks:team", _slug, NETWORK_VIEW),
@@ -217,7 +219,9 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("messaging:progress", lambda w: _draft(w), MEMBER_DATA),
     ("messaging:edit", lambda w: _draft(w), PUBLISH),
     ("messaging:inbox", _slug, MEMBER_DATA),
-    ("messaging:reply", lambda w: _reply(w), MEMBER_DATA),
+    ("messaging:conversation", lambda w: _conversation(w), MEMBER_DATA),
+    # A police zone's watch words: its officers (and admins) set them.
+    ("messaging:watch_words", lambda w: {"pk": w.zone.pk}, REPORTS_ZONE),
     ("messaging:incidents", _slug, MEMBER_DATA),
     ("messaging:incident", lambda w: _report(w), MEMBER_DATA),
     ("messaging:incident_photo", lambda w: _report(w, photo=True), REPORT_PHOTO),
@@ -288,7 +292,8 @@ EXEMPT = {
     "messaging:update": "POST only, tests/messaging/test_messages.py",
     "messaging:submit": "POST only, tests/messaging/test_messages.py",
     "messaging:return": "POST only, tests/messaging/test_messages.py",
-    "messaging:reply_action": "POST only, tests/messaging/test_inbox.py",
+    "messaging:conversation_action": "POST only, tests/messaging/test_inbox.py",
+    "messaging:reply": "redirect to its conversation, tests/messaging/test_inbox.py",
     "messaging:cancel": "POST only, tests/messaging/test_messages.py",
     "messaging:incident_share": "POST only, tests/messaging/test_incidents.py",
     "messaging:incident_share_municipality": "POST only, tests/messaging/test_incidents.py",

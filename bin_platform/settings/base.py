@@ -253,6 +253,13 @@ MESSAGING_SWEEP_GRACE_SECONDS = env.float("MESSAGING_SWEEP_GRACE_SECONDS", defau
 # First wait after a temporary gateway error (429, 5xx, timeout); it doubles
 # with each attempt, up to 10 minutes.
 MESSAGING_RETRY_BACKOFF_SECONDS = env.float("MESSAGING_RETRY_BACKOFF_SECONDS", default=5)
+# Members' replies: the automatic answer ("not watched around the clock, call
+# 112 / the police") goes out at most once per conversation every
+# REPLY_AUTO_ANSWER_HOURS, so two auto-responders never loop. A reply to an
+# urgent alert published in the last REPLY_URGENT_ALERT_HOURS notifies the
+# zone's officers and the network's coordinators at once.
+REPLY_AUTO_ANSWER_HOURS = env.float("REPLY_AUTO_ANSWER_HOURS", default=4)
+REPLY_URGENT_ALERT_HOURS = env.float("REPLY_URGENT_ALERT_HOURS", default=6)
 
 # --- Auth / allauth ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

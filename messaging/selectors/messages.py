@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from messaging.models import Delivery, Message, MessageTemplate
 from messaging.selectors.recipients import message_recipients
@@ -29,8 +30,10 @@ def message_preview(*, message: Message) -> dict:
     segments_total = 0
     for language in sorted({*message.texts.keys(), *sms_per_language.keys()}):
         text = message.text_for(language, fallback)
-        # The short personal link appended to every SMS counts too.
-        length = sms_length(f"{text.get('sms', '')} {SHORT_LINK_SAMPLE}")
+        # The reply hint and short personal link appended to every SMS count too.
+        length = sms_length(
+            sms_with_reply_hint(text=text.get("sms", ""), url=SHORT_LINK_SAMPLE, language=language)
+        )
         count = sms_per_language.get(language, 0)
         segments_total += length.segments * count
         texts.append({"language": language, "text": text, "length": length, "sms_count": count})
@@ -46,6 +49,26 @@ def message_preview(*, message: Message) -> dict:
 
 
 SHORT_LINK_SAMPLE = settings.PUBLIC_BASE_URL + "/m/12345.1.0123456789/"
+
+
+def sms_with_reply_hint(*, text: str, url: str, language: str) -> str:
+    """An alert's SMS as sent: the text, how to answer, the short personal link
+    (where the member can also answer)."""
+    with translation.override(language):
+        # Translators: keep it short, it is in every SMS; the link follows.
+        hint = _("Answer by SMS or via")
+    return f"{text} {hint} {url}"
+
+
+def email_reply_hint(*, language: str, url: str, reply_by_email: bool) -> str:
+    """The footer line of an alert email that says how to answer."""
+    with translation.override(language):
+        if reply_by_email:
+            return _("To answer, reply to this email or write on your personal page: %(url)s") % {
+                "url": url
+            }
+        return _("To answer, write on your personal page: %(url)s") % {"url": url}
+
 
 FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status.FAILED}
 DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}

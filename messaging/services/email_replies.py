@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from messaging.models import Delivery, Reply
+from messaging.services.conversations import conversation_reply_receive
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def email_reply_record(*, inbound) -> Reply | None:
     sender = inbound.from_email.addr_spec if inbound.from_email else ""
     try:
         with transaction.atomic():
-            return Reply.objects.create(
+            reply = Reply.objects.create(
                 message=delivery.message,
                 member=delivery.member,
                 network=delivery.member.network,
@@ -82,3 +83,8 @@ def email_reply_record(*, inbound) -> Reply | None:
             )
     except IntegrityError:
         return None  # the provider posted the same mail twice
+    # "Auto-Submitted: auto-replied" (RFC 3834): an out-of-office answer is
+    # filed but never answered automatically, so two robots do not loop.
+    auto = str(inbound.get("Auto-Submitted", "no")).strip().lower() not in ("", "no")
+    conversation_reply_receive(reply=reply, explicit=True, auto_submitted=auto)
+    return reply

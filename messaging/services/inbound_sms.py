@@ -4,7 +4,8 @@ on by ``outbox.signals.inbound_received``): the first word decides.
 STOP and its synonyms end SMS to the number in every network at once; START,
 YES and UNSTOP resume them; HELP answers with the network, its coordinator
 and the emergency numbers. Anything else is stored as a Reply, threaded to
-the last message sent to the number.
+the last message sent to the number, and filed in the member's open
+conversation (``messaging.services.conversations``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from members.models import Member
 from members.services.core import member_sms_opt_in, member_sms_opt_out
 from messaging.models import Delivery, Reply
+from messaging.services.conversations import conversation_reply_receive
 from networks.models import Network, Role, RoleAssignment
 from outbox.signals import InboundMessage
 
@@ -140,7 +142,7 @@ def _reply_store(
     try:
         # A savepoint: the duplicate's IntegrityError must not spoil an outer transaction.
         with transaction.atomic():
-            return Reply.objects.create(
+            reply = Reply.objects.create(
                 message=delivery.message if delivery else None,
                 member=member,
                 network=member.network if member else None,
@@ -153,6 +155,9 @@ def _reply_store(
         # Twilio posted this message before (a retry): it is stored already.
         logger.info("inbound SMS %s stored already", sid)
         return None
+    # Into the member's open conversation: automatic answer, urgent notices.
+    conversation_reply_receive(reply=reply)
+    return reply
 
 
 def _cancel_queued_sms(number: str) -> int:

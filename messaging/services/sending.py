@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
+from messaging.selectors.messages import email_reply_hint, sms_with_reply_hint
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
 from outbox.gateways import get_sms_gateway, get_voice_gateway
@@ -96,8 +97,13 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
     _Throttle.wait(delivery.channel)
     reference = f"d{delivery.pk}"
     if delivery.channel == Delivery.Channel.SMS:
-        # Every message carries the member's personal link (short in SMS).
-        body = f"{texts.get('sms', '')} {member_short_url(member=delivery.member)}"
+        # Every message says how to answer and carries the member's personal
+        # link (short in SMS), where they can answer too.
+        body = sms_with_reply_hint(
+            text=texts.get("sms", ""),
+            url=member_short_url(member=delivery.member),
+            language=delivery.language,
+        )
         result = get_sms_gateway().send_sms(
             OutgoingSMS(to=delivery.to, body=body, reference=reference)
         )
@@ -113,10 +119,16 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
         )
         return result.provider_id
     reply_to = email_reply_address(delivery_id=delivery.pk)
+    url = member_personal_url(member=delivery.member)
     with translation.override(delivery.language):
         footer = _(
             "Your personal page (language, channels, quiet hours, pause, leave): %(url)s"
-        ) % {"url": member_personal_url(member=delivery.member)}
+        ) % {"url": url}
+    footer = (
+        email_reply_hint(language=delivery.language, url=url, reply_by_email=bool(reply_to))
+        + "\n"
+        + footer
+    )
     email = EmailMessage(
         subject=texts.get("subject") or texts.get("sms", "")[:80],
         body=(texts.get("body") or texts.get("sms", "")) + "\n\n-- \n" + footer,

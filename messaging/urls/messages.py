@@ -3,6 +3,7 @@ messages area, with the inbox and incidents areas included below it."""
 
 from django.urls import include, path
 
+from messaging.views.inbox import watch_words
 from messaging.views.messages import (
     message_cancel_view,
     message_detail,
@@ -32,4 +33,5 @@ urlpatterns = [
     # Without a namespace of their own: their names join ``messaging``.
     path("", include("messaging.urls.incidents")),
     path("network/<slug:slug>/inbox/", include("messaging.urls.inbox")),
+    path("zones/<int:pk>/watch-words/", watch_words, name="watch_words"),
 ]

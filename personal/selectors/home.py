@@ -13,7 +13,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from charters.models import MeetingRSVP
 from members.models import AuditEntry, ConsentRecord, Member
-from messaging.models import IncidentReport
+from messaging.models import ConversationEvent, IncidentReport, Reply
 from networks.models import Network, Role
 from networks.selectors import user_roles
 from outbox.selectors import notifications_about
@@ -132,6 +132,7 @@ def member_personal_data(*, member: Member) -> dict:
         "verifications": verifications,
         "notifications": notifications,
         "reports": _reports_of(member),
+        "replies": _replies_of(member),
         "meeting_answers": _meeting_answers_of(member),
         "surveys": _survey_invitations_of(member),
         "audit": audit,
@@ -180,3 +181,24 @@ def _reports_of(member: Member) -> list[dict]:
             "vehicle_description", "plate", "police_called", "status", "feedback", "created_at",
         )
     )  # fmt: skip
+
+
+def _replies_of(member: Member) -> list[dict]:
+    """The member's own replies and the answers they got (staff by role only:
+    the answers' authors are not named)."""
+    replies = [
+        {"kind": "yours", "channel": channel, "text": body, "at": at, "about_message": message}
+        for channel, body, at, message in Reply.objects.filter(member=member)
+        .order_by("received_at", "pk")
+        .values_list("channel", "body", "received_at", "message_id")
+    ]
+    answers = [
+        {"kind": kind, "channel": detail, "text": text, "at": at}
+        for kind, detail, text, at in ConversationEvent.objects.filter(
+            conversation__member=member,
+            kind__in=[ConversationEvent.Kind.ANSWER, ConversationEvent.Kind.AUTO_ANSWER],
+        )
+        .order_by("created_at", "pk")
+        .values_list("kind", "detail", "text", "created_at")
+    ]
+    return sorted(replies + answers, key=lambda row: row["at"])

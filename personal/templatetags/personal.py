@@ -1,11 +1,15 @@
 """Template tags of the personal page's home: the member's open surveys,
-upcoming meetings and house rules, read from the apps that own them."""
+upcoming meetings, house rules and received messages, read from the apps that own them."""
 
 from django import template
 
 from charters.selectors.charter import member_house_rules_status
 from charters.selectors.meetings import member_upcoming_meetings
 from charters.services.meetings import MAX_GUESTS
+from messaging.selectors.conversations import (
+    member_conversations_by_message,
+    member_received_messages,
+)
 from surveys.selectors import member_open_surveys
 
 register = template.Library()
@@ -33,3 +37,15 @@ def rsvp_max_guests() -> int:
 @register.simple_tag
 def house_rules_status_for(member):
     return member_house_rules_status(member=member)
+
+
+@register.simple_tag
+def received_messages_for(member):
+    """[(message, texts in the member's language, own thread), ...], most recent first."""
+    if member is None:
+        return []
+    threads = member_conversations_by_message(member=member)
+    return [
+        (message, texts, threads.get(message.pk, []))
+        for message, texts in member_received_messages(member=member)
+    ]

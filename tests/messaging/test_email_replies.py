@@ -52,7 +52,27 @@ def test_alert_emails_carry_a_reply_address_and_replies_come_back(client, world,
     assert Reply.objects.count() == 1
     client.force_login(world.users["coordinator"])
     inbox = client.get(reverse("messaging:inbox", args=[world.network.slug]))
-    assert reply in inbox.context["page"].object_list
+    assert reply.conversation in inbox.context["page"].object_list
+
+
+def test_alert_emails_and_sms_say_how_to_answer(world, sent_alert):
+    from outbox.gateways import locmem
+
+    email = mail.outbox[-1]
+    # In the member's language (Dutch).
+    assert "door op deze e-mail te antwoorden of op uw persoonlijke pagina: http" in email.body
+    assert "/me/" in email.body
+    message = MessageFactory(
+        kind="urgent", texts={"nl": {"sms": "Inbrekers actief"}}, created_by=world.users["officer"],
+        by_email=False, networks=[world.network],
+    )  # fmt: skip
+    locmem.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        message_publish(message=message, published_by=world.users["officer"])
+    # In the member's language (Dutch), then the short personal link.
+    (sms,) = locmem.outbox
+    assert sms.body.startswith("Inbrekers actief Antwoord per sms of via http")
+    assert "/m/" in sms.body
 
 
 def test_forged_reply_addresses_are_dropped(world, sent_alert):

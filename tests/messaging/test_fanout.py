@@ -78,9 +78,13 @@ def test_publish_fans_out_to_every_member_and_channel(world):
     assert deliveries.count() == 3
     assert set(deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
     bodies = {m.to: m.body for m in locmem.outbox}
-    # The member's language, then the short personal link.
-    assert bodies[str(extra.mobile_phone)].startswith("Cambrioleurs actifs http")
-    assert bodies[str(world.member.mobile_phone)].startswith("Inbrekers actief, licht aan http")
+    # The member's language, how to answer, then the short personal link.
+    assert bodies[str(extra.mobile_phone)].startswith(
+        "Cambrioleurs actifs Répondez par SMS ou via http"
+    )
+    assert bodies[str(world.member.mobile_phone)].startswith(
+        "Inbrekers actief, licht aan Antwoord per sms of via http"
+    )
     assert "/m/" in bodies[str(extra.mobile_phone)]
     assert mail.outbox[0].subject == "Dringend"
     assert "/me/" in mail.outbox[0].body  # the full personal link in every email

@@ -401,12 +401,14 @@ def test_an_officer_shares_a_nuisance_report_with_the_municipality_only(client, 
 
     client.force_login(world.users["officer"])
     assert "Share with the municipality" in client.get(url).content.decode()
-    assert "Share with the municipality" not in client.get(
-        reverse("messaging:incident", args=[crime.pk])
-    ).content.decode()  # crime stays with the police
-    assert client.post(
-        reverse("messaging:incident_share_municipality", args=[crime.pk])
-    ).status_code == 403
+    assert (
+        "Share with the municipality"
+        not in client.get(reverse("messaging:incident", args=[crime.pk])).content.decode()
+    )  # crime stays with the police
+    assert (
+        client.post(reverse("messaging:incident_share_municipality", args=[crime.pk])).status_code
+        == 403
+    )
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert client.post(share).status_code == 302
     assert [m.to for m in mail.outbox if url in m.body] == [[municipal.email]]

@@ -55,6 +55,23 @@ def _meeting_rsvp(w):
     return {**_personal_link(w), "pk": _meeting(w)["pk"]}
 
 
+def _message_reply(w):
+    from django.utils import timezone
+
+    from messaging.models import Delivery, Message
+    from tests.factories import MessageFactory
+
+    message = MessageFactory(
+        status=Message.Status.PUBLISHED, published_at=timezone.now(),
+        created_by=w.users["officer"], networks=[w.network],
+    )  # fmt: skip
+    Delivery.objects.create(
+        message=message, member=w.member, channel="sms", to=str(w.member.mobile_phone),
+        language="nl", status=Delivery.Status.SENT,
+    )  # fmt: skip
+    return {**_personal_link(w), "pk": message.pk}
+
+
 # Arguments for URLs outside the GET matrix: the member's own link, and
 # tokens that do not exist (the "link not valid" pages must be clean too).
 CRAWL_KWARGS = {
@@ -69,6 +86,7 @@ CRAWL_KWARGS = {
     "members:signup:verify": lambda w: {"slug": w.network.slug},
     "personal:survey_answer": lambda w: _survey_answer(w),
     "personal:meeting_rsvp": lambda w: _meeting_rsvp(w),
+    "personal:message_reply": lambda w: _message_reply(w),
 }
 # URLs with arguments that the crawl leaves out, and why.
 NOT_CRAWLED = {
