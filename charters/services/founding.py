@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bin_platform.archives import ArchiveRefused, archive_open, archive_read
+from bin_platform.uploads import upload_name_clean
 from charters.models import FoundingAttachment, FoundingStep, GovernanceEvent
 from charters.selectors.charter import charter_in_force
 from networks.models import Network
@@ -199,10 +200,12 @@ def founding_attachment_add(*, step: FoundingStep, upload, uploaded_by) -> Found
     Checked by size and by content (magic bytes), not by the name the browser
     sends; served only through the permission-checked download view.
     """
+    # The name is shown again to staff: no control or direction-changing
+    # characters (bin_platform.uploads), and the checks read the same name.
+    upload.name = original = upload_name_clean(upload.name)
     error, content_type = founding_attachment_check(upload)
     if error:
         raise ValidationError({"file": error})
-    original = Path(upload.name or "file").name[:200]
     attachment = FoundingAttachment(
         step=step,
         original_name=original,
