@@ -47,7 +47,10 @@ def test_a_founding_attachment_keeps_a_clean_name(world, settings, tmp_path):
 
 
 def test_an_import_keeps_a_clean_file_name(world):
-    content = b"first_name,last_name,street,house_number,postcode\nAn,Peeters,Kerkstraat,1,9340\n"
+    content = (
+        b"first_name,last_name,street,house_number,postcode,email\n"
+        b"An,Peeters,Kerkstraat,1,9340,an@example.org\n"
+    )
     upload = SimpleUploadedFile("leden\u202evsc.csv\x1b", content)
     member_import = import_preview(
         network=world.network, uploaded_file=upload, created_by=world.users["coordinator"]
