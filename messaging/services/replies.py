@@ -64,6 +64,8 @@ def reply_forward(*, reply: Reply, forwarded_by, to_email: str, note: str = "") 
         subject=_("Forwarded from BIN %(network)s")
         % {"network": reply.network.name if reply.network else ""},
         body=body,
+        # The copy quotes the reply: erased with it (messaging.services.erasure).
+        about=reply,
     )
     reply.status = Reply.Status.FORWARDED
     reply.save(update_fields=["status"])
