@@ -56,3 +56,24 @@ def test_an_import_keeps_a_clean_file_name(world):
         network=world.network, uploaded_file=upload, created_by=world.users["coordinator"]
     )
     assert MemberImport.objects.get(pk=member_import.pk).filename == "ledenvsc.csv"
+
+
+def test_names_kept_before_are_cleaned_by_the_migrations(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from charters.models import FoundingAttachment
+
+    step = founding_steps_ensure(network=world.network)[0]
+    attachment = FoundingAttachment.objects.create(
+        step=step, original_name="invoice\u202efdp.exe", content_type="application/pdf", size=1
+    )
+    member_import = MemberImport.objects.create(
+        network=world.network, created_by=world.users["coordinator"], filename="\x1bleden.csv"
+    )
+    import_module("charters.migrations.0004_s16a_clean_attachment_names").clean(apps, None)
+    import_module("members.migrations.0005_s16a_clean_import_file_names").clean(apps, None)
+    attachment.refresh_from_db()
+    member_import.refresh_from_db()
+    assert (attachment.original_name, member_import.filename) == ("invoicefdp.exe", "leden.csv")

@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from accounts.models import User
+from bin_platform.uploads import upload_name_clean
 from members.models import Member
 from members.services.core import member_message_send
 from messaging.models import IncidentReport
@@ -225,6 +226,9 @@ def _check(
             errors[field] = _("At most %(n)s characters.") % {"n": limit}
     extension = ""
     if photo:
+        # The name is not kept (upload_to makes a random one); cleaned anyway
+        # so an invisible character cannot hide the extension checked here.
+        photo.name = upload_name_clean(photo.name)
         photo_error, extension = _photo_check(photo)
         if photo_error:
             errors["photo"] = photo_error
