@@ -89,13 +89,22 @@ def build_context(target: Path) -> None:
         for line in (ROOT / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        names = list(filter(None, listed.split("\0")))
+    except (OSError, subprocess.CalledProcessError):
+        # A source tree without Git: every file, .dockerignore decides.
+        names = [
+            (Path(folder) / file).relative_to(ROOT).as_posix()
+            for folder, _dirs, files in os.walk(ROOT)  # symlinked folders not followed
+            for file in files
+        ]
+    for name in names:
         source = ROOT / name
         if _ignored(name, patterns) or not source.is_file():
             continue
