@@ -55,19 +55,22 @@ RUN --mount=type=bind,from=assets,source=/build/node_modules,target=/app/node_mo
     python scripts/copy_assets.py
 
 # Build-time steps under the production settings. The dummy values exist only
-# inside this RUN (exported in its shell), never in the image's environment.
+# inside this RUN (exported in its shell), never in the image's environment;
+# every variable production settings require without a default needs one here.
 # compilemessages refuses to run without a locale/ directory, which Git does
 # not keep while it is empty; node_modules is gone (or an empty mount stub).
+# tests/test_docker_build.py runs these python steps in a clean environment.
 RUN set -eu; \
     export SECRET_KEY=build-time-only-not-a-secret \
            ALLOWED_HOSTS=localhost \
+           PUBLIC_BASE_URL=https://build.invalid \
            DATABASE_URL=sqlite:////tmp/build.sqlite3; \
     mkdir -p locale; \
     python manage.py compilemessages --ignore=node_modules -v0; \
     python manage.py collectstatic --noinput -v0; \
-    rm -rf node_modules /tmp/build.sqlite3; \
-    mkdir -p var; \
-    chown bin:bin var
+    rm -rf node_modules /tmp/build.sqlite3
+
+RUN mkdir -p var && chown bin:bin var
 
 USER bin
 

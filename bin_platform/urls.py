@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import URLPattern, include, path
 
 from bin_platform import views
+from bin_platform.webhooks import body_limited
 
 # The admin login goes through allauth, so MFA and rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -23,7 +24,13 @@ def anymail_webhook_urls(email_backend: str) -> list[URLPattern]:
     match = re.fullmatch(r"anymail\.backends\.(\w+)\.\w+", email_backend)
     if not match:
         return []
-    return [p for p in anymail_urls.urlpatterns if (p.name or "").startswith(f"{match[1]}_")]
+    # An inbound email (with attachments) is bounded before anymail reads it.
+    limit = body_limited(settings.EMAIL_WEBHOOK_MAX_BYTES)
+    return [
+        URLPattern(p.pattern, limit(p.callback), p.default_args, p.name)
+        for p in anymail_urls.urlpatterns
+        if (p.name or "").startswith(f"{match[1]}_")
+    ]
 
 
 urlpatterns = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from django.conf import settings
 from django.core import signing
@@ -19,6 +20,8 @@ from members.models import Member
 # The salt keeps the page's former name: changing it would break every link
 # handed out so far.
 _SALT = "members.self-service"
+# <id>.<version>.<10 hex digits of the mac>; ids fit a bigint.
+_SHORT_CODE = re.compile(r"(?P<pk>[0-9]{1,18})\.(?P<version>[0-9]{1,9})\.(?P<mac>[0-9a-f]{10})")
 
 
 def member_personal_token(*, member: Member) -> str:
@@ -60,12 +63,17 @@ def member_short_url(*, member: Member) -> str:
 
 
 def member_from_short_code(*, code: str) -> Member | None:
-    try:
-        pk_text, version_text, mac = code.split(".")
-        pk, version = int(pk_text), int(version_text)
-    except ValueError:
+    """The member a short code belongs to, or None for anything else.
+
+    The code is matched as ASCII before anything reads it: int() accepts
+    other scripts' digits and underscores, and hmac.compare_digest raises
+    on non-ASCII text.
+    """
+    match = _SHORT_CODE.fullmatch(code or "")
+    if match is None:
         return None
-    if not hmac.compare_digest(mac, _short_mac(pk, version)):
+    pk, version, mac = int(match["pk"]), int(match["version"]), match["mac"]
+    if not hmac.compare_digest(mac.encode(), _short_mac(pk, version).encode()):
         return None
     return (
         Member.objects.select_related("network")

@@ -45,6 +45,13 @@ class StatusReport:
     unreachable: bool = False
 
 
+# What a person can send us: an SMS is at most 1,600 characters (10 parts,
+# the longest providers deliver); addresses are email or E.164 numbers.
+SMS_MAX_CHARS = 1600
+ADDRESS_MAX_CHARS = 254
+PROVIDER_ID_MAX_CHARS = 64
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """A message a person sent us (an SMS today). ``from_address`` is in

@@ -205,6 +205,10 @@ ANYMAIL = env.json("ANYMAIL", default={})
 # and the provider's inbound webhook (/anymail/<provider>/inbound/) brings the
 # answer back into the network's replies inbox. Empty: no Reply-To.
 REPLY_TO_DOMAIN = env("REPLY_TO_DOMAIN", default="")
+# The largest request an email provider's webhook may send (an inbound reply
+# with its attachments, or a batch of delivery events); larger ones get 413
+# before they are read. Reply texts are kept up to 10,000 characters.
+EMAIL_WEBHOOK_MAX_BYTES = env.int("EMAIL_WEBHOOK_MAX_BYTES", default=10 * 1024 * 1024)
 # A hung mail server must not hold a worker (and a row lock) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BIN Platform <no-reply@localhost>")

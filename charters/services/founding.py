@@ -10,7 +10,6 @@ change is written to the governance log.
 from __future__ import annotations
 
 import logging
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -19,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bin_platform.archives import ArchiveRefused, archive_open, archive_read
+from bin_platform.uploads import upload_name_clean
 from charters.models import FoundingAttachment, FoundingStep, GovernanceEvent
 from charters.selectors.charter import charter_in_force
 from networks.models import Network
@@ -149,17 +150,24 @@ def founding_attachment_type(*, head: bytes, extension: str) -> str | None:
     return None
 
 
+# An office document is a zip: a small upload can unpack to gigabytes.
+OFFICE_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# "application/vnd.oasis.opendocument.presentation-template" and its kin.
+_ODF_MIMETYPE_MAX_BYTES = 100
+
+
 def _office_document_ok(upload, extension: str) -> bool:
-    """A zip that really is an office document (not any archive renamed)."""
+    """A zip that really is an office document (not any archive renamed), and
+    no bomb: its declared sizes are checked and the one entry read is bounded."""
     try:
-        with zipfile.ZipFile(upload) as archive:
+        with archive_open(upload, max_unpacked=OFFICE_MAX_UNPACKED_BYTES) as archive:
             names = set(archive.namelist())
             if extension in _OOXML:
                 return "[Content_Types].xml" in names
-            return "mimetype" in names and archive.read("mimetype").startswith(
-                b"application/vnd.oasis.opendocument"
-            )
-    except (zipfile.BadZipFile, KeyError, OSError):
+            return "mimetype" in names and archive_read(
+                archive, "mimetype", limit=_ODF_MIMETYPE_MAX_BYTES
+            ).startswith(b"application/vnd.oasis.opendocument")
+    except ArchiveRefused:
         return False
     finally:
         upload.seek(0)
@@ -192,10 +200,12 @@ def founding_attachment_add(*, step: FoundingStep, upload, uploaded_by) -> Found
     Checked by size and by content (magic bytes), not by the name the browser
     sends; served only through the permission-checked download view.
     """
+    # The name is shown again to staff: no control or direction-changing
+    # characters (bin_platform.uploads), and the checks read the same name.
+    upload.name = original = upload_name_clean(upload.name)
     error, content_type = founding_attachment_check(upload)
     if error:
         raise ValidationError({"file": error})
-    original = Path(upload.name or "file").name[:200]
     attachment = FoundingAttachment(
         step=step,
         original_name=original,

@@ -10,7 +10,6 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,11 +24,11 @@ from members.models import (
     Source,
 )
 from members.phones import mobile_normalise, voice_normalise
+from members.services.erasure import member_data_erase
 from members.tokens import member_personal_url
 from networks.models import Network
 from networks.selectors import address_in_area
 from outbox.models import Notification
-from outbox.selectors import notifications_about
 from outbox.services.notifications import notification_queue
 
 logger = logging.getLogger(__name__)
@@ -363,47 +362,11 @@ def member_reactivate(*, member: Member, actor) -> Member:
     return member
 
 
-def _erase(*, member: Member) -> None:
-    """Blank every personal field; the row stays as an anonymous count."""
-    member.consents.all().delete()
-    member.verifications.all().delete()
-    # Reports stay with the police as information about the area, but no
-    # longer name who sent them.
-    member.incident_reports.update(member=None)
-    # Sent messages keep no copy of the address or text; queued ones are sent
-    # first (a rejection reason must still arrive) and scrubbed by retention.
-    notifications_about(obj=member).exclude(status="queued").update(
-        to="", body="", html_body="", subject="", last_error="", about_type=None, about_id=None,
-        status=Case(
-            When(status="failed", then=Value("cancelled")), default=F("status")
-        ),
-    )  # fmt: skip
-    for name in (
-        "first_name", "last_name", "street", "house_number", "postcode", "email",
-        "mobile_phone", "landline", "business_name", "company_number", "rejection_reason",
-    ):  # fmt: skip
-        setattr(member, name, "")
-    member.birth_date = None
-    member.quiet_hours_start = member.quiet_hours_end = None
-    member.paused_until = None
-    member.by_sms = member.by_email = member.by_voice = False
-    if member.approved_at is None and member.status in (
-        Member.Status.ACTIVE,
-        Member.Status.SUSPENDED,
-    ):
-        # A member made active without an approval date (older rows) joined
-        # when created: keep that, or the dashboards could not tell this
-        # leave from a sign-up that left before being approved.
-        member.approved_at = member.created_at
-    member.status = Member.Status.LEFT
-    member.left_at = timezone.now()
-    member.token_version += 1  # every personal link stops working
-    member.save()
-
-
 @transaction.atomic
 def member_erase(*, member: Member, actor=None, reason: str = "left") -> Member:
-    """Erase a member's personal data at once (leaving, removal, retention).
+    """Erase a member's personal data at once (leaving, removal, retention),
+    with every copy of their contact data in every app
+    (``erasure.member_data_erase``).
 
     Only the network, the status "left", the dates and the language stay, so
     anonymous counts remain right.
@@ -416,7 +379,7 @@ def member_erase(*, member: Member, actor=None, reason: str = "left") -> Member:
         actor=actor, action=action, network=member.network, member=member,
         detail={"reason": reason},
     )  # fmt: skip
-    _erase(member=member)
+    member_data_erase(member=member)
     logger.info("member %s erased (%s)", member.pk, reason)
     return member
 

@@ -14,7 +14,6 @@ rows.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -23,11 +22,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bin_platform.uploads import upload_name_clean
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Relation, Source
 from members.services.core import audit_log, member_create, member_welcome_send
 from members.services.exports import csv_lines
-from members.services.import_files import CONTROL_CHARS, upload_table
+from members.services.import_files import upload_table
 from members.services.import_rows import CONTACT_COLUMNS, IMPORT_COLUMNS, RowChecker, header_map
 from networks.models import Network
 
@@ -45,6 +45,9 @@ def import_preview(*, network: Network, uploaded_file, created_by) -> MemberImpo
     returned object carries ``ignored_columns`` (not stored): header names
     that were not recognised.
     """
+    # Shown again on the import pages: no control or direction-changing
+    # characters (bin_platform.uploads); the type is read from the same name.
+    uploaded_file.name = upload_name_clean(getattr(uploaded_file, "name", ""), default="upload")
     header, lines = upload_table(uploaded_file=uploaded_file)
     columns, ignored = header_map(header)
     if not lines:
@@ -56,11 +59,10 @@ def import_preview(*, network: Network, uploaded_file, created_by) -> MemberImpo
         raw = {field: (cells[i] if i < len(cells) else "") for field, i in columns.items()}
         rows.append(checker.check(line=line, raw=raw))
     valid = sum(1 for row in rows if not row["errors"])
-    filename = os.path.basename(str(getattr(uploaded_file, "name", "") or "upload"))
     member_import = MemberImport.objects.create(
         network=network,
         created_by=created_by,
-        filename=CONTROL_CHARS.sub("", filename)[:200],
+        filename=uploaded_file.name,
         rows=rows,
         valid_count=valid,
         error_count=len(rows) - valid,

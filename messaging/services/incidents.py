@@ -10,11 +10,13 @@ contact data is used for sending only.
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -23,8 +25,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from accounts.models import User
+from bin_platform.uploads import upload_name_clean
 from members.models import Member
 from members.services.core import member_message_send
 from messaging.models import IncidentReport
@@ -33,6 +37,9 @@ from networks.selectors import street_names
 from outbox.services.notifications import notification_queue
 
 logger = logging.getLogger(__name__)
+
+# Lets Pillow open HEIC/HEIF (iPhone photos), to strip their metadata too.
+register_heif_opener()
 
 INCIDENT_MAX_AGE = timedelta(days=30)
 INCIDENT_PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -64,9 +71,19 @@ _PHOTO_EXTENSIONS = {
 PHOTO_CONTENT_TYPES = {
     "jpeg": ("image/jpeg", ".jpg"),
     "png": ("image/png", ".png"),
+    # Photos sent before HEIC was re-encoded (stored as sent) are still served.
     "heic": ("image/heic", ".heic"),
     "webp": ("image/webp", ".webp"),
 }
+# Canonical extension of the content → the Pillow format it is re-encoded in,
+# and the type it is stored as (HEIC becomes JPEG).
+_PHOTO_FORMATS = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".heic": "JPEG"}
+_PHOTO_STORED_AS = {".jpg": "jpeg", ".png": "png", ".webp": "webp", ".heic": "jpeg"}
+# Phones take 12-50 megapixel photos (some 108 Mpx sensors save 12 Mpx by
+# default). More is refused before decoding: a 13000 x 13000 PNG of 0.5 MB
+# would take over a gigabyte of memory to decode.
+INCIDENT_PHOTO_MAX_PIXELS = 50_000_000
+_REFUSALS_KEY = "incidents:refused-photos:{pk}"
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 _TEXT_LIMITS = {"description": 5000, "person_description": 2000}
@@ -103,30 +120,63 @@ def _photo_check(photo) -> tuple[str | None, str]:
     return None, PHOTO_CONTENT_TYPES[kind][1]
 
 
-def _photo_without_metadata(photo, extension: str):
-    """A copy of the photo re-encoded without its metadata (EXIF GPS position,
-    camera serial, time), the orientation applied to the pixels.
+def _photo_without_metadata(photo, extension: str) -> tuple[ContentFile | None, str]:
+    """(A copy of the photo re-encoded without its metadata, canonical
+    extension), or (None, why it is refused).
 
-    A member's phone often writes their home's coordinates into the photo;
-    the police need the picture, not that. HEIC cannot be decoded without an
-    extra codec, so it is kept as sent. Returns None when the file does not
-    decode as the image its first bytes claim.
+    A member's phone often writes their home's coordinates into the photo
+    (EXIF GPS position, camera serial, time); the police need the picture,
+    not that. The orientation is applied to the pixels. HEIC (iPhones) is
+    decoded with pillow-heif and stored as JPEG, which every browser shows.
+
+    Only the header is read before the size is checked: a photo over
+    INCIDENT_PHOTO_MAX_PIXELS, or one Pillow warns about as a possible
+    decompression bomb, is refused without being decoded.
     """
-    if extension == ".heic":
-        return photo
-    formats = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+    unreadable = _("This file is not a readable photo.")
     try:
         photo.seek(0)
-        with Image.open(photo) as image:
-            image = ImageOps.exif_transpose(image)
-            if formats[extension] == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            out = BytesIO()
-            # No exif/icc/pnginfo arguments: Pillow writes none of them then.
-            image.save(out, format=formats[extension], quality=90)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
-    return ContentFile(out.getvalue(), name=f"photo{extension}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(photo) as image:
+                if image.width * image.height > INCIDENT_PHOTO_MAX_PIXELS:
+                    return None, _photo_too_many_pixels()
+                image = ImageOps.exif_transpose(image)
+                target = _PHOTO_FORMATS[extension]
+                if target == "JPEG" and image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                out = BytesIO()
+                # No exif/icc/pnginfo arguments: Pillow writes none of them then.
+                image.save(out, format=target, quality=90)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return None, _photo_too_many_pixels()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None, unreadable
+    stored = PHOTO_CONTENT_TYPES[_PHOTO_STORED_AS[extension]][1]
+    return ContentFile(out.getvalue(), name=f"photo{stored}"), stored
+
+
+def _photo_too_many_pixels() -> str:
+    return _("The photo has too many pixels: at most %(mpx)s megapixels.") % {
+        "mpx": INCIDENT_PHOTO_MAX_PIXELS // 1_000_000
+    }
+
+
+def _photo_refusal_count(member: Member) -> None:
+    """A refused photo counts towards the daily limit like a report: decoding
+    costs the server, so one link cannot send bomb after bomb."""
+    key = _REFUSALS_KEY.format(pk=member.pk)
+    cache.add(key, 0, timeout=int(timedelta(days=1).total_seconds()))
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=int(timedelta(days=1).total_seconds()))
+
+
+def _reports_today(member: Member) -> int:
+    since = timezone.now() - timedelta(days=1)
+    reports = IncidentReport.objects.filter(member=member, created_at__gte=since).count()
+    return reports + (cache.get(_REFUSALS_KEY.format(pk=member.pk)) or 0)
 
 
 def _street_canonical(network: Network, street: str) -> tuple[str, str | None]:
@@ -175,6 +225,9 @@ def _check(
             errors[field] = _("At most %(n)s characters.") % {"n": limit}
     extension = ""
     if photo:
+        # The name is not kept (upload_to makes a random one); cleaned anyway
+        # so an invisible character cannot hide the extension checked here.
+        photo.name = upload_name_clean(photo.name)
         photo_error, extension = _photo_check(photo)
         if photo_error:
             errors["photo"] = photo_error
@@ -241,8 +294,9 @@ def incident_create(
 
     Raises ValidationError keyed by field for bad input; nothing is stored then.
     The photo (JPEG, PNG, HEIC or WebP, by extension and by content, at most
-    8 MB) is stored under a random name without its metadata (EXIF location)
-    and shown to the police only.
+    8 MB and 50 megapixels) is stored under a random name without its
+    metadata (EXIF location), HEIC as JPEG, and shown to the police only. A
+    refused photo counts towards the daily limit of reports.
     """
     if member.status != Member.Status.ACTIVE:
         raise ValidationError(_("Only active members can send reports."))
@@ -261,23 +315,22 @@ def incident_create(
         photo=photo,
     )
     if errors:
+        if "photo" in errors:
+            _photo_refusal_count(member)
         raise ValidationError(errors)
     if timezone.is_naive(happened_at):
         happened_at = timezone.make_aware(happened_at)
-    since = timezone.now() - timedelta(days=1)
-    if (
-        IncidentReport.objects.filter(member=member, created_at__gte=since).count()
-        >= INCIDENTS_PER_DAY
-    ):
+    if _reports_today(member) >= INCIDENTS_PER_DAY:
         raise ValidationError(
             _("You have sent many reports today. Try again tomorrow, or call the police.")
         )
     if photo:
         # The member's file name may carry personal data; upload_to makes a
         # random one, and the extension follows the content.
-        photo = _photo_without_metadata(photo, extension)
+        photo, refusal = _photo_without_metadata(photo, extension)
         if photo is None:
-            raise ValidationError({"photo": _("This file is not a readable photo.")})
+            _photo_refusal_count(member)
+            raise ValidationError({"photo": refusal})
     report = None
     try:
         with transaction.atomic():

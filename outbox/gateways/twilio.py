@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 import requests
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -48,6 +48,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+from bin_platform.webhooks import body_limited
 from outbox.gateways.base import (
     BaseSMSGateway,
     BaseVoiceGateway,
@@ -60,7 +61,7 @@ from outbox.gateways.base import (
     TemporaryGatewayError,
 )
 from outbox.services.callbacks import inbound_message_receive, status_report_record
-from outbox.signals import InboundMessage, ReportedStatus, StatusReport
+from outbox.signals import SMS_MAX_CHARS, InboundMessage, ReportedStatus, StatusReport
 
 logger = logging.getLogger(__name__)
 
@@ -390,9 +391,30 @@ def twilio_signature_valid(*, url: str, params, signature: str) -> bool:
     return RequestValidator(token).validate(url, params, signature)
 
 
-def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
-    """POST only, and only with a valid X-Twilio-Signature; 403 otherwise."""
+# Twilio's callbacks are small forms (an SMS is at most 1,600 characters);
+# anything larger is not Twilio and is refused before it is read.
+TWILIO_WEBHOOK_MAX_BYTES = 64 * 1024
+# The fields passed on, by their longest legitimate length; longer is refused.
+_FIELD_LIMITS = {
+    "Body": SMS_MAX_CHARS,
+    "From": 32,
+    "To": 32,
+    "MessageSid": 64,
+    "SmsSid": 64,
+    "CallSid": 64,
+    "MessageStatus": 32,
+    "SmsStatus": 32,
+    "CallStatus": 32,
+    "ErrorCode": 32,
+    "ErrorMessage": 1000,
+}
 
+
+def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
+    """POST only, a body of at most 64 KB (413) with fields of plausible
+    length (400), and only with a valid X-Twilio-Signature (403)."""
+
+    @body_limited(TWILIO_WEBHOOK_MAX_BYTES)
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # path_info: the path as routed, which is what the gateway appends to
@@ -402,6 +424,14 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
         if not twilio_signature_valid(url=url, params=request.POST, signature=signature):
             logger.warning("Twilio webhook with a missing or wrong signature for %s", url)
             return HttpResponseForbidden()
+        too_long = [
+            name
+            for name, limit in _FIELD_LIMITS.items()
+            if any(len(value) > limit for value in request.POST.getlist(name))
+        ]
+        if too_long:
+            logger.warning("Twilio webhook refused: %s too long", ", ".join(too_long))
+            return HttpResponseBadRequest()
         return view(request, *args, **kwargs)
 
     # CSRF protection is for browsers carrying a user's session cookie; Twilio

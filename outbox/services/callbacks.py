@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from outbox.models import Notification
 from outbox.signals import (
+    ADDRESS_MAX_CHARS,
+    PROVIDER_ID_MAX_CHARS,
+    SMS_MAX_CHARS,
     InboundMessage,
     ReportedStatus,
     StatusReport,
@@ -18,7 +21,12 @@ from outbox.signals import (
     status_received,
 )
 
-__all__ = ["inbound_message_receive", "notification_status_record", "status_report_record"]
+__all__ = [
+    "inbound_message_receive",
+    "inbound_message_too_long",
+    "notification_status_record",
+    "status_report_record",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +102,31 @@ def status_report_record(*, report: StatusReport) -> str:
     return result
 
 
+def inbound_message_too_long(*, message: InboundMessage) -> bool:
+    """Whether a field is longer than any real message's: an SMS body over
+    SMS_MAX_CHARS, an address or provider id over its column."""
+    return (
+        (message.channel == "sms" and len(message.body) > SMS_MAX_CHARS)
+        or len(message.from_address) > ADDRESS_MAX_CHARS
+        or len(message.to_address) > ADDRESS_MAX_CHARS
+        or len(message.provider_id) > PROVIDER_ID_MAX_CHARS
+    )
+
+
 def inbound_message_receive(*, message: InboundMessage) -> str:
     """Pass a person's message to the receivers of ``inbound_received``;
-    returns the text to answer with ("" for none)."""
+    returns the text to answer with ("" for none).
+
+    A message with a field longer than any real one (an SMS over 1,600
+    characters) is dropped, whatever the provider module checked: receivers
+    store what they get.
+    """
+    if inbound_message_too_long(message=message):
+        logger.warning(
+            "%s inbound %s message dropped: a field is too long",
+            message.provider.capitalize(),
+            message.channel,
+        )
+        return ""
     answers = inbound_received.send(sender=message.provider, message=message)
     return next((str(answer) for _receiver, answer in answers if answer), "")

@@ -181,3 +181,61 @@ def test_step_form_saves_and_network_page_shows_progress(client, world, proposed
     assert "1 of 7 founding steps done." in page
     page = client.get(reverse("charters:founding", args=[world.network.slug])).content.decode()
     assert "Geert" in page and "Petitie" in page
+
+
+def _odt(mimetype: bytes, *, extra: bytes = b"") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", mimetype)
+        archive.writestr("content.xml", b"<office:document-content/>" + extra)
+    return buffer.getvalue()
+
+
+def test_an_opendocument_file_is_accepted(world):
+    step = founding_steps_ensure(network=world.network)[0]
+    upload = SimpleUploadedFile("plan.odt", _odt(b"application/vnd.oasis.opendocument.text"))
+    attachment = founding_attachment_add(
+        step=step, upload=upload, uploaded_by=world.users["coordinator"]
+    )
+    assert attachment.content_type == "application/vnd.oasis.opendocument.text"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # The mimetype entry itself a bomb: 64 MB of text in a small upload.
+        _odt(b"application/vnd.oasis.opendocument.text" + b" " * (64 * 1024 * 1024)),
+        # A small mimetype beside an entry that unpacks a thousand times its size.
+        _odt(b"application/vnd.oasis.opendocument.text", extra=b"\0" * (8 * 1024 * 1024)),
+    ],
+    ids=["mimetype-bomb", "content-bomb"],
+)
+def test_a_zip_bomb_document_is_refused_without_unpacking_it(world, content):
+    import tracemalloc
+
+    assert len(content) < 1024 * 1024
+    step = founding_steps_ensure(network=world.network)[0]
+    upload = SimpleUploadedFile("plan.odt", content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError):
+            founding_attachment_add(
+                step=step, upload=upload, uploaded_by=world.users["coordinator"]
+            )
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024
+    assert not FoundingAttachment.objects.exists()
+
+
+def test_a_document_larger_than_allowed_once_unpacked_is_refused(world, monkeypatch):
+    monkeypatch.setattr("charters.services.founding.OFFICE_MAX_UNPACKED_BYTES", 1000)
+    step = founding_steps_ensure(network=world.network)[0]
+    content = _odt(b"application/vnd.oasis.opendocument.text", extra=b"<p/>" * 500)
+    with pytest.raises(ValidationError):
+        founding_attachment_add(
+            step=step,
+            upload=SimpleUploadedFile("plan.odt", content),
+            uploaded_by=world.users["coordinator"],
+        )

@@ -188,7 +188,6 @@ def _gps_exif() -> bytes:
     [
         ("Jan Peeters voordeur.png", PNG, ".png"),
         ("IMG_0001.JPG", _image_bytes("JPEG"), ".jpg"),
-        ("IMG_0002.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", ".heic"),
         ("shot.webp", _image_bytes("WEBP"), ".webp"),
         # A PNG named .jpg: the stored extension follows the content.
         ("renamed.jpg", PNG, ".png"),
@@ -205,14 +204,10 @@ def test_an_accepted_photo_is_stored_under_a_random_name(
     assert re.fullmatch(rf"reports/{world.network.pk}/[0-9a-f]{{32}}\{extension}", stored), stored
     assert "Peeters" not in stored
     assert [p.name for p in _media_files(settings)] == [Path(stored).name]
-    saved = Path(settings.MEDIA_ROOT, stored).read_bytes()
-    if extension == ".heic":
-        assert saved == content  # no codec to re-encode it: kept as sent
-    else:
-        from PIL import Image
+    from PIL import Image
 
-        with Image.open(Path(settings.MEDIA_ROOT, stored)) as image:
-            image.verify()  # a valid image of the type its extension names
+    with Image.open(Path(settings.MEDIA_ROOT, stored)) as image:
+        image.verify()  # a valid image of the type its extension names
 
 
 def test_a_photo_loses_its_location_and_camera_metadata(client, world, settings):
