@@ -32,6 +32,7 @@ from outbox.gateways.base import (
     PermanentGatewayError,
     TemporaryGatewayError,
 )
+from outbox.services.email_tracking import email_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,8 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
         # backend opened by send() itself closes after each message).
         mail_connection.open()
     email.send()
-    return ""
+    # The provider's id (anymail), which its bounce and complaint events name.
+    return email_message_id(email)
 
 
 def _backoff(attempts: int) -> timedelta:
