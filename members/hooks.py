@@ -10,3 +10,12 @@ from bin_platform.hooks import Hook
 # now: an object with ``version`` (recorded with the consent), ``text`` and
 # ``is_standard``. The charters app keeps the house rules and provides it.
 house_rules_current = Hook("members.house_rules_current")
+
+# ``channel_reach(network=..., chosen=[...])`` -> what each channel carries
+# under the network's communication plan and whether the chosen channels
+# (those the member has an address for) bring urgent alerts: an object with
+# ``channels`` (rows with ``channel``, ``label``, ``kinds``, ``kind_labels``,
+# ``chosen``), ``urgent_reached``, ``urgent_channels`` and ``missed_kinds``.
+# Messaging provides it (``messaging.selectors.reach.reach_of_channels``);
+# without it the sign-up form shows nothing and warns about nothing.
+channel_reach = Hook("members.channel_reach", default=lambda *, network, chosen: None)

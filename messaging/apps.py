@@ -12,7 +12,10 @@ class MessagingConfig(AppConfig):
         # why: ready() is where an app may reach its receivers and the apps
         # below it, once all models are loaded.
         from accounts.hooks import home_panels
+        from members.hooks import channel_reach
         from messaging import receivers  # noqa: F401 - connects inbound email, SMS and status receivers
         from messaging.panels import home_panel_alerts
+        from messaging.selectors.reach import reach_of_channels
 
         home_panels.register(home_panel_alerts)
+        channel_reach.provide(reach_of_channels)
