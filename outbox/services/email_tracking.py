@@ -62,5 +62,8 @@ def email_tracking_record(*, event: AnymailTrackingEvent, esp_name: str) -> str:
 def email_message_id(message) -> str:
     """The provider's id of an email just sent through anymail (what its
     tracking events name), "" for backends without one (SMTP, files)."""
-    status = getattr(message, "anymail_status", None)
-    return str(getattr(status, "message_id", "") or "")[:64]
+    message_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    if message_id is None or isinstance(message_id, set):
+        # A set: recipients got different ids; the platform sends to one person only.
+        return ""
+    return str(message_id)[:64]
