@@ -212,6 +212,11 @@ ANYMAIL = env.json("ANYMAIL", default={})
 # and the provider's inbound webhook (/anymail/<provider>/inbound/) brings the
 # answer back into the network's replies inbox. Empty: no Reply-To.
 REPLY_TO_DOMAIN = env("REPLY_TO_DOMAIN", default="")
+# Over SMTP: send alert emails with the envelope sender (Return-Path)
+# bounce+<code>@REPLY_TO_DOMAIN, so bounces come back through the same inbound
+# webhook and mark the delivery undelivered. Only if the SMTP server accepts
+# that sender. API providers report bounces through anymail's tracking webhook.
+EMAIL_SMTP_BOUNCES = env.bool("EMAIL_SMTP_BOUNCES", default=False)
 # A hung mail server must not hold a worker (and a row lock) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BIN Platform <no-reply@localhost>")

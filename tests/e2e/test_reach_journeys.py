@@ -87,7 +87,5 @@ def test_compose_ticks_what_the_plan_allows_for_the_kind(journey, planned):
     page.goto(reverse("messaging:network", kwargs={"slug": planned.network.slug}))
     page.get_by_role("link", name="Reach").click()
     expect(page).to_have_url(re.compile(r"/problems/$"))
-    expect(page.get_by_role("heading", level=2)).to_have_text(
-        "Members with communication problems"
-    )
+    expect(page.get_by_role("heading", level=2)).to_have_text("Members with communication problems")
     journey.shot("problems")

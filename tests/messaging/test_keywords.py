@@ -11,10 +11,14 @@ from members.models import Member
 from messaging.models import Reply
 from messaging.services.keywords import keyword_match, keyword_normalise
 from tests.factories import MemberFactory
-from tests.messaging.test_webhooks import inbound, post, twiml_text
 
 # autouse: the Twilio token and public URL of the webhook tests.
-from tests.messaging.test_webhooks import _twilio  # noqa: F401
+from tests.messaging.test_webhooks import (
+    _twilio,  # noqa: F401
+    inbound,
+    post,
+    twiml_text,
+)
 
 OPT_OUT = [
     "STOPPEN", "uitschrijven", "Afmelden", "ARRET", "Arrêt", "arrêter", "DESINSCRIRE",

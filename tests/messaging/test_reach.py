@@ -25,7 +25,6 @@ from tests.factories import MemberFactory, MessageFactory, charter_signed
 from tests.members.signup_helpers import form_data, join_url
 
 
-
 @pytest.fixture
 def planned(world):
     """world.network with the usual plan in force: urgent alerts by SMS and

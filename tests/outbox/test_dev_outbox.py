@@ -4,8 +4,8 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from outbox.gateways.base import OutgoingSMS
 from messaging.models import Reply
+from outbox.gateways.base import OutgoingSMS
 from outbox.gateways.file import FileEmailBackend, FileSMSGateway, file_outbox_read
 
 
@@ -36,7 +36,7 @@ def test_outbox_page_does_not_exist_in_production(client, db, settings):
 def dev(settings, tmp_path):
     settings.DEBUG = True
     settings.VAR_DIR = tmp_path
-    settings.TWILIO_AUTH_TOKEN = "local-development-only"  # noqa: S105  # nosec B105
+    settings.TWILIO_AUTH_TOKEN = "local-development-only"  # nosec B105
     settings.PUBLIC_BASE_URL = "http://localhost:8000"
     settings.TWILIO_WEBHOOK_BASE_URL = ""
 

@@ -34,7 +34,7 @@ urlpatterns = [
 ]
 pytestmark = pytest.mark.urls(__name__)
 
-SECRET = "tracker:a-long-random-password"  # noqa: S105  # nosec B105
+SECRET = "tracker:a-long-random-password"  # nosec B105
 
 
 @pytest.fixture(autouse=True)
