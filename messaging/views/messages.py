@@ -118,7 +118,15 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": request.user.has_perm("messaging.submit_message", message),
     }
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
-        context["preview"] = message_preview(message=message)
+        context["preview"] = preview = message_preview(message=message)
+        # Counts for all, names only of the members of networks the viewer follows.
+        visible = {
+            n.pk
+            for n in message.networks.all()
+            if request.user.has_perm("messaging.view_messages", n)
+        }
+        for reason in preview["unreached"]["reasons"]:
+            reason["members"] = [m for m in reason["members"] if m.network_id in visible]
         context["plan_problems"] = [
             text for texts in message_plan_problems(message=message).values() for text in texts
         ]

@@ -228,3 +228,19 @@ def test_compose_ticks_the_channels_the_plan_allows(client, planned):
     assert 'id="id_by_sms" checked' not in page
     assert 'id="id_by_email" checked' in page
     assert 'id="id_by_voice" checked' not in page
+
+
+def test_preview_names_only_members_of_networks_the_viewer_follows(client, planned):
+    world = planned
+    MemberFactory(network=world.other_network, last_name="Elsewhere", by_sms=False)
+    MemberFactory(network=world.network, last_name="Here", by_sms=False)
+    alert = MessageFactory(
+        networks=[world.network, world.other_network], by_email=False,
+        created_by=world.users["admin"],
+    )  # fmt: skip
+    client.force_login(world.users["coordinator"])
+    html = client.get(reverse("messaging:detail", args=[alert.pk])).content.decode()
+    assert "Here" in html and "Elsewhere" not in html
+    client.force_login(world.users["admin"])
+    html = client.get(reverse("messaging:detail", args=[alert.pk])).content.decode()
+    assert "Here" in html and "Elsewhere" in html
