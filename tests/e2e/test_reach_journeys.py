@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from members.models import Member
 from tests.e2e.test_journeys import _empty_outboxes, sign_in  # noqa: F401 - autouse fixture
-from tests.factories import charter_signed
+from tests.messaging.test_reach import planned  # noqa: F401 - fixture: world with a signed plan
 
 pytestmark = pytest.mark.slow
 
@@ -21,18 +21,7 @@ except ImportError:  # the browser fixture skips (or fails under CI)
     expect = None
 
 
-@pytest.fixture
-def planned(world):
-    charter_signed(
-        world.network,
-        coordinator=world.users["coordinator"],
-        officer=world.users["officer"],
-        municipal=world.users["municipal"],
-    )
-    return world
-
-
-def test_resident_choosing_email_only_is_warned_about_urgent_alerts(journey, planned):
+def test_resident_choosing_email_only_is_warned_about_urgent_alerts(journey, planned):  # noqa: F811
     page = journey.page
     network = planned.network
     page.goto(reverse("members:signup:join", kwargs={"slug": network.slug}))
@@ -67,7 +56,7 @@ def test_resident_choosing_email_only_is_warned_about_urgent_alerts(journey, pla
     assert member.by_sms is False and member.by_email is True
 
 
-def test_compose_ticks_what_the_plan_allows_for_the_kind(journey, planned):
+def test_compose_ticks_what_the_plan_allows_for_the_kind(journey, planned):  # noqa: F811
     page = journey.page
     sign_in(journey, planned.users["officer"])
     page.goto(reverse("messaging:new"))
