@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from messaging.models import Delivery, Message
 from messaging.selectors.policy import ALL_CHANNELS, communication_policy
 from messaging.selectors.recipients import LOCAL_TZ, Recipient
 from networks.models import Network
+from outbox.models import Notification
 
 __all__ = [
     "PROBLEMS",
@@ -149,15 +151,50 @@ def member_reachable_channels(member) -> list[str]:
     return [channel for channel, ok in pairs if ok]
 
 
-def _last_outcomes(member_ids: Iterable[int]) -> dict[tuple[int, str], str]:
-    """(member, channel) → status of the last delivery with a final outcome."""
-    rows = (
-        Delivery.objects.filter(member_id__in=list(member_ids), status__in=_FINAL)
-        .order_by("member_id", "channel", "-created_at", "-pk")
-        .distinct("member_id", "channel")
-        .values_list("member_id", "channel", "status")
+def _last_outcomes(members: Iterable[Member]) -> dict[tuple[int, str], str]:
+    """(member, channel) → status of the last message with a final outcome
+    to the member's current address on that channel: alert deliveries and
+    the outbox's own messages about the member (codes, welcome, notices).
+
+    Only the current address counts: once a coordinator corrects a bounced
+    address, the old bounce no longer makes a problem."""
+    members = list(members)
+    if not members:
+        return {}
+    current = {
+        (m.pk, channel): str(address).lower() for m in members for channel, address in _addresses(m)
+    }
+    ids = [m.pk for m in members]
+    latest: dict[tuple[int, str], tuple] = {}
+
+    def keep(member_id, channel, to, status, at) -> None:
+        key = (member_id, channel)
+        if current.get(key) != (to or "").lower():
+            return
+        if key not in latest or at > latest[key][0]:
+            latest[key] = (at, status)
+
+    deliveries = (
+        Delivery.objects.filter(member_id__in=ids, status__in=_FINAL)
+        .order_by("member_id", "channel", "to", "-created_at")
+        .distinct("member_id", "channel", "to")
+        .values_list("member_id", "channel", "to", "status", "created_at")
     )
-    return {(m, c): s for m, c, s in rows}
+    for row in deliveries:
+        keep(*row)
+    notifications = (
+        Notification.objects.filter(
+            about_type=ContentType.objects.get_for_model(Member),
+            about_id__in=ids,
+            status__in=_FINAL,
+        )
+        .order_by("about_id", "channel", "to", "-created_at")
+        .distinct("about_id", "channel", "to")
+        .values_list("about_id", "channel", "to", "status", "created_at")
+    )
+    for row in notifications:
+        keep(*row)
+    return {key: status for key, (_at, status) in latest.items()}
 
 
 def message_unreached(
@@ -192,7 +229,8 @@ def message_unreached(
         if r.not_before:
             held.add(r.member_id)
     used = {c for c, on in zip(ALL_CHANNELS, _message_channels(message), strict=True) if on}
-    outcomes = _last_outcomes(channels_of)
+    members = list(members)
+    outcomes = _last_outcomes(m for m in members if m.pk in channels_of)
     today = now.astimezone(LOCAL_TZ).date()
     by_reason: dict[str, list[Member]] = {code: [] for code in UNREACHED_REASONS}
     for member in members:
@@ -259,7 +297,7 @@ def network_member_problems(*, networks: QuerySet[Network] | list[Network]) -> l
         .select_related("network")
         .order_by("network__name", "last_name", "first_name", "pk")
     )
-    outcomes = _last_outcomes(m.pk for m in members)
+    outcomes = _last_outcomes(members)
     urgent_by_network: dict[int, set[str]] = {}
     result = []
     for member in members:

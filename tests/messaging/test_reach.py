@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from messaging.selectors.reach import (
     reach_of_channels,
 )
 from messaging.selectors.recipients import message_recipients
+from outbox.models import Notification
 from tests.factories import MemberFactory, MessageFactory, charter_signed
 from tests.members.signup_helpers import form_data, join_url
 
@@ -244,3 +246,20 @@ def test_preview_names_only_members_of_networks_the_viewer_follows(client, plann
     client.force_login(world.users["admin"])
     html = client.get(reverse("messaging:detail", args=[alert.pk])).content.decode()
     assert "Here" in html and "Elsewhere" in html
+
+
+def test_a_bounced_welcome_counts_and_a_corrected_address_clears_it(world):
+    member = MemberFactory(network=world.network, last_name="Welcome", email="old@example.org")
+    notification_queue_bounced(member, to="old@example.org")
+    assert _codes(network_member_problems(networks=[world.network])) == {
+        "Welcome": ["email_failed"]
+    }
+    Member.objects.filter(pk=member.pk).update(email="new@example.org")
+    assert _codes(network_member_problems(networks=[world.network])) == {}
+
+
+def notification_queue_bounced(member, *, to: str) -> None:
+    Notification.objects.create(
+        kind="welcome", channel="email", to=to, body="Welkom", status="undelivered",
+        about_type=ContentType.objects.get_for_model(Member), about_id=member.pk,
+    )  # fmt: skip
