@@ -165,9 +165,10 @@ def inbound_sms_handle(
 
     ``from_number`` is in E.164 form (the provider's module normalised it).
 
-    Keywords are matched on the first word, without case or accents. A keyword followed
-    by more words is also stored as a Reply: "Yes, I saw them at number 12"
-    or "Help, someone is in my garden" must reach people, not only the robot.
+    Keywords are matched on the first word, without case or accents. A
+    keyword followed by more words is also stored as a Reply: "Yes, I saw
+    them at number 12" or "Help, someone is in my garden" must reach people,
+    not only the robot.
     A number that belongs to no member gets no answer; its text is still
     stored (without member or network).
     """
