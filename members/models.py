@@ -105,6 +105,14 @@ class Member(models.Model):
     quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    # When the member texted STOP (or a synonym) and when their mailbox reported
+    # our email as spam: the channel is off because of it. Kept while the
+    # channel stays off, so coordinators see why (members with communication
+    # problems) and the preview counts them apart.
+    sms_opted_out_at = models.DateTimeField(_("SMS stopped by keyword at"), null=True, blank=True)
+    email_complained_at = models.DateTimeField(
+        _("email reported as spam at"), null=True, blank=True
+    )
     # Part of every personal link; raising it revokes all links given out so far.
     token_version = models.PositiveIntegerField(default=1, editable=False)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)

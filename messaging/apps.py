@@ -12,11 +12,13 @@ class MessagingConfig(AppConfig):
         # why: ready() is where an app may reach its receivers and the apps
         # below it, once all models are loaded.
         from accounts.hooks import home_panels
-        from members.hooks import member_erasers
+        from members.hooks import channel_reach, member_erasers
         from messaging import receivers  # noqa: F401 - connects inbound email, SMS and status receivers
         from messaging.panels import home_panel_alerts, home_panel_conversations
+        from messaging.selectors.reach import reach_of_channels
         from messaging.services.erasure import member_messaging_erase
 
         home_panels.register(home_panel_alerts)
         home_panels.register(home_panel_conversations)
         member_erasers.register(member_messaging_erase)
+        channel_reach.provide(reach_of_channels)

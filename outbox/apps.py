@@ -13,3 +13,7 @@ class OutboxConfig(AppConfig):
 
     name = "outbox"
     verbose_name = _("Outbox")
+
+    def ready(self) -> None:
+        # why: ready() is where an app reaches its receivers, once
+        from outbox import receivers  # noqa: F401 - connects the email provider's tracking events

@@ -22,13 +22,17 @@ from django.dispatch import Signal
 
 class ReportedStatus(StrEnum):
     """A provider's status, normalised. ACCEPTED only proves the hand-over
-    (queued, ringing, ...); the other four say what became of the message."""
+    (queued, ringing, ...); the next four say what became of the message;
+    COMPLAINED that the person reported it as spam."""
 
     ACCEPTED = "accepted"
     SENT = "sent"
     DELIVERED = "delivered"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
+    # The person marked the message as spam (email): nothing about its
+    # delivery changes, but the channel should be switched off for them.
+    COMPLAINED = "complained"
 
 
 @dataclass(frozen=True)

@@ -37,5 +37,6 @@ def _webhook_urls() -> list:
 
 urlpatterns = [
     path("dev/outbox/", dev.dev_outbox, name="dev_outbox"),
+    path("dev/outbox/inbound/", dev.dev_inbound_sms, name="dev_inbound_sms"),
     *_webhook_urls(),
 ]

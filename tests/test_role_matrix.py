@@ -215,6 +215,7 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("members:imports:export_xlsx", _slug, MEMBER_DATA),
     ("messaging:new", lambda w: {}, COMPOSE),
     ("messaging:network", _slug, MEMBER_DATA),
+    ("messaging:problems", _slug, MEMBER_DATA),
     ("messaging:detail", lambda w: _draft(w), MEMBER_DATA),
     ("messaging:progress", lambda w: _draft(w), MEMBER_DATA),
     ("messaging:edit", lambda w: _draft(w), PUBLISH),

@@ -209,6 +209,11 @@ REPLY_TO_DOMAIN = env("REPLY_TO_DOMAIN", default="")
 # with its attachments, or a batch of delivery events); larger ones get 413
 # before they are read. Reply texts are kept up to 10,000 characters.
 EMAIL_WEBHOOK_MAX_BYTES = env.int("EMAIL_WEBHOOK_MAX_BYTES", default=10 * 1024 * 1024)
+# Over SMTP: send alert emails with the envelope sender (Return-Path)
+# bounce+<code>@REPLY_TO_DOMAIN, so bounces come back through the same inbound
+# webhook and mark the delivery undelivered. Only if the SMTP server accepts
+# that sender. API providers report bounces through anymail's tracking webhook.
+EMAIL_SMTP_BOUNCES = env.bool("EMAIL_SMTP_BOUNCES", default=False)
 # A hung mail server must not hold a worker (and a row lock) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BIN Platform <no-reply@localhost>")

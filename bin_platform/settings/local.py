@@ -1,7 +1,7 @@
 """Development settings: `make run`. DEBUG on unless the environment says otherwise."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import TWILIO_AUTH_TOKEN, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -13,3 +13,9 @@ for sub in ("cache", "celery/queue", "celery/processed", "celery/control"):
 # var/outbox/, readable on /dev/outbox/ (sign-up links, welcome messages, ...).
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "outbox.gateways.file.FileEmailBackend"
+
+# The development outbox simulates an inbound SMS by posting to the Twilio
+# webhook signed with this token, as Twilio would; a real TWILIO_AUTH_TOKEN
+# from the environment wins.
+if DEBUG and not TWILIO_AUTH_TOKEN:
+    TWILIO_AUTH_TOKEN = "local-development-only"  # noqa: S105  # nosec B105

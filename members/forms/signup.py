@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.hooks import house_rules_current
+from members.hooks import channel_reach, house_rules_current
 from members.models import Language, Relation
 from members.phones import mobile_normalise, voice_normalise
 from networks.models import Network
@@ -76,6 +76,10 @@ class SignupForm(forms.Form):
     by_sms = forms.BooleanField(label=_("By SMS"), required=False, initial=True)
     by_email = forms.BooleanField(label=_("By email"), required=False, initial=True)
     by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+    # Shown (with its error) only when the chosen channels carry no urgent alerts.
+    without_urgent = forms.BooleanField(
+        label=_("Sign me up anyway, without urgent alerts"), required=False
+    )
     adult = forms.BooleanField(label=_("I am 18 or older"), required=False)
     date_of_birth = forms.DateField(
         label=_("Date of birth (optional)"),
@@ -124,6 +128,9 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.network = network
         self.house_rules = house_rules_current(network=network)
+        # What each channel carries under the network's plan; after a post,
+        # with the member's choice marked (``clean``).
+        self.reach = channel_reach(network=network, chosen=())
         self.fields["street"].choices = [("", _("Choose your street"))] + [
             (name, name) for name in street_names(network=network)
         ]
@@ -146,13 +153,10 @@ class SignupForm(forms.Form):
 
     def submission(self) -> dict:
         """The checked values as ``signup_submit``'s keyword arguments, without
-        the honeypot and the BIN-Z business-or-resident question (a resident
-        has no business name)."""
-        return {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if name not in ("website", "applicant")
-        }
+        the honeypot, the "without urgent alerts" confirmation and the BIN-Z
+        business-or-resident question (a resident has no business name)."""
+        skip = {"website", "without_urgent", "applicant"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in skip}
 
     @property
     def is_binz(self) -> bool:
@@ -216,6 +220,7 @@ class SignupForm(forms.Form):
             self.add_error(
                 "landline", _("Voice calls need a landline or a mobile number. Enter one.")
             )
+        self._check_reach(data)
         if (
             not data.get("adult")
             and not data.get("date_of_birth")
@@ -234,6 +239,35 @@ class SignupForm(forms.Form):
             for field, message in problems.items():
                 self.add_error(field, message)
         return data
+
+    def _check_reach(self, data: dict) -> None:
+        """Warn (and ask to confirm) when no chosen channel carries urgent
+        alerts under the network's communication plan: such a member would
+        silently miss them."""
+        chosen = [
+            channel
+            for channel, ok in (
+                ("sms", data.get("by_sms") and data.get("mobile_phone")),
+                ("email", data.get("by_email") and data.get("email")),
+                (
+                    "voice",
+                    data.get("by_voice") and (data.get("landline") or data.get("mobile_phone")),
+                ),
+            )
+            if ok
+        ]
+        self.reach = channel_reach(network=self.network, chosen=chosen)
+        if self.reach is None or self.reach.urgent_reached or not chosen:
+            return
+        if not data.get("without_urgent"):
+            self.add_error(
+                "without_urgent",
+                _(
+                    "Urgent alerts of %(network)s go only by: %(channels)s. With your choice you "
+                    "would not receive them. Add one of these channels, or tick this box."
+                )
+                % {"network": self.network.name, "channels": ", ".join(self.reach.urgent_channels)},
+            )
 
 
 class SignupCodeForm(forms.Form):

@@ -464,8 +464,8 @@ def member_sms_opt_out(*, mobile_phone: str) -> list[Member]:
     for member in members:
         if not member.by_sms:
             continue
-        member.by_sms = False
-        member.save(update_fields=["by_sms", "updated_at"])
+        member.by_sms, member.sms_opted_out_at = False, now
+        member.save(update_fields=["by_sms", "sms_opted_out_at", "updated_at"])
         audit_log(
             actor=None, action=AuditEntry.Action.CHANGE_MEMBER, network=member.network,
             member=member, detail={"fields": ["by_sms"], "by": "sms_keyword"},
@@ -505,8 +505,8 @@ def member_sms_opt_in(*, mobile_phone: str) -> list[Member]:
     for member in members:
         if member.by_sms:
             continue
-        member.by_sms = True
-        member.save(update_fields=["by_sms", "updated_at"])
+        member.by_sms, member.sms_opted_out_at = True, None
+        member.save(update_fields=["by_sms", "sms_opted_out_at", "updated_at"])
         audit_log(
             actor=None, action=AuditEntry.Action.CHANGE_MEMBER, network=member.network,
             member=member, detail={"fields": ["by_sms"], "by": "sms_keyword"},

@@ -156,7 +156,15 @@ def member_preferences_update(
         return member
     for name, value in values.items():
         setattr(member, name, value)
-    member.save(update_fields=[*changed, "updated_at"])
+    # A channel switched back on ends the STOP or spam complaint that switched it off.
+    marks = [
+        mark
+        for channel, mark in (("by_sms", "sms_opted_out_at"), ("by_email", "email_complained_at"))
+        if channel in changed and values[channel] and getattr(member, mark)
+    ]
+    for mark in marks:
+        setattr(member, mark, None)
+    member.save(update_fields=[*changed, *marks, "updated_at"])
     audit_log(
         actor=None,
         action=AuditEntry.Action.CHANGE_MEMBER,

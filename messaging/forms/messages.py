@@ -8,10 +8,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
-from messaging.selectors.policy import communication_policy, plan_channel_problems
+from messaging.selectors.policy import (
+    communication_policy,
+    plan_channel_problems,
+    plan_channels_by_network,
+    plan_default_channels,
+)
 from networks.models import Network, Street
 from networks.selectors import user_roles
 from outbox.sms import sms_length
+
+# Networks whose plans the compose page hands to its script (see MessageForm).
+PLAN_SCRIPT_MAX = 100
 
 LANGUAGES = (("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en", _("English")))
 
@@ -87,6 +95,19 @@ class MessageForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 5}),
                 help_text=_("Optional: the SMS text is used when empty."),
             )
+        # Network id → kind → channels its plan allows, for the script that
+        # ticks the allowed channels when the kind or the networks change (an
+        # admin's hundreds of networks are left to the check on saving).
+        self.plan_channels = plan_channels_by_network(networks=networks[:PLAN_SCRIPT_MAX])
+        if not self.is_bound and "by_sms" not in self.initial:
+            # A new message: tick the channels the plans allow for its kind
+            # (of the networks chosen, else of all the user may write for),
+            # rather than refusing them only once the whole text is typed.
+            kind = self.initial.get("kind") or self.fields["kind"].choices[0][0]
+            chosen = self.initial.get("networks") or networks[:PLAN_SCRIPT_MAX]
+            allowed = plan_default_channels(networks=chosen, kind=kind)
+            for channel in ("sms", "email", "voice"):
+                self.initial[f"by_{channel}"] = channel in allowed
         self.helper = FormHelper()
         self.helper.form_tag = False
 

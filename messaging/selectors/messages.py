@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from messaging.models import Delivery, Message, MessageTemplate
+from messaging.selectors.reach import message_unreached
 from messaging.selectors.recipients import message_recipients
 from networks.models import EMERGENCY_NUMBERS, Country, Network, PoliceZone
 from networks.selectors import user_roles
@@ -20,7 +21,8 @@ from outbox.sms import sms_length
 
 
 def message_preview(*, message: Message) -> dict:
-    """Recipients per channel and language, SMS segments and cost, before publishing."""
+    """Recipients per channel and language, SMS segments and cost, and who
+    will not be reached and why (``unreached``), before publishing."""
     recipients = message_recipients(message=message)
     per_channel = Counter(r.channel for r in recipients)
     sms_per_language = Counter(r.language for r in recipients if r.channel == "sms")
@@ -45,6 +47,7 @@ def message_preview(*, message: Message) -> dict:
         "segments_total": segments_total,
         "cost": cost.quantize(Decimal("0.01")),
         "held": sum(1 for r in recipients if r.not_before),
+        "unreached": message_unreached(message=message, recipients=recipients),
     }
 
 

@@ -131,3 +131,24 @@ def plan_channel_error(*, network: Network, kind: str, allowed) -> str:
         "kind": Message.Kind(kind).label,
         "channels": ", ".join(str(labels.get(c, c)) for c in allowed) or "—",
     }
+
+
+def plan_default_channels(*, networks, kind: str) -> tuple[str, ...]:
+    """The channels to tick by default for a message of ``kind`` to these
+    networks: those every network's plan allows for it (all of the plan's,
+    in the usual order). With no network yet, the default plan's."""
+    allowed = set(ALL_CHANNELS)
+    for network in networks:
+        allowed &= set(communication_policy(network=network).channels_for(kind))
+    return tuple(c for c in ALL_CHANNELS if c in allowed)
+
+
+def plan_channels_by_network(*, networks) -> dict[str, dict[str, list[str]]]:
+    """Network id → kind → the channels its plan allows: what the compose
+    form's script uses to tick the allowed channels when the kind or the
+    networks change."""
+    result = {}
+    for network in networks:
+        policy = communication_policy(network=network)
+        result[str(network.pk)] = {k: list(policy.channels_for(k)) for k in Message.Kind.values}
+    return result

@@ -19,6 +19,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from members.services.opt_outs import member_email_complaint
 from messaging.models import Delivery
 from messaging.services.fanout import delivery_sends_queue
 from messaging.services.sending import delivery_email_fallback
@@ -54,8 +55,11 @@ def delivery_status_record(*, report: StatusReport) -> str:
 
     Returns what happened, for logs and tests: the new status, "unchanged"
     (the report was late, repeated or about a final delivery) or "unknown"
-    (no such delivery).
+    (no such delivery). A complaint (the member marked the email as spam)
+    leaves the delivery as it is and switches email off for the member.
     """
+    if report.status == ReportedStatus.COMPLAINED:
+        return _complaint(sid=report.provider_id)
     if report.status == ReportedStatus.ACCEPTED:
         # The provider has it but nothing happened yet: at most it proves the
         # hand-over, so it only settles a row still marked as sending.
@@ -105,3 +109,12 @@ def _email_fallback(*, sid: str) -> None:
         message = delivery.message
         transaction.on_commit(lambda: delivery_sends_queue(message, [fallback.pk]))
         logger.info("delivery %s undeliverable by SMS: email %s queued", sid, fallback.pk)
+
+
+def _complaint(*, sid: str) -> str:
+    delivery = Delivery.objects.select_related("member").filter(provider_id=sid).first()
+    if delivery is None:
+        return "unknown"
+    member_email_complaint(member=delivery.member)
+    logger.info("delivery %s: reported as spam, email off for member %s", sid, delivery.member_id)
+    return "complained"

@@ -1,17 +1,18 @@
 """Inbound SMS from members (normalised by the provider's module and passed
 on by ``outbox.signals.inbound_received``): the first word decides.
 
-STOP and its synonyms end SMS to the number in every network at once; START,
-YES and UNSTOP resume them; HELP answers with the network, its coordinator
-and the emergency numbers. Anything else is stored as a Reply, threaded to
-the last message sent to the number, and filed in the member's open
-conversation (``messaging.services.conversations``).
+STOP and its synonyms (in Dutch, French, German and English, see
+``messaging.services.keywords``) end SMS to the number in every network at
+once; START and its synonyms resume them; HELP (HULP, AIDE, HILFE) answers
+with the network, its coordinator and the emergency numbers, in the member's
+language. Anything else is stored as a Reply, threaded to the last message
+sent to the number, and filed in the member's open conversation
+(``messaging.services.conversations``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -23,6 +24,12 @@ from members.models import Member
 from members.services.core import member_sms_opt_in, member_sms_opt_out
 from messaging.models import Delivery, Reply
 from messaging.services.conversations import conversation_reply_receive
+from messaging.services.keywords import (
+    HELP_KEYWORDS,
+    OPT_IN_KEYWORDS,
+    OPT_OUT_KEYWORDS,
+    keyword_match,
+)
 from networks.models import Network, Role, RoleAssignment
 from outbox.signals import InboundMessage
 
@@ -37,12 +44,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
-HELP_KEYWORDS = frozenset({"HELP"})
-
 _S = Delivery.Status
-_FIRST_WORD = re.compile(r"^\W*(\w+)")
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,6 @@ class InboundResult:
     action: str
     text: str = ""
     reply: Reply | None = None
-
-
-def _keyword(body: str) -> str:
-    """The first word, upper case, without punctuation ("Stop, please" → STOP)."""
-    match = _FIRST_WORD.match(body)
-    return match.group(1).upper() if match else ""
 
 
 def _last_delivery(number: str) -> Delivery | None:
@@ -174,18 +170,20 @@ def inbound_sms_handle(
 
     ``from_number`` is in E.164 form (the provider's module normalised it).
 
-    Keywords are matched on the first word, in any case. A keyword followed
-    by more words is also stored as a Reply: "Yes, I saw them at number 12"
-    or "Help, someone is in my garden" must reach people, not only the robot.
+    Keywords are matched on the first word, without case or accents. A
+    keyword followed by more words is also stored as a Reply: "Yes, I saw
+    them at number 12" or "Help, someone is in my garden" must reach people,
+    not only the robot.
     A number that belongs to no member gets no answer; its text is still
     stored (without member or network).
     """
     number = from_number
     text = (body or "").strip()
-    keyword = _keyword(text)
+    matched = keyword_match(text)
+    keyword = matched.action if matched else ""
     has_more = bool(text) and len(text.split(None, 1)) > 1
 
-    if keyword in OPT_OUT_KEYWORDS:
+    if keyword == "opt_out":
         action = "opt_out"
         members = member_sms_opt_out(mobile_phone=number)
         cancelled = _cancel_queued_sms(number)
@@ -202,7 +200,7 @@ def inbound_sms_handle(
             "inbound SMS %s to %s: opt-out of %s membership(s), %s queued SMS cancelled",
             sid, to_number, len(members), cancelled,
         )  # fmt: skip
-    elif keyword in OPT_IN_KEYWORDS:
+    elif keyword == "opt_in":
         action = "opt_in"
         members = member_sms_opt_in(mobile_phone=number)
         answer = ""
@@ -218,7 +216,7 @@ def inbound_sms_handle(
         logger.info(
             "inbound SMS %s to %s: opt-in of %s membership(s)", sid, to_number, len(members)
         )
-    elif keyword in HELP_KEYWORDS:
+    elif keyword == "help":
         action = "help"
         member, _delivery = _sender(number)
         answer = ""

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
 from messaging.selectors.messages import email_reply_hint, sms_with_reply_hint
+from messaging.services.email_bounces import email_bounce_address
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
 from outbox.gateways import get_sms_gateway, get_voice_gateway
@@ -33,6 +34,7 @@ from outbox.gateways.base import (
     PermanentGatewayError,
     TemporaryGatewayError,
 )
+from outbox.services.email_tracking import email_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +131,16 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
         + "\n"
         + footer
     )
+    # Over SMTP, bounces come back to an address naming this delivery (the
+    # envelope sender); the From header the member sees stays the usual one.
+    bounce_to = email_bounce_address(delivery_id=delivery.pk)
     email = EmailMessage(
         subject=texts.get("subject") or texts.get("sms", "")[:80],
         body=(texts.get("body") or texts.get("sms", "")) + "\n\n-- \n" + footer,
+        from_email=bounce_to,
         to=[delivery.to],
         reply_to=[reply_to] if reply_to else None,
+        headers={"From": settings.DEFAULT_FROM_EMAIL} if bounce_to else None,
         connection=mail_connection,
     )
     if mail_connection is not None and hasattr(mail_connection, "open"):
@@ -141,7 +148,8 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
         # backend opened by send() itself closes after each message).
         mail_connection.open()
     email.send()
-    return ""
+    # The provider's id (anymail), which its bounce and complaint events name.
+    return email_message_id(email)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -15,6 +15,7 @@ from messaging.views.messages import (
     message_submit_view,
     message_update,
     network_messages,
+    network_problems,
 )
 
 app_name = "messaging"
@@ -30,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", message_cancel_view, name="cancel"),
     path("<int:pk>/progress/", message_progress_view, name="progress"),
     path("network/<slug:slug>/", network_messages, name="network"),
+    path("network/<slug:slug>/problems/", network_problems, name="problems"),
     # Without a namespace of their own: their names join ``messaging``.
     path("", include("messaging.urls.incidents")),
     path("network/<slug:slug>/inbox/", include("messaging.urls.inbox")),

@@ -23,6 +23,12 @@ from messaging.selectors.messages import (
     message_templates_for,
 )
 from messaging.selectors.policy import message_plan_problems
+from messaging.selectors.reach import (
+    PROBLEMS,
+    network_member_problems,
+    problem_counts,
+    reach_of_channels,
+)
 from messaging.services.drafts import message_draft_save, message_return, message_submit
 from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
 from networks.selectors import user_roles
@@ -113,7 +119,15 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": request.user.has_perm("messaging.submit_message", message),
     }
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
-        context["preview"] = message_preview(message=message)
+        context["preview"] = preview = message_preview(message=message)
+        # Counts for all, names only of the members of networks the viewer follows.
+        visible = {
+            n.pk
+            for n in message.networks.all()
+            if request.user.has_perm("messaging.view_messages", n)
+        }
+        for reason in preview["unreached"]["reasons"]:
+            reason["members"] = [m for m in reason["members"] if m.network_id in visible]
         context["plan_problems"] = [
             text for texts in message_plan_problems(message=message).values() for text in texts
         ]
@@ -225,5 +239,25 @@ def network_messages(request: HttpRequest, slug: str) -> HttpResponse:
             "network": network,
             "messages_list": message_history(network=network)[:200],
             "can_compose": network in composable_networks(request.user),
+        },
+    )
+
+
+@login_required
+@permission_required("messaging.view_messages", fn=_network, raise_exception=True)
+def network_problems(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members with communication problems (bounces, failures, STOP, spam
+    complaints, no urgent channel) and what to do about each."""
+    network = _network(request, slug)
+    problems = network_member_problems(networks=[network])
+    counts = problem_counts(problems)
+    return render(
+        request,
+        "messaging/messages/problems.html",
+        {
+            "network": network,
+            "problems": problems,
+            "summary": [(PROBLEMS[code][0], counts[code]) for code in PROBLEMS if code in counts],
+            "reach": reach_of_channels(network=network, chosen=()),
         },
     )

@@ -469,7 +469,9 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         sid=data.get("MessageSid") or data.get("SmsSid", ""),
     )
     response = MessagingResponse()
-    if answer:
+    # With Twilio's Advanced Opt-Out on, Twilio confirmed STOP and START itself
+    # (OptOutType); answering as well would send the member a second SMS.
+    if answer and data.get("OptOutType", "").upper() not in ("STOP", "START"):
         response.message(answer)
     return HttpResponse(str(response), content_type="text/xml; charset=utf-8")
 

@@ -58,6 +58,10 @@ def notification_status_record(*, report: StatusReport) -> str:
     """
     if not report.provider_id:
         return "unknown"
+    if report.status == ReportedStatus.COMPLAINED:
+        # A complaint changes nothing about a one-person message's delivery.
+        known = Notification.objects.filter(provider_id=report.provider_id).exists()
+        return "unchanged" if known else "unknown"
     target = _TARGET[report.status]
     now = timezone.now()
     fields: dict = {"status": target}

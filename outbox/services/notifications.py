@@ -14,6 +14,7 @@ from outbox.gateways import get_sms_gateway
 from outbox.gateways.base import OutgoingSMS, PermanentGatewayError
 from outbox.models import Notification
 from outbox.selectors import notifications_about
+from outbox.services.email_tracking import email_message_id
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -116,7 +117,7 @@ def notification_send(*, notification_id: int) -> Notification | None:
             if notification.html_body:
                 message.attach_alternative(notification.html_body, "text/html")
             message.send()
-            provider_id = ""
+            provider_id = email_message_id(message)
         else:
             result = get_sms_gateway().send_sms(
                 OutgoingSMS(

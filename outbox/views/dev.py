@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from outbox.forms.dev import InboundSMSForm
 from outbox.gateways.file import file_outbox_read
+from outbox.services.dev import dev_inbound_sms_simulate
 
 
-def dev_outbox(request: HttpRequest) -> HttpResponse:
+def dev_outbox(request: HttpRequest, *, inbound_form: InboundSMSForm | None = None) -> HttpResponse:
     """What each phone and mailbox received through the file gateways (DEBUG only).
 
     Lets a developer follow a sign-up (the email link, the SMS code) or an
-    alert without any real provider.
+    alert without any real provider, and answer as a member would.
     """
     if not settings.DEBUG:
         raise Http404
-    messages = file_outbox_read()
+    messages_list = file_outbox_read()
     recipient = request.GET.get("to", "").strip()
     if recipient:
-        messages = [m for m in messages if m.get("to") == recipient]
+        messages_list = [m for m in messages_list if m.get("to") == recipient]
     by_recipient: dict[str, int] = defaultdict(int)
     for message in file_outbox_read():
         by_recipient[message.get("to", "")] += 1
@@ -31,8 +39,38 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
         request,
         template,
         {
-            "outbox_messages": messages[:200],
+            "outbox_messages": messages_list[:200],
             "recipients": sorted(by_recipient.items()),
             "recipient": recipient,
+            "inbound_form": inbound_form or InboundSMSForm(initial={"from_number": recipient}),
+            "phones": sorted(a for a in by_recipient if a.startswith("+")),
         },
+        status=400 if inbound_form is not None else 200,
     )
+
+
+@require_POST
+def dev_inbound_sms(request: HttpRequest) -> HttpResponse:
+    """Simulate an SMS from a member's phone through the real, signed Twilio
+    webhook (DEBUG only); the answer lands in that phone's outbox."""
+    if not settings.DEBUG:
+        raise Http404
+    form = InboundSMSForm(request.POST)
+    if not form.is_valid():
+        return dev_outbox(request, inbound_form=form)
+    number = form.cleaned_data["from_number"]
+    try:
+        answer = dev_inbound_sms_simulate(
+            from_number=number,
+            body=form.cleaned_data["body"],
+            host=request.get_host(),
+            secure=request.is_secure(),
+        )
+    except ImproperlyConfigured as exc:
+        form.add_error(None, _("The webhook could not be reached: %(error)s") % {"error": exc})
+        return dev_outbox(request, inbound_form=form)
+    if answer:
+        messages.success(request, _("Sent. The platform answered: %(answer)s") % {"answer": answer})
+    else:
+        messages.success(request, _("Sent. The platform did not answer."))
+    return redirect(f"{reverse('outbox:dev_outbox')}?{urlencode({'to': number})}")

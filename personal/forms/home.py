@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Language, Member
+from messaging.selectors.reach import member_reachable_channels, reach_of_channels
 
 
 class PreferencesForm(forms.Form):
@@ -57,9 +58,17 @@ class PreferencesForm(forms.Form):
         nothing = _("We have no number or address for this; ask your coordinator.")
         mobile = member.mobile_phone.as_international if member.mobile_phone else ""
         voice = member.landline.as_international if member.landline else mobile
+        # And what each channel carries under the network's communication plan.
+        self.reach = reach_of_channels(
+            network=member.network, chosen=member_reachable_channels(member)
+        )
+        carries = {row.channel: row.kind_labels for row in self.reach.channels}
         for field, address in (("by_sms", mobile), ("by_email", member.email), ("by_voice", voice)):
+            kinds = ", ".join(carries[field[3:]]) or _("nothing under this plan")
             self.fields[field].help_text = (
-                _("To %(address)s") % {"address": address} if address else nothing
+                _("To %(address)s. Carries: %(kinds)s.") % {"address": address, "kinds": kinds}
+                if address
+                else nothing
             )
 
         self.helper = FormHelper()
