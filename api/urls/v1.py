@@ -1,0 +1,43 @@
+"""/api/v1/: the first version of the REST API.
+
+CAP alerts (``messages/<pk>/cap/``) and Atom feeds (``feeds/…``) join this
+URLconf next to the message URLs."""
+
+from django.urls import path
+
+from api.views import aggregates, member_reports, messages, networks
+
+app_name = "v1"
+
+urlpatterns = [
+    path("networks/", networks.NetworkList.as_view(), name="networks"),
+    path("networks/<slug:slug>/", networks.NetworkDetail.as_view(), name="network"),
+    path("networks/<slug:slug>/streets/", networks.StreetList.as_view(), name="streets"),
+    path("messages/", messages.MessageListCreate.as_view(), name="messages"),
+    path("messages/<int:pk>/", messages.MessageDetail.as_view(), name="message"),
+    path("messages/<int:pk>/delivery/", messages.MessageDelivery.as_view(), name="delivery"),
+    path("messages/<int:pk>/submit/", messages.MessageSubmit.as_view(), name="submit"),
+    path("messages/<int:pk>/publish/", messages.MessagePublish.as_view(), name="publish"),
+    path(
+        "aggregates/networks/<slug:slug>/",
+        aggregates.NetworkAggregates.as_view(),
+        name="aggregates_network",
+    ),
+    path(
+        "aggregates/municipalities/<str:code>/",
+        aggregates.MunicipalityAggregates.as_view(),
+        name="aggregates_municipality",
+    ),
+    path(
+        "aggregates/zones/<str:number>/",
+        aggregates.ZoneAggregates.as_view(),
+        name="aggregates_zone",
+    ),
+    path("aggregates/national/", aggregates.NationalAggregates.as_view(), name="aggregates_national"),
+    path("member-reports/", member_reports.MemberReportList.as_view(), name="member_reports"),
+    path(
+        "member-reports/<int:pk>/",
+        member_reports.MemberReportDetail.as_view(),
+        name="member_report",
+    ),
+]
