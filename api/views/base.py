@@ -30,3 +30,15 @@ class ApiView(generics.GenericAPIView):
         """404 unless the owner may see ``obj`` at all (no hint that it exists)."""
         if not self.request.user.has_perm(perm, obj):
             raise exceptions.NotFound()
+
+
+class NotFoundView(ApiView):
+    """Any other path under /api/v1/: 404 as problem+json, not the HTML page."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()
