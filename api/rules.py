@@ -4,15 +4,22 @@ A token's owner is checked with the same permissions as on the pages
 (``messaging.publish_message``, ``reports.view_zone``, ...); these add what
 only the API asks: publishing from another system needs an officer of every
 targeted zone, and an admin's consent for each zone
-(``PoliceZone.api_publishing_allowed``); members' reports and their
-reporters' contact data go to the zone's officers only.
+(``PoliceZone.api_publishing_allowed``); members' reports go to the zone's
+officers (and admins), their reporters' contact data to the zone's officers
+only.
+
+Django answers ``has_perm`` with True for any active superuser, so the
+officer-only conditions are also tested as predicates
+(``is_officer_of_every_zone_with_api_publishing.test(user, message)``) by
+the code that needs them: an admin's token never publishes or sees contact
+data through the API.
 """
 
 from __future__ import annotations
 
 import rules
 
-from networks.rules import is_zone_officer
+from networks.rules import is_platform_admin, is_zone_officer
 
 
 @rules.predicate
@@ -50,7 +57,9 @@ def may_view_contact(user, report) -> bool:
 rules.add_perm(
     "api.publish_message", may_publish_page & is_officer_of_every_zone_with_api_publishing
 )
-rules.add_perm("api.view_member_report", may_view_incident & is_officer_of_report_zone)
+rules.add_perm(
+    "api.view_member_report", may_view_incident & (is_officer_of_report_zone | is_platform_admin)
+)
 rules.add_perm(
     "api.view_reporter_contact",
     may_view_incident & is_officer_of_report_zone & may_view_contact,

@@ -15,14 +15,14 @@ class Scope(models.TextChoices):
         "Publish messages (officers, where an admin allowed it for the zone)"
     )
     AGGREGATES_READ = "aggregates:read", _("Read the reports' figures")
-    MEMBER_REPORTS_READ = "member_reports:read", _("Read members' reports (officers)")
+    MEMBER_REPORTS_READ = "member_reports:read", _("Read members' reports (officers, admins)")
     MEMBER_CONTACT_READ = "member_contact:read", _(
         "See the contact data of reporting members (officers; every read is logged)"
     )
 
 
-# Scopes only a mandated officer's token can use; the form offers them to
-# officers only, and every request checks the role again.
-OFFICER_SCOPES = frozenset(
-    {Scope.MESSAGES_PUBLISH, Scope.MEMBER_REPORTS_READ, Scope.MEMBER_CONTACT_READ}
-)
+# Scopes only a mandated officer's token can use, and one for the police and
+# admins; the form offers them to those roles only, and every request checks
+# the roles again.
+OFFICER_SCOPES = frozenset({Scope.MESSAGES_PUBLISH, Scope.MEMBER_CONTACT_READ})
+POLICE_SCOPES = frozenset({Scope.MEMBER_REPORTS_READ})

@@ -2,7 +2,7 @@
 
 The lists are filtered in the database with the same roles as the pages'
 rules (``messaging.view_messages``: admin, the zone's officer, the network's
-coordinators; ``api.view_member_report``: the zone's officer); single
+coordinators; ``api.view_member_report``: the zone's officer, admins); single
 objects are checked again with ``user.has_perm`` by the views.
 """
 
@@ -44,11 +44,12 @@ def api_messages_for(*, user, filters: dict) -> QuerySet[Message]:
 
 
 def api_member_reports_for(*, user, filters: dict) -> QuerySet[IncidentReport]:
-    """Members' reports of the networks in the user's police zones, filtered."""
-    zones = user_roles(user=user).officer_of_zones
-    qs = IncidentReport.objects.filter(network__police_zone_id__in=zones).select_related(
-        "network", "network__police_zone", "member"
-    )
+    """Members' reports of the networks in the user's police zones (all for
+    an admin), filtered."""
+    roles = user_roles(user=user)
+    qs = IncidentReport.objects.select_related("network", "network__police_zone", "member")
+    if not roles.is_admin:
+        qs = qs.filter(network__police_zone_id__in=roles.officer_of_zones)
     if filters.get("network"):
         qs = qs.filter(network__slug=filters["network"])
     if filters.get("status"):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import user_has_mfa
 from api.models import TOKEN_PREFIX, ApiToken, token_hash
-from api.scopes import OFFICER_SCOPES, Scope
+from api.scopes import OFFICER_SCOPES, POLICE_SCOPES, Scope
 from networks.selectors import user_roles
 
 # last_used_at is written at most this often per token: a busy dispatch system
@@ -22,9 +22,19 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def api_token_scopes_for(*, user) -> list[str]:
-    """The scopes a user may give a token: the officer-only ones to officers."""
+    """The scopes a user may give a token: the officer-only ones to officers,
+    members' reports to officers and admins."""
     roles = user_roles(user=user)
-    return [s for s in Scope.values if s not in OFFICER_SCOPES or roles.officer_of_zones]
+    police = bool(roles.officer_of_zones)
+
+    def offered(scope: str) -> bool:
+        if scope in OFFICER_SCOPES:
+            return police
+        if scope in POLICE_SCOPES:
+            return police or roles.is_admin
+        return True
+
+    return [s for s in Scope.values if offered(s)]
 
 
 @transaction.atomic

@@ -43,9 +43,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             # Rendered, not redirected: the clear token exists only in this answer.
-            response = render(request, "api/tokens/created.html", {"token": token, "raw": raw})
-            response["Cache-Control"] = "no-store"
-            return response
+            # never_cache marks it no-store: no copy in a browser or proxy cache.
+            return render(request, "api/tokens/created.html", {"token": token, "raw": raw})
     return render(
         request,
         "api/tokens/list.html",
