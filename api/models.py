@@ -9,9 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
 # Every token starts with this, so secret scanners and people recognise one.
-TOKEN_PREFIX = "bin_"
+TOKEN_PREFIX = "bin_"  # noqa: S105  # nosec B105: a public marker, not a secret
 
 
 def token_hash(raw: str) -> str:
@@ -85,3 +84,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="one_answer_per_token_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -80,9 +80,7 @@ def problem_exception_handler(exc, context):
         problem["detail"] = str(_("Correct the fields listed in errors."))
         problem["errors"] = _flatten(exc.detail)
     elif isinstance(exc, Unprocessable):
-        problem["detail"] = " ".join(m for ms in exc.errors.values() for m in ms) or str(
-            exc.detail
-        )
+        problem["detail"] = " ".join(m for ms in exc.errors.values() for m in ms) or str(exc.detail)
         problem["errors"] = exc.errors
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""

@@ -82,6 +82,9 @@ def problem_responses(result, generator, request, public):
             for code, description in answers.items():
                 responses.setdefault(
                     code,
-                    {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}}},
+                    {
+                        "description": description,
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}},
+                    },
                 )
     return result

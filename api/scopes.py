@@ -11,13 +11,15 @@ class Scope(models.TextChoices):
     NETWORKS_READ = "networks:read", _("Read networks and their streets")
     MESSAGES_READ = "messages:read", _("Read messages and their delivery figures")
     DRAFTS_WRITE = "drafts:write", _("Write drafts (create, edit, submit for approval)")
-    MESSAGES_PUBLISH = "messages:publish", _(
-        "Publish messages (officers, where an admin allowed it for the zone)"
+    MESSAGES_PUBLISH = (
+        "messages:publish",
+        _("Publish messages (officers, where an admin allowed it for the zone)"),
     )
     AGGREGATES_READ = "aggregates:read", _("Read the reports' figures")
     MEMBER_REPORTS_READ = "member_reports:read", _("Read members' reports (officers, admins)")
-    MEMBER_CONTACT_READ = "member_contact:read", _(
-        "See the contact data of reporting members (officers; every read is logged)"
+    MEMBER_CONTACT_READ = (
+        "member_contact:read",
+        _("See the contact data of reporting members (officers; every read is logged)"),
     )
 
 

@@ -74,23 +74,58 @@ API_MATRIX: list[tuple[str, str, str, Callable, Callable | None, frozenset, str 
     ("api:v1:network", "get", Scope.NETWORKS_READ, _slug, None, NETWORK_VIEW, None),
     ("api:v1:streets", "get", Scope.NETWORKS_READ, _slug, None, NETWORK_VIEW, None),
     ("api:v1:messages", "get", Scope.MESSAGES_READ, _none, None, MEMBER_DATA, "message"),
-    ("api:v1:messages", "post", Scope.DRAFTS_WRITE, _none, _prevention, COMPOSE - {
-        "officer_other", "coordinator_other"}, None),  # fmt: skip
+    (
+        "api:v1:messages",
+        "post",
+        Scope.DRAFTS_WRITE,
+        _none,
+        _prevention,
+        COMPOSE - {"officer_other", "coordinator_other"},
+        None,
+    ),
     ("api:v1:message", "get", Scope.MESSAGES_READ, _officer_draft, None, MEMBER_DATA, None),
-    ("api:v1:message", "patch", Scope.DRAFTS_WRITE, _officer_draft,
-     lambda w, r: {"streets": ["Kerkstraat"]}, PUBLISH, None),  # fmt: skip
+    (
+        "api:v1:message",
+        "patch",
+        Scope.DRAFTS_WRITE,
+        _officer_draft,
+        lambda w, r: {"streets": ["Kerkstraat"]},
+        PUBLISH,
+        None,
+    ),
     ("api:v1:delivery", "get", Scope.MESSAGES_READ, _officer_draft, None, MEMBER_DATA, None),
     ("api:v1:submit", "post", Scope.DRAFTS_WRITE, _draft, None, OWN_DRAFT, None),
     ("api:v1:publish", "post", Scope.MESSAGES_PUBLISH, _officer_draft, None, OFFICER_ONLY, None),
     ("api:v1:aggregates_network", "get", Scope.AGGREGATES_READ, _slug, None, NETWORK_VIEW, None),
-    ("api:v1:aggregates_municipality", "get", Scope.AGGREGATES_READ,
-     lambda w, r: {"code": w.municipality.official_code}, None, REPORTS_MUNICIPALITY, None),  # fmt: skip
-    ("api:v1:aggregates_zone", "get", Scope.AGGREGATES_READ,
-     lambda w, r: {"number": w.zone.number}, None, REPORTS_ZONE, None),  # fmt: skip
+    (
+        "api:v1:aggregates_municipality",
+        "get",
+        Scope.AGGREGATES_READ,
+        lambda w, r: {"code": w.municipality.official_code},
+        None,
+        REPORTS_MUNICIPALITY,
+        None,
+    ),
+    (
+        "api:v1:aggregates_zone",
+        "get",
+        Scope.AGGREGATES_READ,
+        lambda w, r: {"number": w.zone.number},
+        None,
+        REPORTS_ZONE,
+        None,
+    ),
     ("api:v1:aggregates_national", "get", Scope.AGGREGATES_READ, _none, None, NATIONAL, None),
     ("api:v1:member_reports", "get", Scope.MEMBER_REPORTS_READ, _none, None, POLICE, "report"),
-    ("api:v1:member_report", "get", Scope.MEMBER_REPORTS_READ, lambda w, r: _report(w), None,
-     POLICE, None),  # fmt: skip
+    (
+        "api:v1:member_report",
+        "get",
+        Scope.MEMBER_REPORTS_READ,
+        lambda w, r: _report(w),
+        None,
+        POLICE,
+        None,
+    ),
 ]
 IDS = [f"{m[1].upper()} {m[0]}" for m in API_MATRIX]
 # API URL names outside the matrix, with the test that covers them.
@@ -184,9 +219,7 @@ def test_refused_writes_change_nothing(world, role):
     """A refused publish leaves the draft a draft; a refused create adds nothing."""
     from messaging.models import Message
 
-    args, response = _call(
-        world, role, ALL_SCOPES, "api:v1:publish", "post", _officer_draft, None
-    )
+    args, response = _call(world, role, ALL_SCOPES, "api:v1:publish", "post", _officer_draft, None)
     status = Message.objects.get(pk=args["pk"]).status
     assert (status == Message.Status.PUBLISHED) == (role in OFFICER_ONLY), role
     before = Message.objects.count()

@@ -39,7 +39,9 @@ def _form_data(payload: dict) -> dict:
     unknown = [s for s in slugs if s not in found]
     if unknown:
         raise Unprocessable(
-            errors={"networks": [_("Unknown network(s): %(slugs)s.") % {"slugs": ", ".join(unknown)}]}
+            errors={
+                "networks": [_("Unknown network(s): %(slugs)s.") % {"slugs": ", ".join(unknown)}]
+            }
         )
     data = {
         "kind": payload["kind"],

@@ -34,7 +34,9 @@ urlpatterns = [
         aggregates.ZoneAggregates.as_view(),
         name="aggregates_zone",
     ),
-    path("aggregates/national/", aggregates.NationalAggregates.as_view(), name="aggregates_national"),
+    path(
+        "aggregates/national/", aggregates.NationalAggregates.as_view(), name="aggregates_national"
+    ),
     path("member-reports/", member_reports.MemberReportList.as_view(), name="member_reports"),
     path(
         "member-reports/<int:pk>/",

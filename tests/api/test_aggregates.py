@@ -69,7 +69,9 @@ def test_national_figures_hide_small_counts(world, api):
     assert "< 5" in cells
     # The world has 2 networks and 2 members: no count below 5 shows as a number.
     status = _section(body, "network_status")
-    assert all(v == "< 5" or not isinstance(v, int) or v >= 5 for row in status["rows"] for v in row)
+    assert all(
+        v == "< 5" or not isinstance(v, int) or v >= 5 for row in status["rows"] for v in row
+    )
 
 
 def test_who_reads_which_area(world, api):
@@ -84,6 +86,6 @@ def test_who_reads_which_area(world, api):
     code = world.municipality.official_code
     area = officer.get(f"/api/v1/aggregates/municipalities/{code}/").json()
     # The zone's dashboard adds the police's open items to the networks table.
-    assert len(_section(zone, "networks")["columns"]) == len(
-        _section(area, "networks")["columns"]
-    ) + 2
+    assert (
+        len(_section(zone, "networks")["columns"]) == len(_section(area, "networks")["columns"]) + 2
+    )

@@ -30,7 +30,9 @@ def _operations(client) -> dict[str, tuple[str, str]]:
 def _call(client, operations, operation_id, body=None, **params):
     method, path = operations[operation_id]
     url = path.format(**params)
-    return getattr(client, method)(url, body, format="json") if body else getattr(client, method)(url)
+    return (
+        getattr(client, method)(url, body, format="json") if body else getattr(client, method)(url)
+    )
 
 
 def test_dispatch_system_publishes_an_urgent_alert_and_follows_it(
@@ -42,8 +44,12 @@ def test_dispatch_system_publishes_an_urgent_alert_and_follows_it(
     _token, raw = api_token_create(
         user=world.users["officer"],
         name="Dispatch centre",
-        scopes=[Scope.NETWORKS_READ, Scope.DRAFTS_WRITE, Scope.MESSAGES_PUBLISH,
-                Scope.MESSAGES_READ],  # fmt: skip
+        scopes=[
+            Scope.NETWORKS_READ,
+            Scope.DRAFTS_WRITE,
+            Scope.MESSAGES_PUBLISH,
+            Scope.MESSAGES_READ,
+        ],
         expires_at=timezone.now() + timedelta(days=30),
     )
     dispatch = client_for(raw)

@@ -18,7 +18,9 @@ def test_schema_describes_the_api(client, db):
     assert "application/problem+json" in publish["responses"]["403"]["content"]
     assert any(p["name"] == "Idempotency-Key" for p in publish["parameters"])
     listing = schema["paths"]["/api/v1/messages/"]["get"]
-    assert {"cursor", "page_size", "status", "network"} <= {p["name"] for p in listing["parameters"]}
+    assert {"cursor", "page_size", "status", "network"} <= {
+        p["name"] for p in listing["parameters"]
+    }
 
 
 def test_docs_page_uses_local_assets_and_a_strict_csp(client, db):

@@ -22,7 +22,9 @@ def test_officer_creates_and_edits_a_draft(world, api):
     assert message.created_by == world.users["officer"]
     assert list(message.networks.all()) == [world.network]
     response = client.patch(
-        f"/api/v1/messages/{message.pk}/", {"streets": ["Kerkstraat"], "by_sms": False}, format="json"
+        f"/api/v1/messages/{message.pk}/",
+        {"streets": ["Kerkstraat"], "by_sms": False},
+        format="json",
     )
     assert response.status_code == 200, response.content
     message.refresh_from_db()
@@ -97,7 +99,9 @@ def test_a_coordinator_writes_what_the_plan_allows_and_submits_it(
     )
 
 
-def test_officer_publishes_only_where_the_zone_allows_it(world, api, django_capture_on_commit_callbacks):
+def test_officer_publishes_only_where_the_zone_allows_it(
+    world, api, django_capture_on_commit_callbacks
+):
     MemberFactory(network=world.network)
     client = api("officer")
     draft = MessageFactory(networks=[world.network], created_by=world.users["officer"])
@@ -125,9 +129,7 @@ def test_an_admin_token_does_not_publish(world, api, publishing_zone):
 
 
 def test_publishing_checks_texts_and_plan_like_the_page(world, api, publishing_zone):
-    draft = MessageFactory(
-        networks=[world.network], created_by=world.users["officer"], texts={}
-    )
+    draft = MessageFactory(networks=[world.network], created_by=world.users["officer"], texts={})
     response = api("officer").post(f"/api/v1/messages/{draft.pk}/publish/")
     assert response.status_code == 422
     assert "texts" in response.json()["errors"]
