@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
 
 from api.models import ApiToken, IdempotencyRecord
+from api.problems import Conflict
 from api.scopes import Scope
-from api.services.idempotency import idempotency_purge
+from api.services.idempotency import idempotency_purge, idempotency_run
 from messaging.models import Message
 from tests.api.conftest import client_for, draft_payload, make_token
 from tests.factories import MessageFactory, NetworkFactory
@@ -183,3 +189,28 @@ def test_token_without_the_scope_is_403(world, api):
     client = api("officer", scopes=[Scope.NETWORKS_READ])
     body = _problem(client.get("/api/v1/messages/"), 403)
     assert "scope" in body["detail"]
+
+
+def test_a_concurrent_duplicate_gets_409_and_writes_nothing(world):
+    """Two requests with one key at the same moment: the one that stores its
+    answer second gets 409, and its writes are rolled back with it."""
+    raw = make_token(world.users["officer"])
+    token = ApiToken.objects.get(prefix=raw.split("_")[1])
+    request = Request(
+        APIRequestFactory().post(
+            "/api/v1/messages/", {}, format="json", HTTP_IDEMPOTENCY_KEY="same"
+        ),
+        parsers=[JSONParser()],
+    )
+
+    def handler() -> Response:
+        MessageFactory(networks=[world.network], created_by=world.users["officer"])
+        # Meanwhile the other request stored its answer under the same key.
+        IdempotencyRecord.objects.create(
+            token=token, key="same", request_hash="x", status_code=201, body={}
+        )
+        return Response({"id": 1}, status=201)
+
+    with pytest.raises(Conflict):
+        idempotency_run(request=request, token=token, handler=handler)
+    assert not Message.objects.exists()
