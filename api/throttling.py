@@ -27,4 +27,6 @@ class TokenRateThrottle(SimpleRateThrottle):
         token = request.auth
         if not isinstance(token, ApiToken):
             return None
-        return f"api:throttle:{token.pk}"
+        # The random public prefix, not the row id: unique even across databases
+        # that share one cache.
+        return f"api:throttle:{token.prefix}"
