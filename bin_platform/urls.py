@@ -45,6 +45,7 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/", include("charters.urls.root")),
     path("manage/reports/", include("reports.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/
+    path("", include("api.urls.root")),  # /api/ (REST, schema, docs) and token pages
     # The development outbox (404 unless DEBUG) and the SMS/voice providers' callbacks.
     path("", include("outbox.urls")),
     # Inbound email replies (and delivery events) from an API email provider.

@@ -5,7 +5,8 @@ from networks.models import Municipality, Network, PoliceZone, RoleAssignment, S
 
 @admin.register(PoliceZone)
 class PoliceZoneAdmin(admin.ModelAdmin):
-    list_display = ["name", "number", "country"]
+    list_display = ["name", "number", "country", "api_publishing_allowed"]
+    list_filter = ["api_publishing_allowed"]
     search_fields = ["name", "number"]
 
 

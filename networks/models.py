@@ -58,6 +58,16 @@ class PoliceZone(models.Model):
     country = models.CharField(
         _("country"), max_length=2, choices=Country.choices, default=Country.BELGIUM
     )
+    # A dispatch system may publish alerts through the REST API only where an
+    # admin allowed it for the zone; the officer's token still needs its scope.
+    api_publishing_allowed = models.BooleanField(
+        _("API publishing allowed"),
+        default=False,
+        help_text=_(
+            "Officers' API tokens with the publish scope may publish messages to this "
+            "zone's networks (e.g. from a dispatch system)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

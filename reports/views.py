@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -27,7 +24,7 @@ from networks.views import network_from_url
 from reports import exports, services
 from reports.forms import HouseholdCountFormSet, ReportFilterForm
 from reports.selectors.dashboards import dashboards_for_user
-from reports.tables.national import national_report
+from reports.tables.national import national_report_cached
 from reports.tables.network import network_report
 from reports.tables.report import Report
 
@@ -104,21 +101,6 @@ def _scope_national(request) -> Scope:
     )
 
 
-def _national_cached(period) -> Report:
-    """The national report, from the cache when computed less than
-    REPORTS_NATIONAL_CACHE_SECONDS ago: it reads every member and delivery,
-    and its anonymised, national figures do not need to be to the minute."""
-    seconds = settings.REPORTS_NATIONAL_CACHE_SECONDS
-    if not seconds:
-        return national_report(period=period)
-    key = f"reports:national:{period.start:%Y%m%d}:{period.end:%Y%m%d}:{get_language()}"
-    report = cache.get(key)
-    if report is None:
-        report = national_report(period=period)
-        cache.set(key, report, seconds)
-    return report
-
-
 def _build(request: HttpRequest, scope: Scope) -> tuple[ReportFilterForm, Report | None]:
     """The filter form read from the query string, and the report it asks
     for (None while the filters have errors)."""
@@ -127,7 +109,7 @@ def _build(request: HttpRequest, scope: Scope) -> tuple[ReportFilterForm, Report
         return form, None
     period = form.report_period()
     if scope.kind == "national":
-        return form, _national_cached(period)
+        return form, national_report_cached(period=period)
     networks = list(scope.networks.select_related("municipality", "police_zone"))
     title, label = scope.title, scope.scope
     chosen = form.chosen_network()

@@ -23,6 +23,7 @@ APPS = (
     "reports",
     "personal",
     "demo",
+    "api",
 )
 MAX_LINES = 600
 

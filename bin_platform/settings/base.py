@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "anymail",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # ours
     "accounts",
     "networks",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
     "reports",
     "personal",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
     "meeting-reminders": {
         "task": "charters.tasks.meeting_reminders_task",
         "schedule": crontab(hour=9, minute=0),
+    },
+    "api-idempotency-purge": {
+        "task": "api.tasks.idempotency_purge_task",
+        "schedule": 3600.0,
     },
 }
 
@@ -400,6 +408,56 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- REST API (app `api`, docs/architecture.md "REST API") ----------------------
+# Requests per API token (DRF rate syntax: "600/min", "10000/hour"), counted in
+# the cache, so Redis shares the count between processes.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/min")
+# Longest validity a user may give a token.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# How long the answer to a write with an Idempotency-Key is kept.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenHasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # JSON only: the browsable API would need inline scripts (CSP).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BIN Platform API",
+    "DESCRIPTION": (
+        "REST API of the BIN Platform for dispatch systems, municipal systems and "
+        "alerting tools. Authenticate with `Authorization: Bearer <token>`; a staff user "
+        "creates tokens at /manage/api/tokens/. A token never has more rights than its "
+        "owner's roles, narrowed by its scopes. Errors are application/problem+json."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NetworkStatusEnum": "networks.models.Network.Status",
+        "NetworkKindEnum": "networks.models.Network.Kind",
+        "MessageStatusEnum": "messaging.models.Message.Status",
+        "MessageKindEnum": "messaging.models.Message.Kind",
+        "MemberReportStatusEnum": "messaging.models.IncidentReport.Status",
+        "MemberReportCategoryEnum": "messaging.models.IncidentReport.Category",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_responses",
+    ],
+}
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

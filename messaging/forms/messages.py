@@ -42,6 +42,12 @@ def composable_networks(user):
     return qs.order_by("name")
 
 
+def user_may_compose(*, user) -> bool:
+    """Whether the user writes messages at all (the compose page, the API's drafts)."""
+    roles = user_roles(user=user)
+    return roles.is_admin or bool(roles.officer_of_zones) or bool(roles.coordinates)
+
+
 class MessageForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Message.Kind.choices)
     networks = forms.ModelMultipleChoiceField(
@@ -175,6 +181,21 @@ class MessageForm(forms.Form):
         data["texts"] = texts
         data["street_list"] = streets
         return data
+
+    def draft_fields(self) -> dict:
+        """The cleaned form as the arguments of ``message_draft_save`` (the
+        compose page and the REST API save drafts the same way)."""
+        data = self.cleaned_data
+        return {
+            "networks": data["networks"],
+            "kind": data["kind"],
+            "streets": data["street_list"],
+            "by_sms": data["by_sms"],
+            "by_email": data["by_email"],
+            "by_voice": data["by_voice"],
+            "texts": data["texts"],
+            "follows": data.get("follows"),
+        }
 
     def _check_plan(self, data: dict, networks) -> None:
         """Channels the networks' signed communication plans allow for the kind

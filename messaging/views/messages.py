@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from messaging.forms.messages import LANGUAGES, MessageForm, composable_networks
+from messaging.forms.messages import (
+    LANGUAGES,
+    MessageForm,
+    composable_networks,
+    user_may_compose,
+)
 from messaging.models import Message
 from messaging.selectors.messages import (
     compose_country,
@@ -31,7 +36,6 @@ from messaging.selectors.reach import (
 )
 from messaging.services.drafts import message_draft_save, message_return, message_submit
 from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
-from networks.selectors import user_roles
 from networks.views import network_from_url as _network
 
 
@@ -45,24 +49,11 @@ def _message(request: HttpRequest, pk: int, **_kwargs) -> Message:
 
 
 def _can_compose(user) -> bool:
-    roles = user_roles(user=user)
-    return roles.is_admin or bool(roles.officer_of_zones) or bool(roles.coordinates)
+    return user_may_compose(user=user)
 
 
 def _save(request: HttpRequest, form: MessageForm, message: Message | None) -> Message:
-    data = form.cleaned_data
-    return message_draft_save(
-        created_by=request.user,
-        message=message,
-        networks=data["networks"],
-        kind=data["kind"],
-        streets=data["street_list"],
-        by_sms=data["by_sms"],
-        by_email=data["by_email"],
-        by_voice=data["by_voice"],
-        texts=data["texts"],
-        follows=data.get("follows"),
-    )
+    return message_draft_save(created_by=request.user, message=message, **form.draft_fields())
 
 
 @login_required

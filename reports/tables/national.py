@@ -12,6 +12,9 @@ by section and column name (``Columns``).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from messaging.models import Message
@@ -48,6 +51,22 @@ PROVINCES = Columns("provinces", ("country", "province", *AREA_FIGURES))
 ZONES = Columns("zones", ("zone", "number", *AREA_FIGURES))
 MUNICIPALITIES = Columns("municipalities", ("municipality", "province", *AREA_FIGURES))
 MEMBERS = Columns("members", ("month", "members", "bin", "binz", "joined", "left"))
+
+
+def national_report_cached(*, period: Period) -> Report:
+    """The national report, from the cache when computed less than
+    REPORTS_NATIONAL_CACHE_SECONDS ago: it reads every member and delivery,
+    and its anonymised, national figures do not need to be to the minute.
+    (The dashboard and the REST API share it.)"""
+    seconds = settings.REPORTS_NATIONAL_CACHE_SECONDS
+    if not seconds:
+        return national_report(period=period)
+    key = f"reports:national:{period.start:%Y%m%d}:{period.end:%Y%m%d}:{get_language()}"
+    report = cache.get(key)
+    if report is None:
+        report = national_report(period=period)
+        cache.set(key, report, seconds)
+    return report
 
 
 def national_report(*, period: Period) -> Report:
