@@ -214,6 +214,7 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("messaging:network", _slug, MEMBER_DATA),
     ("messaging:detail", lambda w: _draft(w), MEMBER_DATA),
     ("messaging:progress", lambda w: _draft(w), MEMBER_DATA),
+    ("messaging:cap", lambda w: _draft(w), MEMBER_DATA),
     ("messaging:edit", lambda w: _draft(w), PUBLISH),
     ("messaging:inbox", _slug, MEMBER_DATA),
     ("messaging:reply", lambda w: _reply(w), MEMBER_DATA),

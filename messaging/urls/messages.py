@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from messaging.views.messages import (
     message_cancel_view,
+    message_cap,
     message_detail,
     message_edit,
     message_new,
@@ -28,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/return/", message_return_view, name="return"),
     path("<int:pk>/cancel/", message_cancel_view, name="cancel"),
     path("<int:pk>/progress/", message_progress_view, name="progress"),
+    path("<int:pk>/cap.xml", message_cap, name="cap"),
     path("network/<slug:slug>/", network_messages, name="network"),
     # Without a namespace of their own: their names join ``messaging``.
     path("", include("messaging.urls.incidents")),
