@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from messaging.models import Delivery, Reply
+from messaging.signals import reply_received
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def email_reply_record(*, inbound) -> Reply | None:
     sender = inbound.from_email.addr_spec if inbound.from_email else ""
     try:
         with transaction.atomic():
-            return Reply.objects.create(
+            reply = Reply.objects.create(
                 message=delivery.message,
                 member=delivery.member,
                 network=delivery.member.network,
@@ -80,5 +81,7 @@ def email_reply_record(*, inbound) -> Reply | None:
                 body=body[:10000],
                 provider_id=str(inbound.get("Message-ID", ""))[:64],
             )
+            reply_received.send(sender=Reply, reply=reply)
+            return reply
     except IntegrityError:
         return None  # the provider posted the same mail twice

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from members.models import Member
 from members.services.core import member_sms_opt_in, member_sms_opt_out
 from messaging.models import Delivery, Reply
+from messaging.signals import reply_received
 from networks.models import Network, Role, RoleAssignment
 from outbox.signals import InboundMessage
 
@@ -140,7 +141,7 @@ def _reply_store(
     try:
         # A savepoint: the duplicate's IntegrityError must not spoil an outer transaction.
         with transaction.atomic():
-            return Reply.objects.create(
+            reply = Reply.objects.create(
                 message=delivery.message if delivery else None,
                 member=member,
                 network=member.network if member else None,
@@ -149,6 +150,8 @@ def _reply_store(
                 body=body,
                 provider_id=sid[:64],
             )
+            reply_received.send(sender=Reply, reply=reply)
+            return reply
     except IntegrityError:
         # Twilio posted this message before (a retry): it is stored already.
         logger.info("inbound SMS %s stored already", sid)

@@ -29,6 +29,7 @@ from accounts.models import User
 from members.models import Member
 from members.services.core import member_message_send
 from messaging.models import IncidentReport
+from messaging.signals import incident_report_created
 from networks.models import Network, Role, RoleAssignment
 from networks.selectors import street_names
 from outbox.services.notifications import notification_queue
@@ -283,6 +284,7 @@ def incident_create(
                 **texts,
             )
             _staff_notify(report)
+            incident_report_created.send(sender=IncidentReport, report=report)
     except Exception:
         if report is not None and report.photo:
             report.photo.delete(save=False)
