@@ -23,6 +23,7 @@ APPS = (
     "reports",
     "personal",
     "demo",
+    "webhooks",
 )
 MAX_LINES = 600
 

@@ -13,3 +13,6 @@ for sub in ("cache", "celery/queue", "celery/processed", "celery/control"):
 # var/outbox/, readable on /dev/outbox/ (sign-up links, welcome messages, ...).
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "outbox.gateways.file.FileEmailBackend"
+
+# Webhook receivers on this machine (a test's local server, a developer's).
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)
