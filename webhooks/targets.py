@@ -9,9 +9,10 @@ also allows plain ``http`` to this machine (127.0.0.0/8, ::1), for a local
 receiver; private networks stay refused even then.
 
 The addresses are checked when the endpoint is registered and again before
-every attempt (DNS may change). Redirects are not followed. A host whose DNS
-answer changes between the check and the connection (DNS rebinding) is a
-residual risk: see SECURITY.md.
+every attempt (DNS may change), and the attempt connects to the checked
+address itself (``webhooks.services.deliveries._pool``), so a DNS answer
+that changes in between (DNS rebinding) cannot redirect it. Redirects are
+not followed.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def webhook_target_check(url: str, *, resolve: bool = True) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise TargetRefused(_("The host name cannot be found.")) from exc
-    addresses = sorted({info[4][0] for info in infos})
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for address in addresses:
         problem = _address_problem(address)
         if problem:

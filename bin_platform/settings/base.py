@@ -278,6 +278,9 @@ WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", def
 # Receivers on this machine (http://127.0.0.1:...) for development and tests
 # only; production refuses loopback, private and reserved addresses and http.
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# CA certificates receivers' https certificates are checked against; empty:
+# certifi's bundle (public CAs).
+WEBHOOKS_CA_BUNDLE = env("WEBHOOKS_CA_BUNDLE", default="")
 # CAP 1.2 "sender" of every alert (messaging.selectors.cap); default
 # bin@<host of PUBLIC_BASE_URL>.
 CAP_SENDER = env("CAP_SENDER", default="")

@@ -200,3 +200,31 @@ def test_sweep_hands_back_dead_claims_and_queues_due_rows(world, receiver, endpo
     # Celery runs eagerly in the tests: what the sweep queued went out.
     assert WebhookDelivery.objects.get(pk=due.pk).status == "delivered"
     assert len(receiver.received) >= 1
+
+
+def test_https_with_the_certificate_checked(world, tls_receiver, endpoint_for, settings):
+    endpoint_for(world.zone, world.users["officer"])
+    delivery = _emit(world, hello="tls")
+    assert webhook_delivery_send(delivery_id=delivery.pk) == "delivered"
+    assert tls_receiver.payloads[0]["data"] == {"hello": "tls"}
+    assert tls_receiver.received[0].headers["host"] == tls_receiver.url.split("/")[2]
+    # A certificate the platform does not trust: refused, nothing sent.
+    settings.WEBHOOKS_CA_BUNDLE = ""
+    second = _emit(world)
+    assert webhook_delivery_send(delivery_id=second.pk) == "retry"
+    second.refresh_from_db()
+    assert "SSL" in second.last_error or "certificate" in second.last_error
+    assert len(tls_receiver.received) == 1
+
+
+def test_connects_to_the_checked_address(world, receiver, endpoint_for, monkeypatch):
+    """DNS rebinding: the name is resolved once, checked, and that address is
+    the one connected to (the Host header still names the host)."""
+    import webhooks.services.deliveries as deliveries
+
+    port = receiver.url.split(":")[2].split("/")[0]
+    endpoint = endpoint_for(world.zone, world.users["officer"])
+    type(endpoint).objects.filter(pk=endpoint.pk).update(url=f"http://dispatch.test:{port}/h")
+    monkeypatch.setattr(deliveries, "webhook_target_check", lambda url: ["127.0.0.1"])
+    assert webhook_delivery_send(delivery_id=_emit(world).pk) == "delivered"
+    assert receiver.received[0].headers["host"] == f"dispatch.test:{port}"

@@ -20,8 +20,10 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from math import floor
+from urllib.parse import urlsplit
 
-import requests
+import certifi
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -108,31 +110,66 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
+def _pool(url: str, address: str) -> urllib3.HTTPConnectionPool:
+    """A connection pool to ``address``, the address the target check
+    approved, not to whatever the host name resolves to a moment later (DNS
+    rebinding). For https the certificate is still checked against the host
+    name (SNI and hostname verification)."""
+    parts = urlsplit(url)
+    timeout = _setting("WEBHOOKS_TIMEOUT_SECONDS", 10)
+    options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False}
+    if parts.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            address,
+            parts.port or 443,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=_setting("WEBHOOKS_CA_BUNDLE", "") or certifi.where(),
+            server_hostname=parts.hostname,
+            assert_hostname=parts.hostname,
+            **options,
+        )
+    return urllib3.HTTPConnectionPool(address, parts.port or 80, **options)
+
+
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
     """One attempt: (HTTP status or None, error, start of the answer)."""
     body = webhook_body(delivery=delivery)
+    url = delivery.endpoint.url
     try:
-        webhook_target_check(delivery.endpoint.url)
+        addresses = webhook_target_check(url)
     except TargetRefused as exc:
         return None, str(exc), ""
     headers = webhook_headers(delivery=delivery, body=body, now=datetime.now(UTC))
-    timeout = _setting("WEBHOOKS_TIMEOUT_SECONDS", 10)
+    parts = urlsplit(url)
+    headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     limit = _setting("WEBHOOKS_MAX_RESPONSE_BYTES", 4096)
-    try:
-        with requests.post(
-            delivery.endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=(timeout, timeout),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            # Read only the start of the answer: a receiver cannot make the
-            # worker download an endless body.
-            head = response.raw.read(limit, decode_content=True) or b""
-            status = response.status_code
-    except requests.RequestException as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:300], ""
+    error = ""
+    for address in addresses:  # in the resolver's order; the next if one cannot connect
+        pool = _pool(url, address)
+        try:
+            response = pool.urlopen(
+                "POST", target, body=body, headers=headers, redirect=False, preload_content=False
+            )
+            try:
+                # Read only the start of the answer: a receiver cannot make
+                # the worker download an endless body.
+                head = response.read(limit, decode_content=True) or b""
+                status = response.status
+            finally:
+                response.release_conn()
+            break
+        except (
+            urllib3.exceptions.NewConnectionError,
+            urllib3.exceptions.ConnectTimeoutError,
+        ) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        except urllib3.exceptions.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:300], ""
+        finally:
+            pool.close()
+    else:
+        return None, error, ""
     excerpt = head.decode("utf-8", "replace")[:500]
     if 200 <= status < 300:
         return status, "", excerpt
