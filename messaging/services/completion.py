@@ -29,6 +29,10 @@ def message_completion_check(*, message_id: int) -> bool:
     ).first()
     if message is None:
         return False
+    # The cheap question first (one index probe): after most send chunks
+    # the answer is "not yet".
+    if Delivery.objects.filter(message_id=message.pk).exclude(status__in=DONE).exists():
+        return False
     progress = message_progress(message=message)
     if progress["done"] != progress["total"]:
         return False

@@ -197,7 +197,11 @@ def _record(delivery: WebhookDelivery, *, status: int | None, error: str, excerp
     delivery.last_error = error[:300]
     delivery.response_excerpt = excerpt
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+        endpoint = (
+            WebhookEndpoint.objects.select_for_update().filter(pk=delivery.endpoint_id).first()
+        )
+        if endpoint is None:
+            return "skipped"  # deleted while this attempt ran, with its log
         if not error:
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = now
