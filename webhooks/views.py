@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -57,6 +57,9 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None, zones=webhook_zones_for(user=request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # The form offers the user's zones only; the rule decides all the same.
+        if not request.user.has_perm("webhooks.add_endpoint", data["police_zone"]):
+            raise PermissionDenied
         try:
             endpoint, secret = webhook_endpoint_create(
                 created_by=request.user,
