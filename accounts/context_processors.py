@@ -25,4 +25,6 @@ def navigation(request) -> dict:
             items.append((reverse("reports:national"), _("National overview")))
         if roles.is_admin or roles.coordinator_of or roles.officer_of_zones:
             items.append((reverse("accounts:invitations"), _("Invitations")))
+        if roles.is_admin or roles.officer_of_zones:
+            items.append((reverse("webhooks:list"), _("Webhooks")))
     return {"nav_items": items}

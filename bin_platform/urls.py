@@ -44,6 +44,7 @@ urlpatterns = [
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls.root")),
     path("manage/reports/", include("reports.urls")),
+    path("manage/webhooks/", include("webhooks.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/
     path("", include("api.urls.root")),  # /api/ (REST, schema, docs) and token pages
     # The development outbox (404 unless DEBUG) and the SMS/voice providers' callbacks.

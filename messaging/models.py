@@ -77,6 +77,9 @@ class Message(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     fanout_done_at = models.DateTimeField(null=True, blank=True)
+    # When every delivery became final (``messaging.services.completion``):
+    # the ``message_completed`` signal is sent once, when this is set.
+    completed_at = models.DateTimeField(_("all deliveries done at"), null=True, blank=True)
     # CAP's ``expires``: deliveries not handed to a provider by then are never
     # sent late. Null means the kind's default validity applies.
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)

@@ -58,6 +58,8 @@ CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", 
 REPORT_PHOTO = frozenset({"admin", "officer"})  # the police only
 REPORTS_MUNICIPALITY = frozenset({"admin", "municipal", "officer"})
 REPORTS_ZONE = frozenset({"admin", "officer"})
+WEBHOOKS = frozenset({"admin", "officer", "officer_other"})  # each for their own zones
+WEBHOOK_OF_ZONE = frozenset({"admin", "officer"})
 
 
 def _slug(w):
@@ -185,6 +187,16 @@ def _sign(w):
     return {"slug": w.network.slug, "pk": sign.pk}
 
 
+def _webhook(w):
+    from webhooks.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        police_zone=w.zone, url="https://93.184.216.34/hook", events=["message.published"],
+        secret="whsec_dGVzdA==", created_by=w.users["officer"],
+    )  # fmt: skip
+    return {"pk": endpoint.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("networks:public:home", lambda w: {}, EVERYONE),
@@ -218,6 +230,10 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("messaging:problems", _slug, MEMBER_DATA),
     ("messaging:detail", lambda w: _draft(w), MEMBER_DATA),
     ("messaging:progress", lambda w: _draft(w), MEMBER_DATA),
+    ("messaging:cap", lambda w: _draft(w), MEMBER_DATA),
+    ("webhooks:list", lambda w: {}, WEBHOOKS),
+    ("webhooks:new", lambda w: {}, WEBHOOKS),
+    ("webhooks:detail", _webhook, WEBHOOK_OF_ZONE),
     ("messaging:edit", lambda w: _draft(w), PUBLISH),
     ("messaging:inbox", _slug, MEMBER_DATA),
     ("messaging:conversation", lambda w: _conversation(w), MEMBER_DATA),
@@ -314,6 +330,7 @@ EXEMPT = {
     "charters:submit": "POST only, test_charter_post_matrix below",
     "charters:founding_attachment_delete": "POST only, tests/charters/test_founding.py",
     "api:tokens:revoke": "POST only, tests/api/test_tokens.py",
+    "webhooks:action": "POST only, tests/webhooks/test_views.py",
 }
 # The REST API's operations: tests/test_role_matrix_api.py (API_MATRIX), which
 # checks that every api:v1 URL is there.
@@ -332,6 +349,7 @@ NAMESPACES = (
     "reports",
     "api",
     "tokens",
+    "webhooks",
 )
 
 

@@ -24,6 +24,7 @@ APPS = (
     "personal",
     "demo",
     "api",
+    "webhooks",
 )
 MAX_LINES = 600
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "personal",
     "demo",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.delivery_sweep_task",
         "schedule": 60.0,
     },
+    "webhook-sweep": {
+        "task": "webhooks.tasks.webhook_sweep_task",
+        "schedule": 60.0,
+    },
     "members-retention": {
         "task": "members.tasks.member_retention_task",
         "schedule": 3600.0,
@@ -277,6 +282,25 @@ MESSAGING_RETRY_BACKOFF_SECONDS = env.float("MESSAGING_RETRY_BACKOFF_SECONDS", d
 # zone's officers and the network's coordinators at once.
 REPLY_AUTO_ANSWER_HOURS = env.float("REPLY_AUTO_ANSWER_HOURS", default=4)
 REPLY_URGENT_ALERT_HOURS = env.float("REPLY_URGENT_ALERT_HOURS", default=6)
+
+# Outbound webhooks (webhooks/): how long to wait for a receiver (connect and
+# each read), how much of its answer to read, the tries per event (backoff
+# WEBHOOKS_RETRY_BACKOFF_SECONDS x4 per try, at most 6 h) and after how many
+# failed tries in a row an endpoint is switched off.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+WEBHOOKS_MAX_RESPONSE_BYTES = env.int("WEBHOOKS_MAX_RESPONSE_BYTES", default=4096)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_BACKOFF_SECONDS = env.float("WEBHOOKS_RETRY_BACKOFF_SECONDS", default=30)
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=15)
+# Receivers on this machine (http://127.0.0.1:...) for development and tests
+# only; production refuses loopback, private and reserved addresses and http.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# CA certificates receivers' https certificates are checked against; empty:
+# certifi's bundle (public CAs).
+WEBHOOKS_CA_BUNDLE = env("WEBHOOKS_CA_BUNDLE", default="")
+# CAP 1.2 "sender" of every alert (messaging.selectors.cap); default
+# bin@<host of PUBLIC_BASE_URL>.
+CAP_SENDER = env("CAP_SENDER", default="")
 
 # --- Auth / allauth ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -19,3 +19,6 @@ if not env("EMAIL_URL", default=""):
 # from the environment wins.
 if DEBUG and not TWILIO_AUTH_TOKEN:
     TWILIO_AUTH_TOKEN = "local-development-only"  # noqa: S105  # nosec B105
+
+# Webhook receivers on this machine (a test's local server, a developer's).
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)

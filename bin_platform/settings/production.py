@@ -33,3 +33,7 @@ STORAGES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
+# Never webhooks to this machine in production, whatever the environment says
+# (webhooks.targets: loopback, private and reserved addresses are refused).
+WEBHOOKS_ALLOW_LOOPBACK = False

@@ -25,6 +25,7 @@ from members.models import (
 )
 from members.phones import mobile_normalise, voice_normalise
 from members.services.erasure import member_data_erase
+from members.signals import member_joined
 from members.tokens import member_personal_url
 from networks.models import Network
 from networks.selectors import address_in_area
@@ -188,6 +189,8 @@ def member_create(
         for subject, version, method in consents or []
     )
     logger.info("member %s created in network %s (%s)", member.pk, network.pk, source)
+    if member.status == Member.Status.ACTIVE:
+        member_joined.send(sender=Member, member=member)
     return member
 
 
@@ -300,6 +303,7 @@ def member_approve(*, member: Member, approved_by) -> Member:
         actor=approved_by, action=AuditEntry.Action.APPROVE, network=member.network, member=member
     )
     member_welcome_send(member=member)
+    member_joined.send(sender=Member, member=member)
     return member
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from messaging.models import Delivery, Reply
 from messaging.services.conversations import conversation_reply_receive
+from messaging.signals import reply_received
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ def email_reply_record(*, inbound) -> Reply | None:
                 body=body[:10000],
                 provider_id=str(inbound.get("Message-ID", ""))[:64],
             )
+            reply_received.send(sender=Reply, reply=reply)
+            return reply
     except IntegrityError:
         return None  # the provider posted the same mail twice
     # "Auto-Submitted: auto-replied" (RFC 3834): an out-of-office answer is

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from messaging.models import Delivery, Message
 from messaging.selectors.recipients import message_recipients_iter
+from messaging.services.completion import message_completion_check
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ def message_fanout(*, message_id: int) -> int:
         fanout_done_at=timezone.now()
     )
     logger.info("message %s: %s deliveries, %s queued now", message.pk, total, queued)
+    # A message with no recipient (or whose rows were all stopped) is done now.
+    message_completion_check(message_id=message.pk)
     return message.deliveries.count()
 
 

@@ -30,6 +30,7 @@ from messaging.services.keywords import (
     OPT_OUT_KEYWORDS,
     keyword_match,
 )
+from messaging.signals import reply_received
 from networks.models import Network, Role, RoleAssignment
 from outbox.signals import InboundMessage
 
@@ -147,6 +148,8 @@ def _reply_store(
                 body=body,
                 provider_id=sid[:64],
             )
+            reply_received.send(sender=Reply, reply=reply)
+            return reply
     except IntegrityError:
         # Twilio posted this message before (a retry): it is stored already.
         logger.info("inbound SMS %s stored already", sid)

@@ -32,6 +32,7 @@ from bin_platform.uploads import upload_name_clean
 from members.models import Member
 from members.services.core import member_message_send
 from messaging.models import IncidentReport
+from messaging.signals import incident_report_created
 from networks.models import SCREENED_ROLES, Network, Role, RoleAssignment
 from networks.selectors import street_names
 from outbox.services.notifications import notification_queue
@@ -345,6 +346,7 @@ def incident_create(
                 **texts,
             )
             _staff_notify(report)
+            incident_report_created.send(sender=IncidentReport, report=report)
     except Exception:
         if report is not None and report.photo:
             report.photo.delete(save=False)

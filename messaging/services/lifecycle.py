@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from messaging.models import Delivery, Message
 from messaging.selectors.policy import message_plan_problems
+from messaging.services.completion import message_completion_check
 from messaging.services.fanout import message_fanout_queue
+from messaging.signals import message_cancelled, message_published
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ def message_cancel(*, message: Message, cancelled_by) -> int:
     logger.info(
         "message %s cancelled by %s; %s deliveries stopped", message.pk, cancelled_by.pk, stopped
     )
+    message_cancelled.send(sender=Message, message=message)
+    # What was left is stopped: the deliveries may all be final now.
+    message_completion_check(message_id=message.pk)
     return stopped
 
 
@@ -94,4 +99,5 @@ def message_publish(*, message: Message, published_by, check_plan: bool = True) 
     message.save(update_fields=["status", "published_at", "approved_by"])
     transaction.on_commit(lambda: message_fanout_queue(message))
     logger.info("message %s (%s) published by %s", message.pk, message.kind, published_by.pk)
+    message_published.send(sender=Message, message=message)
     return message

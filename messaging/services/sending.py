@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
 from messaging.selectors.messages import email_reply_hint, sms_with_reply_hint
+from messaging.services.completion import message_completion_check
 from messaging.services.email_bounces import email_bounce_address
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
@@ -257,6 +258,12 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     for (message_id, wait), ids in retry_ids.items():
         message = Message.objects.get(pk=message_id)
         delivery_sends_queue(message, ids, countdown=wait)
+    if not retry_ids:
+        # The chunk's last sends may have been the message's last ones.
+        for message_id in set(
+            Delivery.objects.filter(pk__in=delivery_ids).values_list("message_id", flat=True)
+        ):
+            message_completion_check(message_id=message_id)
     return counts
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from messaging.models import Delivery, Message
+from messaging.services.completion import message_completion_sweep
 from messaging.services.fanout import delivery_sends_queue, message_fanout_queue
 
 
@@ -25,7 +26,8 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
     - rows claimed by a worker that died go back to queued;
     - published messages whose fan-out never ran get it now;
-    - queued rows that are due (quiet hours over, backoff passed) are queued.
+    - queued rows that are due (quiet hours over, backoff passed) are queued;
+    - messages whose deliveries are all final are marked completed.
     """
     now = now or timezone.now()
     reclaimed = Delivery.objects.filter(
@@ -53,6 +55,7 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for message_id, ids in by_message.items():
         delivery_sends_queue(Message.objects.get(pk=message_id), ids)
     return {
+        "completed": message_completion_sweep(),
         "reclaimed": reclaimed,
         "fanouts": started,
         "requeued": sum(len(v) for v in by_message.values()),

@@ -18,6 +18,7 @@ from messaging.forms.messages import (
     user_may_compose,
 )
 from messaging.models import Message
+from messaging.selectors.cap import CAP_CONTENT_TYPE, message_cap_xml
 from messaging.selectors.messages import (
     compose_country,
     message_failures,
@@ -217,6 +218,16 @@ def message_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "messaging/messages/_progress.html", {"message": message, "progress": progress}
     )
+
+
+@login_required
+@permission_required("messaging.view_message", fn=_message, raise_exception=True)
+def message_cap(request: HttpRequest, pk: int) -> HttpResponse:
+    """The message as a CAP 1.2 alert, for alerting tools (BE-Alert, signage)."""
+    message = _message(request, pk)
+    response = HttpResponse(message_cap_xml(message=message), content_type=CAP_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="bin-message-{message.pk}.cap.xml"'
+    return response
 
 
 @login_required
