@@ -25,7 +25,12 @@ from django.utils.translation import gettext as _
 
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Relation, Source
-from members.services.core import audit_log, member_create, member_welcome_send
+from members.services.core import (
+    audit_log,
+    member_create,
+    member_entered_again_notify,
+    member_welcome_send,
+)
 from members.services.exports import csv_lines
 from members.services.import_files import CONTROL_CHARS, upload_table
 from members.services.import_rows import CONTACT_COLUMNS, IMPORT_COLUMNS, RowChecker, header_map
@@ -36,8 +41,13 @@ logger = logging.getLogger(__name__)
 # --- import services -----------------------------------------------------------
 
 
-def import_preview(*, network: Network, uploaded_file, created_by) -> MemberImport:
+def import_preview(
+    *, network: Network, uploaded_file, created_by, hide_existing: bool = False
+) -> MemberImport:
     """Read an uploaded CSV or XLSX member list and check every row.
+
+    ``hide_existing`` (privacy mode): rows with a member's email address or
+    mobile number are not marked (``RowChecker``).
 
     Returns a ``MemberImport`` in status preview; nothing else is stored.
     Raises ValidationError with one message about the whole file when it
@@ -50,7 +60,7 @@ def import_preview(*, network: Network, uploaded_file, created_by) -> MemberImpo
     if not lines:
         raise ValidationError(_("The file names the columns but holds no members."), "no_rows")
     network = Network.objects.prefetch_related("streets").get(pk=network.pk)
-    checker = RowChecker(network=network)
+    checker = RowChecker(network=network, hide_existing=hide_existing)
     rows = []
     for line, cells in lines:
         raw = {field: (cells[i] if i < len(cells) else "") for field, i in columns.items()}
@@ -80,17 +90,27 @@ class _RowFailed(Exception):
         self.errors = errors
 
 
-def _taken_since_preview(*, network: Network, rows: list[dict]) -> None:
+def _taken_since_preview(*, network: Network, rows: list[dict], hide: bool) -> dict[int, Member]:
     """Raise _RowFailed for the first row whose email or mobile number a member
-    of the network got since the preview: two queries for the whole batch."""
+    of the network got since the preview: two queries for the whole batch.
+
+    ``hide`` (privacy mode): no row fails; returns the member each such row
+    names, by line, so the import leaves the row out and tells the member."""
     emails = {row["values"].get("email") for row in rows} - {""}
     mobiles = {row["values"].get("mobile_phone") for row in rows} - {""}
-    members = Member.objects.filter(network=network)
-    taken_email = set(members.filter(email__in=emails).values_list("email", flat=True))
-    taken_mobile = {
-        str(m)
-        for m in members.filter(mobile_phone__in=mobiles).values_list("mobile_phone", flat=True)
-    }
+    members = Member.objects.filter(network=network).select_related("network")
+    by_email = {m.email: m for m in members.filter(email__in=emails)}
+    by_mobile = {str(m.mobile_phone): m for m in members.filter(mobile_phone__in=mobiles)}
+    if hide:
+        found = {}
+        for row in rows:
+            member = by_email.get(row["values"].get("email")) or by_mobile.get(
+                row["values"].get("mobile_phone")
+            )
+            if member is not None:
+                found[row["line"]] = member
+        return found
+    taken_email, taken_mobile = set(by_email), set(by_mobile)
     for row in rows:
         if row["values"].get("email") in taken_email:
             raise _RowFailed(
@@ -104,6 +124,7 @@ def _taken_since_preview(*, network: Network, rows: list[dict]) -> None:
                     "mobile_phone": [_("A member of this network already has this mobile number.")]
                 },
             )
+    return {}
 
 
 def _create_arguments(values: dict) -> dict:
@@ -156,7 +177,9 @@ def _failure_errors(exc: Exception) -> dict[str, list[str]]:
     }
 
 
-def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
+def import_commit(
+    *, member_import: MemberImport, confirmed_by, hide_existing: bool = False
+) -> MemberImport:
     """Create a member for every valid row of a previewed import, all or nothing.
 
     Members are active at once, with the current house rules and privacy
@@ -165,6 +188,11 @@ def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
     list changed since the preview), nothing is created: that row is marked
     in the preview and ValidationError explains what happened. Confirming an
     import that is no longer in preview raises ValidationError too.
+
+    ``hide_existing`` (privacy mode): a row with the email address or mobile
+    number of a member is left out without a word, the member is told
+    (``member_entered_again_notify``), and ``imported_count`` counts it
+    as taken in, so the coordinator's answer does not depend on it.
     """
     try:
         with transaction.atomic():
@@ -191,9 +219,13 @@ def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
                     ConsentRecord.Method.IMPORT,
                 ),
             ]
-            _taken_since_preview(network=network, rows=valid_rows)
+            known = _taken_since_preview(network=network, rows=valid_rows, hide=hide_existing)
             created: list[Member] = []
+            for member in {m.pk: m for m in known.values()}.values():
+                member_entered_again_notify(member=member)
             for row in valid_rows:
+                if row["line"] in known:
+                    continue
                 try:
                     # Uniqueness was checked for the whole batch just above
                     # (and the database still enforces it): no query per row.
@@ -212,7 +244,7 @@ def import_commit(*, member_import: MemberImport, confirmed_by) -> MemberImport:
             for member in created:
                 member_welcome_send(member=member)
             locked.status = MemberImport.Status.IMPORTED
-            locked.imported_count = len(created)
+            locked.imported_count = len(created) + len(known)
             locked.finished_at = timezone.now()
             locked.rows = [row for row in locked.rows if row.get("errors")]
             locked.save(update_fields=["status", "imported_count", "finished_at", "rows"])
