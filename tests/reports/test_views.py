@@ -38,7 +38,7 @@ def test_municipality_dashboard_shows_its_networks_only(client, dataset):
     body = response.content.decode()
     assert "Oordegem" in body and "Aaigem" not in body
     assert 'data-report-chart="chart-members"' in body
-    assert "<caption>Members over time" in body
+    assert 'id="caption-members">Members over time' in body
 
 
 def test_zone_dashboard_adds_open_items_and_filters_by_network(client, dataset):
