@@ -25,12 +25,8 @@ from django.utils.translation import gettext as _
 
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Relation, Source
-from members.services.core import (
-    audit_log,
-    member_create,
-    member_entered_again_notify,
-    member_welcome_send,
-)
+from members.services.core import audit_log, member_create, member_welcome_send
+from members.services.duplicates import member_entered_again_notify
 from members.services.exports import csv_lines
 from members.services.import_files import CONTROL_CHARS, upload_table
 from members.services.import_rows import CONTACT_COLUMNS, IMPORT_COLUMNS, RowChecker, header_map

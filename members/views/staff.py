@@ -41,7 +41,7 @@ from members.services.core import (
     member_update,
     member_welcome_send,
 )
-from members.services.core import member_add as member_add_service
+from members.services.duplicates import member_add as member_add_service
 from networks.models import Network
 from networks.views import network_from_url as _network
 
