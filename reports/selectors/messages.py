@@ -107,6 +107,18 @@ def _fresh_messages() -> Q:
     )
 
 
+# Up to this many messages without fresh stored figures are read by id
+# through the delivery index; more are read in one scan of the deliveries.
+STALE_BY_INDEX = 100
+
+
+def _stored_figures_fresh() -> Q:
+    """On Message: its stored figures exist and no delivery changed since."""
+    return Q(delivery_figures__isnull=False) & ~Q(
+        pk__in=DeliveryFiguresStale.objects.values("message_id")
+    )
+
+
 def delivery_by_channel(*, network_ids, period: Period) -> list[dict]:
     """Deliveries of the messages published in the period, per channel: total,
     delivered (confirmed by the provider), sent (handed over without a report
@@ -142,13 +154,17 @@ def delivery_by_channel(*, network_ids, period: Period) -> list[dict]:
         # index instead of scanned whole to find nothing.
         stale = list(
             Message.objects.filter(pk__in=published)
-            .exclude(
-                Q(delivery_figures__isnull=False)
-                & ~Q(pk__in=DeliveryFiguresStale.objects.values("message_id"))
-            )
-            .values_list("pk", flat=True)
+            .exclude(_stored_figures_fresh())
+            .values_list("pk", flat=True)[: STALE_BY_INDEX + 1]
         )
-        deliveries = deliveries.filter(message_id__in=stale) if stale else deliveries.none()
+        if len(stale) > STALE_BY_INDEX:
+            # Many (the first refresh after deploying has not run yet): one
+            # scan of the deliveries is cheaper than an index probe each.
+            deliveries = deliveries.exclude(
+                message_id__in=Message.objects.filter(_stored_figures_fresh()).values("pk")
+            )
+        else:
+            deliveries = deliveries.filter(message_id__in=stale) if stale else deliveries.none()
     for row in deliveries.values("channel").annotate(**aggregates).order_by():
         into = by_channel.setdefault(row["channel"], dict(_EMPTY_COUNTS))
         for key in _EMPTY_COUNTS:
@@ -275,18 +291,26 @@ def _delivery_speed_postgres(*, network_ids, period: Period) -> dict:
             f" AND o.network_id NOT IN ({placeholders}))"
         )
         params += ids + ids
-    base, base_params, _table = _time_to_90_sql(
-        network_ids=network_ids,
-        period=period,
+    few = (
+        Message.objects.filter(
+            published_at__gte=period.start_at, published_at__lt=period.end_before
+        )
+        .exclude(_stored_figures_fresh())[: STALE_BY_INDEX + 1]
+        .count()
+        <= STALE_BY_INDEX
+    )
+    if few:
         # The ids first (an init plan), so the deliveries of those few
         # messages are read through the (message, status) index.
-        extra=(
+        extra = (
             f"AND d.message_id = ANY(ARRAY(SELECT m2.id FROM {m} m2"  # noqa: S608  # nosec B608
             " WHERE m2.published_at >= %s AND m2.published_at < %s"
             " AND m2.id NOT IN (SELECT message_id FROM fresh)))"
-        ),
-    )
-    params += base_params + params[:2]  # the period again, for the ids in ``extra``
+        )
+    else:
+        extra = "AND d.message_id NOT IN (SELECT message_id FROM fresh)"
+    base, base_params, _table = _time_to_90_sql(network_ids=network_ids, period=period, extra=extra)
+    params += base_params + (params[:2] if few else [])  # the period again, for ``extra``
     sql = f"""
         WITH fresh AS (
             SELECT m.id AS message_id, m.kind, m.published_at,

@@ -140,3 +140,16 @@ def test_a_change_committed_during_a_recompute_keeps_the_message_stale():
     delivery_figures_refresh()
     stored = MessageDeliveryCount.objects.get(message=message)
     assert (stored.sent, stored.failed) == (0, 1)
+
+
+def test_many_stale_messages_are_counted_in_one_scan_with_the_same_result(dataset, monkeypatch):
+    from reports.selectors import messages
+
+    by_index = _figures(dataset)  # every message stale, fewer than STALE_BY_INDEX
+    monkeypatch.setattr(messages, "STALE_BY_INDEX", 0)
+    assert _figures(dataset) == by_index
+    delivery_figures_refresh()
+    Delivery.objects.filter(message=dataset.messages["m1"], status="failed").update(status="sent")
+    scanned = _figures(dataset)
+    monkeypatch.setattr(messages, "STALE_BY_INDEX", 100)
+    assert _figures(dataset) == scanned != by_index
