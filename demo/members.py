@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from demo.accounts import DEMO_USERS
-from demo.networks import NETWORKS, StreetSpec
+from demo.networks import StreetSpec
+from demo.places import ALL_NETWORKS
 from members.models import ConsentRecord, Language, Member
 from members.services.core import member_create
 from networks.models import Country, Network, Role
@@ -192,10 +193,13 @@ class PeopleGenerator:
             "landline": "",
         }
 
-    def person(self, *, country: str, streets: tuple[StreetSpec, ...]) -> dict:
-        """Keyword arguments for ``member_create`` (without network and consents)."""
+    def person(
+        self, *, country: str, streets: tuple[StreetSpec, ...], speakers: tuple = ()
+    ) -> dict:
+        """Keyword arguments for ``member_create`` (without network and consents);
+        ``speakers``: the network's languages and weights, else the country's."""
         rng = self.rng
-        languages, weights = zip(*LANGUAGE_WEIGHTS[country], strict=True)
+        languages, weights = zip(*(speakers or LANGUAGE_WEIGHTS[country]), strict=True)
         language = rng.choices(languages, weights)[0]
         first_name, last_name = self._name(country, language)
         street = rng.choice(streets)
@@ -231,13 +235,15 @@ def seed_members(*, networks: dict[str, Network], users: dict, result: SeedResul
         spec.scope_key: users[spec.email] for spec in DEMO_USERS if spec.role == Role.COORDINATOR
     }
     admin = users[DEMO_USERS[0].email]
-    for spec in NETWORKS:
+    for spec in ALL_NETWORKS:
         network = networks[spec.slug]
         existing = set(network.members.values_list("email", flat=True))
         for _ in range(spec.member_count):
             # Always draw, even for people who exist: the generator must stay in
             # step so that the next person is the same as on the first run.
-            person = people.person(country=network.country, streets=spec.streets)
+            person = people.person(
+                country=network.country, streets=spec.streets, speakers=spec.member_languages
+            )
             if person["email"] in existing:
                 continue
             member_create(

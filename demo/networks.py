@@ -1,6 +1,6 @@
 """Demo places: two police zones, three municipalities and five networks with
-their streets. ``seed_networks`` brings them back to what is written here on
-every run."""
+their streets (``demo.places`` adds more). ``seed_networks`` brings them back
+to what is written here on every run."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ class NetworkSpec:
     description: str
     streets: tuple[StreetSpec, ...]
     member_count: int
+    # The languages its demo members speak, with weights; empty: the
+    # country's mix (demo.members.LANGUAGE_WEIGHTS).
+    member_languages: tuple[tuple[str, int], ...] = ()
 
 
 ZONES = (
@@ -251,18 +254,23 @@ NETWORKS = (
 )
 
 
-def seed_networks() -> dict[str, Network]:
+def seed_networks(
+    *,
+    zone_specs: tuple[ZoneSpec, ...] = ZONES,
+    municipality_specs: tuple[MunicipalitySpec, ...] = MUNICIPALITIES,
+    network_specs: tuple[NetworkSpec, ...] = NETWORKS,
+) -> dict[str, Network]:
     """Create or update the zones, municipalities, networks and streets; return
-    the networks by slug."""
+    the networks by slug. ``demo.places`` adds more places to these lists."""
     zones: dict[str, PoliceZone] = {}
-    for spec in ZONES:
+    for spec in zone_specs:
         zone, _created = PoliceZone.objects.update_or_create(
             number=spec.number, defaults={"name": spec.name, "country": spec.country}
         )
         zone.full_clean()
         zones[spec.number] = zone
     municipalities: dict[str, Municipality] = {}
-    for spec in MUNICIPALITIES:
+    for spec in municipality_specs:
         municipality, _created = Municipality.objects.update_or_create(
             official_code=spec.official_code,
             defaults={
@@ -274,7 +282,7 @@ def seed_networks() -> dict[str, Network]:
         municipality.full_clean()
         municipalities[spec.official_code] = municipality
     networks: dict[str, Network] = {}
-    for spec in NETWORKS:
+    for spec in network_specs:
         municipality = municipalities[spec.municipality_code]
         network, _created = Network.objects.update_or_create(
             slug=spec.slug,

@@ -18,6 +18,7 @@ from demo.charters import seed_charters
 from demo.governance import seed_governance_demo, seed_screenings
 from demo.members import seed_members
 from demo.networks import seed_networks
+from demo.places import ALL_MUNICIPALITIES, ALL_NETWORKS, ALL_ZONES
 from demo.surveys import seed_surveys
 from members.models import Member
 
@@ -36,7 +37,11 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
     logins (email, role, scope, TOTP secret) and how much was new."""
     result = SeedResult()
     with transaction.atomic():
-        networks = seed_networks()
+        networks = seed_networks(
+            zone_specs=ALL_ZONES,
+            municipality_specs=ALL_MUNICIPALITIES,
+            network_specs=ALL_NETWORKS,
+        )
         users = seed_accounts(password=password, networks=networks, result=result)
         seed_members(networks=networks, users=users, result=result)
         seed_charters(networks=networks, users=users)

@@ -1,4 +1,4 @@
-"""Demo data: a closed standard evaluation in Oordegem, Bambrugge and Aaigem.
+"""Demo data: a closed standard evaluation in Oordegem, Bambrugge, Aaigem and Jambes.
 
 About 40 anonymous answers each, so that the results page, the benchmark
 (each network compares with the other two: it needs at least
@@ -22,7 +22,12 @@ from surveys.models import Answer, Question, Response, Survey, SurveyInvitation
 from surveys.services import survey_create
 from surveys.standard import BIN_EVALUATION
 
-DEMO_SURVEYS = {"oordegem": (40, 0.6), "bambrugge": (38, 0.0), "aaigem": (36, 0.3)}
+DEMO_SURVEYS = {
+    "oordegem": (40, 0.6),
+    "bambrugge": (38, 0.0),
+    "aaigem": (36, 0.3),
+    "jambes": (12, 0.4),
+}
 COMMENTS = (
     "Graag meer feedback na een melding.",
     "Goed initiatief, ga zo door!",

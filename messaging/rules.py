@@ -64,9 +64,26 @@ def is_own_draft(user, message) -> bool:
     )
 
 
-rules.add_perm("messaging.view_message", can_follow_message)
-rules.add_perm("messaging.publish_message", can_publish_message)
-rules.add_perm("messaging.edit_message", can_publish_message | is_own_draft)
+@rules.predicate
+def may_see_unpublished(user, message) -> bool:
+    """A draft or a message awaiting approval is its writer's work in progress:
+    only the writer and those who send to every targeted network (the zones'
+    officers, admins) see it, with its recipient figures. A coordinator of
+    one of the networks does not, nor can they act on it: the figures of the
+    other networks would follow from its totals."""
+    if message is None:
+        return False
+    if message.status in (message.Status.PUBLISHED, message.Status.CANCELLED):
+        return True
+    networks = list(message.networks.all())
+    if message.created_by_id == user.pk:
+        return all(user.has_perm("messaging.compose_for_network", n) for n in networks)
+    return bool(networks) and all(user.has_perm("messaging.send_to_network", n) for n in networks)
+
+
+rules.add_perm("messaging.view_message", can_follow_message & may_see_unpublished)
+rules.add_perm("messaging.publish_message", can_publish_message & may_see_unpublished)
+rules.add_perm("messaging.edit_message", (can_publish_message & may_see_unpublished) | is_own_draft)
 rules.add_perm("messaging.submit_message", is_own_draft)
 
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from messaging.services.delivery_figures import delivery_figures_refresh
 from messaging.services.fanout import message_fanout
 from messaging.services.sending import delivery_send_chunk
 from messaging.services.sweep import delivery_sweep
@@ -33,3 +34,8 @@ def delivery_send_task(delivery_ids: list[int]) -> None:
 @shared_task
 def delivery_sweep_task() -> None:
     delivery_sweep()
+
+
+@shared_task
+def delivery_figures_refresh_task() -> None:
+    delivery_figures_refresh()

@@ -77,6 +77,11 @@ rules.add_perm("networks.view_network_page", can_view_network)
 rules.add_perm("networks.edit_network", can_change_network)
 rules.add_perm("networks.manage_roles", can_manage_network_roles)
 rules.add_perm("networks.view_aggregates", can_view_network)
+# Who sees the network's counts as they are. Municipal staff (and federal
+# viewers, on the national report) see counts below 5 as "< 5" wherever they
+# see counts: pages, charts and exports (SECURITY.md, "Small counts").
+can_see_exact_counts = is_platform_admin | is_zone_officer | runs_network | is_network_steering
+rules.add_perm("networks.view_exact_counts", can_see_exact_counts)
 rules.add_perm("networks.invite_staff", can_grant_some_role)
 
 

@@ -116,12 +116,16 @@ def _build(request: HttpRequest, scope: Scope) -> tuple[ReportFilterForm, Report
     if chosen is not None:
         networks = [n for n in networks if n.pk == chosen.pk]
         label = f"{scope.scope}: {chosen.name}"
+    # Municipal staff see small counts as "< 5": exact counts only for those
+    # who see every network of the report as they are (SECURITY.md).
+    exact = all(request.user.has_perm("networks.view_exact_counts", n) for n in networks)
     report = network_report(
         networks=networks,
         period=period,
         title=title,
         scope=label,
         zone_extras=scope.kind == "zone",
+        anonymised=not exact,
     )
     return form, report
 

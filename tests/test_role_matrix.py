@@ -70,10 +70,10 @@ def _member(w):
     return {"slug": w.network.slug, "pk": w.member.pk}
 
 
-def _draft(w):
+def _draft(w, *, published: bool = False):
     draft = MessageFactory(
         kind="urgent", texts={"nl": {"sms": "Test"}}, created_by=w.users["officer"],
-        networks=[w.network],
+        networks=[w.network], status="published" if published else "draft",
     )  # fmt: skip
     return {"pk": draft.pk}
 
@@ -228,9 +228,13 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("messaging:new", lambda w: {}, COMPOSE),
     ("messaging:network", _slug, MEMBER_DATA),
     ("messaging:problems", _slug, MEMBER_DATA),
-    ("messaging:detail", lambda w: _draft(w), MEMBER_DATA),
-    ("messaging:progress", lambda w: _draft(w), MEMBER_DATA),
-    ("messaging:cap", lambda w: _draft(w), MEMBER_DATA),
+    # An officer's draft: its writer's work in progress (issue 16, item 5).
+    ("messaging:detail", lambda w: _draft(w), PUBLISH),
+    ("messaging:progress", lambda w: _draft(w), PUBLISH),
+    ("messaging:cap", lambda w: _draft(w), PUBLISH),
+    ("messaging:detail", lambda w: _draft(w, published=True), MEMBER_DATA),
+    ("messaging:progress", lambda w: _draft(w, published=True), MEMBER_DATA),
+    ("messaging:cap", lambda w: _draft(w, published=True), MEMBER_DATA),
     ("webhooks:list", lambda w: {}, WEBHOOKS),
     ("webhooks:new", lambda w: {}, WEBHOOKS),
     ("webhooks:detail", _webhook, WEBHOOK_OF_ZONE),

@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_sweep_task",
         "schedule": 60.0,
     },
+    # The dashboards' per-message delivery figures (messaging.services.delivery_figures).
+    "delivery-figures-refresh": {
+        "task": "messaging.tasks.delivery_figures_refresh_task",
+        "schedule": 30.0,
+    },
     "members-retention": {
         "task": "members.tasks.member_retention_task",
         "schedule": 3600.0,

@@ -84,6 +84,23 @@ def member_list(
     return qs.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 
+def member_with_contact(*, network: Network, email: str, mobile_phone: str) -> Member | None:
+    """The member of the network (not left) who has this email address or
+    mobile number (E.164), if any: the rows the database keeps unique."""
+    match = Q(pk__in=[])
+    if email:
+        match |= Q(email__iexact=email)
+    if mobile_phone:
+        match |= Q(mobile_phone=mobile_phone)
+    return (
+        Member.objects.filter(network=network)
+        .exclude(status=Member.Status.LEFT)
+        .filter(match)
+        .select_related("network")
+        .first()
+    )
+
+
 def member_status_counts(*, network: Network) -> dict[str, int]:
     rows = Member.objects.filter(network=network).values("status").annotate(n=Count("id"))
     counts = dict.fromkeys(Member.Status.values, 0)

@@ -174,9 +174,13 @@ def header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
 
 
 class RowChecker:
-    """Checks rows the way member_create would, without a query per row."""
+    """Checks rows the way member_create would, without a query per row.
 
-    def __init__(self, *, network: Network) -> None:
+    ``hide_existing`` (privacy mode): an email address or mobile number a
+    member already has is not an error, since the preview would confirm it;
+    ``import_commit`` leaves such rows out and tells the member instead."""
+
+    def __init__(self, *, network: Network, hide_existing: bool = False) -> None:
         self.network = network
         self.streets = list(network.streets.all())
         self.seen_email: dict[str, int] = {}
@@ -185,9 +189,10 @@ class RowChecker:
         self.existing_mobile: set[str] = set()
         # Every status counts: the database refuses a second row with the same
         # address in a network. Members who left have their contact erased.
-        for email, mobile in Member.objects.filter(network=network).values_list(
-            "email", "mobile_phone"
-        ):
+        existing = Member.objects.filter(network=network)
+        if hide_existing:
+            existing = existing.none()
+        for email, mobile in existing.values_list("email", "mobile_phone"):
             if email:
                 self.existing_email.add(email.lower())
             if mobile:

@@ -26,6 +26,7 @@ from bin_platform.uploads import upload_name_clean
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Relation, Source
 from members.services.core import audit_log, member_create, member_welcome_send
+from members.services.duplicates import member_entered_again_notify
 from members.services.exports import csv_lines
 from members.services.import_files import upload_table
 from members.services.import_rows import CONTACT_COLUMNS, IMPORT_COLUMNS, RowChecker, header_map
@@ -36,8 +37,13 @@ logger = logging.getLogger(__name__)
 # --- import services -----------------------------------------------------------
 
 
-def import_preview(*, network: Network, uploaded_file, created_by) -> MemberImport:
+def import_preview(
+    *, network: Network, uploaded_file, created_by, hide_existing: bool = False
+) -> MemberImport:
     """Read an uploaded CSV or XLSX member list and check every row.
+
+    ``hide_existing`` (privacy mode): rows with a member's email address or
+    mobile number are not marked (``RowChecker``).
 
     Returns a ``MemberImport`` in status preview; nothing else is stored.
     Raises ValidationError with one message about the whole file when it
@@ -53,7 +59,7 @@ def import_preview(*, network: Network, uploaded_file, created_by) -> MemberImpo
     if not lines:
         raise ValidationError(_("The file names the columns but holds no members."), "no_rows")
     network = Network.objects.prefetch_related("streets").get(pk=network.pk)
-    checker = RowChecker(network=network)
+    checker = RowChecker(network=network, hide_existing=hide_existing)
     rows = []
     for line, cells in lines:
         raw = {field: (cells[i] if i < len(cells) else "") for field, i in columns.items()}
@@ -82,17 +88,27 @@ class _RowFailed(Exception):
         self.errors = errors
 
 
-def _taken_since_preview(*, network: Network, rows: list[dict]) -> None:
+def _taken_since_preview(*, network: Network, rows: list[dict], hide: bool) -> dict[int, Member]:
     """Raise _RowFailed for the first row whose email or mobile number a member
-    of the network got since the preview: two queries for the whole batch."""
+    of the network got since the preview: two queries for the whole batch.
+
+    ``hide`` (privacy mode): no row fails; returns the member each such row
+    names, by line, so the import leaves the row out and tells the member."""
     emails = {row["values"].get("email") for row in rows} - {""}
     mobiles = {row["values"].get("mobile_phone") for row in rows} - {""}
-    members = Member.objects.filter(network=network)
-    taken_email = set(members.filter(email__in=emails).values_list("email", flat=True))
-    taken_mobile = {
-        str(m)
-        for m in members.filter(mobile_phone__in=mobiles).values_list("mobile_phone", flat=True)
-    }
+    members = Member.objects.filter(network=network).select_related("network")
+    by_email = {m.email: m for m in members.filter(email__in=emails)}
+    by_mobile = {str(m.mobile_phone): m for m in members.filter(mobile_phone__in=mobiles)}
+    if hide:
+        found = {}
+        for row in rows:
+            member = by_email.get(row["values"].get("email")) or by_mobile.get(
+                row["values"].get("mobile_phone")
+            )
+            if member is not None:
+                found[row["line"]] = member
+        return found
+    taken_email, taken_mobile = set(by_email), set(by_mobile)
     for row in rows:
         if row["values"].get("email") in taken_email:
             raise _RowFailed(
@@ -106,6 +122,7 @@ def _taken_since_preview(*, network: Network, rows: list[dict]) -> None:
                     "mobile_phone": [_("A member of this network already has this mobile number.")]
                 },
             )
+    return {}
 
 
 def _create_arguments(values: dict) -> dict:
@@ -158,7 +175,9 @@ def _failure_errors(exc: Exception) -> dict[str, list[str]]:
     }
 
 
-def import_commit(*, member_import: MemberImport, confirmed_by, attested: bool) -> MemberImport:
+def import_commit(
+    *, member_import: MemberImport, confirmed_by, attested: bool, hide_existing: bool = False
+) -> MemberImport:
     """Create a member for every valid row of a previewed import, all or nothing.
 
     ``attested``: whoever confirms attests, for the file, that every listed
@@ -172,6 +191,11 @@ def import_commit(*, member_import: MemberImport, confirmed_by, attested: bool) 
     list changed since the preview), nothing is created: that row is marked
     in the preview and ValidationError explains what happened. Confirming an
     import that is no longer in preview raises ValidationError too.
+
+    ``hide_existing`` (privacy mode): a row with the email address or mobile
+    number of a member is left out without a word, the member is told
+    (``member_entered_again_notify``), and ``imported_count`` counts it
+    as taken in, so the coordinator's answer does not depend on it.
     """
     if not attested:
         raise ValidationError(
@@ -208,9 +232,13 @@ def import_commit(*, member_import: MemberImport, confirmed_by, attested: bool) 
                     ConsentRecord.Method.IMPORT,
                 ),
             ]
-            _taken_since_preview(network=network, rows=valid_rows)
+            known = _taken_since_preview(network=network, rows=valid_rows, hide=hide_existing)
             created: list[Member] = []
+            for member in {m.pk: m for m in known.values()}.values():
+                member_entered_again_notify(member=member)
             for row in valid_rows:
+                if row["line"] in known:
+                    continue
                 try:
                     # Uniqueness was checked for the whole batch just above
                     # (and the database still enforces it): no query per row.
@@ -231,7 +259,7 @@ def import_commit(*, member_import: MemberImport, confirmed_by, attested: bool) 
             for member in created:
                 member_welcome_send(member=member)
             locked.status = MemberImport.Status.IMPORTED
-            locked.imported_count = len(created)
+            locked.imported_count = len(created) + len(known)
             locked.finished_at = locked.attested_at = timezone.now()
             locked.attested_by = confirmed_by
             locked.rows = [row for row in locked.rows if row.get("errors")]

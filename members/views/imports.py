@@ -54,7 +54,10 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             member_import = import_preview(
-                network=network, uploaded_file=form.cleaned_data["file"], created_by=request.user
+                network=network,
+                uploaded_file=form.cleaned_data["file"],
+                created_by=request.user,
+                hide_existing=not request.user.has_perm("members.view_member_contact", network),
             )
         except ValidationError as exc:
             form.add_error("file", exc)
@@ -116,6 +119,7 @@ def import_preview_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
                     member_import=member_import,
                     confirmed_by=request.user,
                     attested=request.POST.get("attest") == "on",
+                    hide_existing=not request.user.has_perm("members.view_member_contact", network),
                 )
                 messages.success(
                     request,

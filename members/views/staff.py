@@ -35,7 +35,6 @@ from members.services.core import (
     EDITABLE_FIELDS,
     audit_log,
     member_approve,
-    member_create,
     member_erase,
     member_reactivate,
     member_reject,
@@ -43,6 +42,7 @@ from members.services.core import (
     member_update,
     member_welcome_send,
 )
+from members.services.duplicates import member_add as member_add_service
 from networks.models import Network
 from networks.views import network_from_url as _network
 
@@ -141,14 +141,17 @@ def member_queue(request: HttpRequest, slug: str) -> HttpResponse:
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     form = MemberForm(request.POST or None, network=network, adding=True)
+    # Privacy mode: no answer may tell whether an address belongs to a member.
+    hide = not request.user.has_perm("members.view_member_contact", network)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         method = data.pop("consent_method")
         data.pop("consent_confirmed")
         rules_version = house_rules_current(network=network).version
         try:
-            member = member_create(
+            member = member_add_service(
                 network=network,
+                hide_duplicates=hide,
                 status=Member.Status.ACTIVE,
                 adult_confirmed=True,
                 consents=[
@@ -161,10 +164,15 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            member_welcome_send(member=member)
+            if member is not None:
+                member_welcome_send(member=member)
+            name = member or f"{data['first_name']} {data['last_name']}".strip()
             messages.success(
-                request, _("%(name)s was added and gets a welcome message.") % {"name": member}
+                request, _("%(name)s was added and gets a welcome message.") % {"name": name}
             )
+            if hide:
+                # The same page whether the address was new or a member's.
+                return redirect("members:list", slug=network.slug)
             return redirect("members:detail", slug=network.slug, pk=member.pk)
     return render(
         request,

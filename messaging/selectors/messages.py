@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from members.models import Member
 from messaging.models import Delivery, Message, MessageTemplate
 from messaging.selectors.reach import message_unreached
 from messaging.selectors.recipients import message_recipients
@@ -20,10 +21,17 @@ from networks.selectors import user_roles
 from outbox.sms import sms_length
 
 
-def message_preview(*, message: Message) -> dict:
+def message_preview(*, message: Message, networks=None) -> dict:
     """Recipients per channel and language, SMS segments and cost, and who
-    will not be reached and why (``unreached``), before publishing."""
-    recipients = message_recipients(message=message)
+    will not be reached and why (``unreached``), before publishing.
+
+    ``networks`` (None: all targeted) limits the figures to the recipients of
+    those networks: a viewer sees the figures of the networks they follow only.
+    """
+    recipients = everyone = message_recipients(message=message)
+    if networks is not None:
+        shown = set(Member.objects.filter(network__in=list(networks)).values_list("pk", flat=True))
+        recipients = [r for r in recipients if r.member_id in shown]
     per_channel = Counter(r.channel for r in recipients)
     sms_per_language = Counter(r.language for r in recipients if r.channel == "sms")
     first = {n.pk: n.default_language for n in message.networks.all()}
@@ -47,7 +55,9 @@ def message_preview(*, message: Message) -> dict:
         "segments_total": segments_total,
         "cost": cost.quantize(Decimal("0.01")),
         "held": sum(1 for r in recipients if r.not_before),
-        "unreached": message_unreached(message=message, recipients=recipients),
+        # Everyone's deliveries (a person served through another network is
+        # reached), the audience of the shown networks only.
+        "unreached": message_unreached(message=message, recipients=everyone, networks=networks),
     }
 
 
@@ -77,14 +87,17 @@ FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status
 DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}
 
 
-def message_progress(*, message: Message) -> dict:
-    """Counts per channel and status, and how far the fan-out is, in one query."""
-    rows = (
-        Delivery.objects.filter(message=message)
-        .values("channel", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def message_progress(*, message: Message, networks=None) -> dict:
+    """Counts per channel and status, and how far the fan-out is, in one query.
+
+    ``networks`` (None: all targeted) limits the counts to the deliveries to
+    members of those networks: a coordinator of one of several targeted
+    networks sees their own network's figures only.
+    """
+    deliveries = Delivery.objects.filter(message=message)
+    if networks is not None:
+        deliveries = deliveries.filter(member__network__in=list(networks))
+    rows = deliveries.values("channel", "status").annotate(n=Count("id")).order_by()
     table: dict[str, dict[str, int]] = {}
     total = done = 0
     for row in rows:
@@ -114,10 +127,12 @@ def message_failures(*, message: Message) -> QuerySet[Delivery]:
 
 
 def message_history(*, network: Network) -> QuerySet[Message]:
+    """The messages to a network, newest first, with the deliveries to its own
+    members counted (a message to several networks counts this one's only)."""
     return (
         Message.objects.filter(networks=network)
         .select_related("created_by")
-        .annotate(delivery_count=Count("deliveries"))
+        .annotate(delivery_count=Count("deliveries", filter=Q(deliveries__member__network=network)))
         .order_by("-created_at")
     )
 

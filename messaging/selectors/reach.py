@@ -198,7 +198,12 @@ def _last_outcomes(members: Iterable[Member]) -> dict[tuple[int, str], str]:
 
 
 def message_unreached(
-    *, message: Message, recipients: list[Recipient], now: datetime | None = None, sample: int = 50
+    *,
+    message: Message,
+    recipients: list[Recipient],
+    networks=None,
+    now: datetime | None = None,
+    sample: int = 50,
 ) -> dict:
     """Who of the message's audience it will not reach (or reach late), by reason.
 
@@ -209,6 +214,9 @@ def message_unreached(
     with deliveries whose last deliveries on those channels all bounced or
     failed: probably not reached. Held by quiet hours: reached later.
 
+    ``networks`` (None: all targeted) limits the audience to the members of
+    those networks, for a viewer who follows only some of them.
+
     Returns ``{"total": n, "reasons": [{"code", "label", "count", "members"}]}``
     with at most ``sample`` members named per reason.
     """
@@ -216,7 +224,8 @@ def message_unreached(
         # An update goes to whom the original reached; its preview says so.
         return {"total": 0, "reasons": []}
     now = now or timezone.now()
-    members = Member.objects.active().filter(network__in=message.networks.all())
+    targeted = message.networks.all() if networks is None else list(networks)
+    members = Member.objects.active().filter(network__in=targeted)
     if message.streets:
         members = members.filter(street__in=message.streets)
     members = members.select_related("network").order_by("last_name", "first_name", "pk")

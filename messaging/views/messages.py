@@ -49,6 +49,13 @@ def _message(request: HttpRequest, pk: int, **_kwargs) -> Message:
     return cached
 
 
+def _followed_networks(request: HttpRequest, message: Message) -> list | None:
+    """The targeted networks whose figures the user may see; None when all."""
+    networks = list(message.networks.all())
+    visible = [n for n in networks if request.user.has_perm("messaging.view_messages", n)]
+    return None if len(visible) == len(networks) else visible
+
+
 def _can_compose(user) -> bool:
     return user_may_compose(user=user)
 
@@ -110,14 +117,11 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": request.user.has_perm("messaging.edit_message", message),
         "can_submit": request.user.has_perm("messaging.submit_message", message),
     }
+    followed = _followed_networks(request, message)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
-        context["preview"] = preview = message_preview(message=message)
-        # Counts for all, names only of the members of networks the viewer follows.
-        visible = {
-            n.pk
-            for n in message.networks.all()
-            if request.user.has_perm("messaging.view_messages", n)
-        }
+        context["preview"] = preview = message_preview(message=message, networks=followed)
+        # Names only of the members of networks the viewer follows.
+        visible = {n.pk for n in (message.networks.all() if followed is None else followed)}
         for reason in preview["unreached"]["reasons"]:
             reason["members"] = [m for m in reason["members"] if m.network_id in visible]
         context["plan_problems"] = [
@@ -126,10 +130,8 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         # A message to several networks: each viewer sees the failures and
         # replies of the networks they follow only.
-        visible = [
-            n for n in message.networks.all() if request.user.has_perm("messaging.view_messages", n)
-        ]
-        context["progress"] = message_progress(message=message)
+        visible = list(message.networks.all()) if followed is None else followed
+        context["progress"] = message_progress(message=message, networks=followed)
         context["failures"] = message_failures(message=message).filter(member__network__in=visible)[
             :100
         ]
@@ -214,7 +216,7 @@ def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def message_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the delivery view (htmx polls it until everything is done)."""
     message = _message(request, pk)
-    progress = message_progress(message=message)
+    progress = message_progress(message=message, networks=_followed_networks(request, message))
     return render(
         request, "messaging/messages/_progress.html", {"message": message, "progress": progress}
     )

@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from messaging.models import Message
 from networks.models import Network
 from reports.disclosure import Derived, Ref, Relation, protect
 from reports.selectors.members import members_over_time
@@ -30,15 +29,15 @@ from reports.selectors.national import (
 from reports.selectors.period import Period
 from reports.tables.report import Chart, Columns, Report, Section, month_label
 from reports.tables.sections import (
-    DELIVERY,
-    DELIVERY_STATUSES,
     MEMBER_REPORTS,
-    MESSAGES,
     SPEED,
+    delivery_relations,
     delivery_section,
     member_reports_section,
+    messages_relations,
     messages_section,
     speed_section,
+    times_derived,
 )
 
 NETWORK_STATUS = Columns("network_status", ("status", "bin", "binz", "total"))
@@ -110,21 +109,21 @@ def national_report(*, period: Period) -> Report:
 
     messages = messages_section(ids=None, period=period)
     report.sections.append(messages)
-    relations += _messages_relations(months=len(messages.rows))
+    relations += messages_relations(months=len(messages.rows))
 
     delivery = delivery_section(ids=None, period=period)
     report.sections.append(delivery)
-    found, found_derived = _delivery_relations(rows=len(delivery.rows))
+    found, found_derived = delivery_relations(rows=len(delivery.rows))
     relations += found
     derived += found_derived
 
     # Times: from the messages that reached 90 %, the reports triaged.
     speed = speed_section(ids=None, period=period)
     report.sections.append(speed)
-    derived += _times_derived(SPEED, rows=len(speed.rows), count="reached")
+    derived += times_derived(SPEED, rows=len(speed.rows), count="reached")
     member_reports = member_reports_section(ids=None, period=period)
     report.sections.append(member_reports)
-    derived += _times_derived(MEMBER_REPORTS, rows=len(member_reports.rows), count="triaged")
+    derived += times_derived(MEMBER_REPORTS, rows=len(member_reports.rows), count="triaged")
 
     protect(report.sections, relations=relations, derived=derived)
     return report
@@ -356,45 +355,3 @@ def _members_section(period: Period) -> tuple[Section, list[Relation]]:
                 )
             )
     return section, relations
-
-
-def _messages_relations(*, months: int) -> list[Relation]:
-    """The kinds add up to the month's total; a kind's months add up to
-    (nearly always exactly) the messages of that kind timed in ``speed``,
-    which has one row per kind in the same order."""
-    kinds = Message.Kind.values
-    cell = MESSAGES.cell
-    relations = [
-        Relation.total([cell(t, kind) for kind in kinds], cell(t, "total")) for t in range(months)
-    ]
-    relations += [
-        Relation.total([cell(t, kind) for t in range(months)], SPEED.cell(row, "messages"))
-        for row, kind in enumerate(kinds)
-    ]
-    return relations
-
-
-def _delivery_relations(*, rows: int) -> tuple[list[Relation], list[Derived]]:
-    """The statuses add up to the deliveries; the success rate comes from all of them."""
-    cell = DELIVERY.cell
-    relations = [
-        Relation.total([cell(r, status) for status in DELIVERY_STATUSES], cell(r, "total"))
-        for r in range(rows)
-    ]
-    derived = [
-        Derived(
-            cell(r, "success_rate"),
-            tuple(cell(r, name) for name in ("total", *DELIVERY_STATUSES)),
-        )
-        for r in range(rows)
-    ]
-    return relations, derived
-
-
-def _times_derived(table: Columns, *, rows: int, count: str) -> list[Derived]:
-    """The median and mean of each row are computed from its ``count``."""
-    return [
-        Derived(table.cell(r, name), (table.cell(r, count),))
-        for r in range(rows)
-        for name in ("median", "mean")
-    ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from charters.models import CharterVersion
 from networks.models import Network
+from reports.disclosure import Derived, Relation, protect
 from reports.selectors.governance import networks_with_charter, signs_and_meetings_by_network
 from reports.selectors.incidents import member_reports_by_network
 from reports.selectors.members import (
@@ -24,10 +25,16 @@ from reports.selectors.messages import (
 from reports.selectors.period import Period
 from reports.tables.report import Chart, Columns, Report, Section, cell_text, month_label
 from reports.tables.sections import (
+    MEMBER_REPORTS,
+    MESSAGES,
+    SPEED,
+    delivery_relations,
     delivery_section,
     member_reports_section,
+    messages_relations,
     messages_section,
     speed_section,
+    times_derived,
 )
 
 # The networks table; a police zone's adds its open items before the charter.
@@ -42,30 +49,109 @@ NETWORK_FIGURES = (
     "meetings",
 )
 ZONE_FIGURES = ("open_member_reports", "alerts_without_feedback")
+NETWORKS_TABLE = Columns("networks", ("network", "kind", "status", *NETWORK_FIGURES, "charter"))
+NETWORKS_TABLE_ZONE = Columns(
+    "networks", ("network", "kind", "status", *NETWORK_FIGURES, *ZONE_FIGURES, "charter")
+)
 MEMBERS = Columns("members", ("month", "members", "joined", "left"))
 STREETS = Columns("streets", ("network", "street", "members", "households", "share"))
 
 
 def network_report(
-    *, networks: list[Network], period: Period, title: str, scope: str, zone_extras: bool = False
+    *,
+    networks: list[Network],
+    period: Period,
+    title: str,
+    scope: str,
+    zone_extras: bool = False,
+    anonymised: bool = False,
 ) -> Report:
     """The dashboard of a municipality, police zone or single network: every
     figure per network and in total. ``zone_extras`` adds the police's open
-    items (member reports not closed, urgent alerts without feedback)."""
+    items (member reports not closed, urgent alerts without feedback).
+
+    ``anonymised`` (a viewer who sees small counts as "< 5": municipal staff)
+    protects the report as the national one is (``reports.disclosure``): every
+    count below 5 and every count that would give one away by subtraction
+    reads "< 5", on the page, in its charts and in every export."""
     ids = [n.pk for n in networks]
     report = Report(title=title, scope=scope, period=period)
     # Read once: the messages section and the networks' total both use it.
     series = messages_per_kind_month(network_ids=ids, period=period)
-    report.sections.append(
-        _networks_section(ids=ids, period=period, zone_extras=zone_extras, message_series=series)
+    networks_table, order = _networks_section(
+        ids=ids, period=period, zone_extras=zone_extras, message_series=series
     )
+    report.sections.append(networks_table)
     report.sections.append(_members_section(ids=ids, period=period))
-    report.sections.append(_streets_section(ids=ids, networks=networks))
+    streets, street_networks = _streets_section(ids=ids, networks=networks, anonymised=anonymised)
+    report.sections.append(streets)
     report.sections.append(messages_section(ids=ids, period=period, series=series))
     report.sections.append(delivery_section(ids=ids, period=period))
     report.sections.append(speed_section(ids=ids, period=period))
     report.sections.append(member_reports_section(ids=ids, period=period))
+    if anonymised:
+        table = NETWORKS_TABLE_ZONE if zone_extras else NETWORKS_TABLE
+        _protect(report, table=table, order=order, street_networks=street_networks)
     return report
+
+
+def _protect(
+    report: Report, *, table: Columns, order: list[int], street_networks: list[int]
+) -> None:
+    """Hide small counts and those that follow from them (see network_report).
+
+    The identities the report shows: each figure of the networks table adds
+    up to its total row, and a network's active members to its streets;
+    members at month end run on from the month before; the kinds of
+    messages add up to the month's total, the months to the messages timed
+    and to the networks' total; the statuses of a channel to its deliveries.
+    """
+    sections = {section.key: section for section in report.sections}
+    networks = sections["networks"]
+    relations: list[Relation] = []
+    derived: list[Derived] = []
+    figures = [name for name in table.names if name in NETWORK_FIGURES + ZONE_FIGURES]
+    total_row = None
+    if networks.totals is not None:
+        # The total row is protected as one more row, then put back.
+        networks.rows.append(networks.totals)
+        total_row = len(networks.rows) - 1
+        for name in figures:
+            parts = [table.cell(r, name) for r in range(total_row)]
+            if name == "messages":
+                # A message to several networks counts once in the total.
+                parts = [MESSAGES.cell(t, "total") for t in range(len(sections["messages"].rows))]
+            relations.append(Relation.total(parts, table.cell(total_row, name)))
+    row_of = {network_id: r for r, network_id in enumerate(order)}
+    by_network: dict[int, list] = {}
+    for r, network_id in enumerate(street_networks):
+        by_network.setdefault(network_id, []).append(STREETS.cell(r, "members"))
+        derived.append(Derived(STREETS.cell(r, "share"), (STREETS.cell(r, "members"),)))
+    for network_id, cells in by_network.items():
+        if network_id in row_of:
+            relations.append(Relation.total(cells, table.cell(row_of[network_id], "active")))
+    cell = MEMBERS.cell
+    relations += [
+        Relation.running(
+            now=cell(t, "members"),
+            before=cell(t - 1, "members"),
+            added=cell(t, "joined"),
+            removed=cell(t, "left"),
+        )
+        for t in range(1, len(sections["members"].rows))
+    ]
+    relations += messages_relations(months=len(sections["messages"].rows))
+    found, found_derived = delivery_relations(rows=len(sections["delivery"].rows))
+    relations += found
+    derived += found_derived
+    derived += times_derived(SPEED, rows=len(sections["speed"].rows), count="reached")
+    derived += times_derived(
+        MEMBER_REPORTS, rows=len(sections["member_reports"].rows), count="triaged"
+    )
+    protect(report.sections, relations=relations, derived=derived)
+    if total_row is not None:
+        networks.totals = networks.rows.pop()
+    report.anonymised = True
 
 
 def charter_label(network) -> str:
@@ -94,7 +180,8 @@ def charter_label(network) -> str:
 
 def _networks_section(
     *, ids, period: Period, zone_extras: bool, message_series: list[dict]
-) -> Section:
+) -> tuple[Section, list[int]]:
+    """The networks table and the network id of each of its rows."""
     networks = list(networks_with_charter(network_ids=ids))
     members = member_counts_by_network(network_ids=ids, period=period)
     messages = messages_by_network(network_ids=ids, period=period)
@@ -102,7 +189,7 @@ def _networks_section(
     governance = signs_and_meetings_by_network(network_ids=ids, period=period)
     alerts = alerts_without_feedback_by_network(network_ids=ids) if zone_extras else {}
     figures = NETWORK_FIGURES + (ZONE_FIGURES if zone_extras else ())
-    table = Columns("networks", ("network", "kind", "status", *figures, "charter"))
+    table = NETWORKS_TABLE_ZONE if zone_extras else NETWORKS_TABLE
     columns = [
         _("Network"),
         _("Kind"),
@@ -156,7 +243,7 @@ def _networks_section(
         # A message to several of these networks counts once in the total.
         sums["messages"] = sum(p["total"] for p in message_series)
         totals = table.row(network=_("Total"), kind="", status="", **sums, charter="")
-    return Section(
+    section = Section(
         key=table.key,
         title=_("Networks"),
         columns=columns,
@@ -170,6 +257,7 @@ def _networks_section(
             "those still confirming their email address or phone."
         ),
     )
+    return section, [network.pk for network in networks]
 
 
 def _members_section(*, ids, period: Period) -> Section:
@@ -195,7 +283,10 @@ def _members_section(*, ids, period: Period) -> Section:
     )
 
 
-def _streets_section(*, ids, networks: list[Network]) -> Section:
+def _streets_section(
+    *, ids, networks: list[Network], anonymised: bool
+) -> tuple[Section, list[int]]:
+    """Active members per street, and the network id of each row."""
     streets = members_per_street(network_ids=ids)
     coverage = street_coverage(streets=streets)
     names = {n.pk: n.name for n in networks}
@@ -209,7 +300,13 @@ def _streets_section(*, ids, networks: list[Network]) -> Section:
         )
         for s in streets
     ]
-    if not coverage["streets_counted"]:
+    if anonymised and coverage["streets_counted"]:
+        # The members on the counted streets would give a hidden street away.
+        note = _("Household counts entered for %(counted)s of %(streets)s streets.") % {
+            "counted": coverage["streets_counted"],
+            "streets": coverage["streets"],
+        }
+    elif not coverage["streets_counted"]:
         note = _(
             "No household counts entered yet for the %(streets)s streets; the municipality "
             "enters them from the network's report."
@@ -225,7 +322,7 @@ def _streets_section(*, ids, networks: list[Network]) -> Section:
             "households": coverage["households"],
             "share": "—" if coverage["share"] is None else f"{cell_text(coverage['share'])} %",
         }
-    return Section(
+    section = Section(
         key=STREETS.key,
         title=_("Active members per street"),
         columns=[_("Network"), _("Street"), _("Active members"), _("Households"), _("Share (%)")],
@@ -233,3 +330,4 @@ def _streets_section(*, ids, networks: list[Network]) -> Section:
         note=note,
         first_number=STREETS.index("members"),
     )
+    return section, [s["network_id"] for s in streets]

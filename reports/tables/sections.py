@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from messaging.models import Delivery, IncidentReport, Message
+from reports.disclosure import Derived, Relation
 from reports.selectors.incidents import member_reports_by_category
 from reports.selectors.messages import delivery_by_channel, delivery_speed, messages_per_kind_month
 from reports.selectors.period import Period
@@ -145,3 +146,48 @@ def member_reports_section(*, ids, period: Period) -> Section:
         chart=Chart(kind="bar", columns=MEMBER_REPORTS.indexes("reports", "triaged")),
         note=_("Reports made in the period; time to triage runs until first handled."),
     )
+
+
+# --- the identities between their cells, for reports.disclosure.protect ------
+
+
+def messages_relations(*, months: int) -> list[Relation]:
+    """The kinds add up to the month's total; a kind's months add up to
+    (nearly always exactly) the messages of that kind timed in ``speed``,
+    which has one row per kind in the same order."""
+    kinds = Message.Kind.values
+    cell = MESSAGES.cell
+    relations = [
+        Relation.total([cell(t, kind) for kind in kinds], cell(t, "total")) for t in range(months)
+    ]
+    relations += [
+        Relation.total([cell(t, kind) for t in range(months)], SPEED.cell(row, "messages"))
+        for row, kind in enumerate(kinds)
+    ]
+    return relations
+
+
+def delivery_relations(*, rows: int) -> tuple[list[Relation], list[Derived]]:
+    """The statuses add up to the deliveries; the success rate comes from all of them."""
+    cell = DELIVERY.cell
+    relations = [
+        Relation.total([cell(r, status) for status in DELIVERY_STATUSES], cell(r, "total"))
+        for r in range(rows)
+    ]
+    derived = [
+        Derived(
+            cell(r, "success_rate"),
+            tuple(cell(r, name) for name in ("total", *DELIVERY_STATUSES)),
+        )
+        for r in range(rows)
+    ]
+    return relations, derived
+
+
+def times_derived(table: Columns, *, rows: int, count: str) -> list[Derived]:
+    """The median and mean of each row are computed from its ``count``."""
+    return [
+        Derived(table.cell(r, name), (table.cell(r, count),))
+        for r in range(rows)
+        for name in ("median", "mean")
+    ]
