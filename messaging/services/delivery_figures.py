@@ -34,13 +34,12 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from messaging.models import (
-    Delivery,
+from messaging.figures_models import (
     DeliveryFiguresStale,
-    Message,
     MessageDeliveryCount,
     MessageDeliveryFigures,
 )
+from messaging.models import Delivery, Message
 
 logger = logging.getLogger(__name__)
 

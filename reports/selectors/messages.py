@@ -11,13 +11,12 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from members.models import Member
-from messaging.models import (
-    Delivery,
+from messaging.figures_models import (
     DeliveryFiguresStale,
-    Message,
     MessageDeliveryCount,
     MessageDeliveryFigures,
 )
+from messaging.models import Delivery, Message
 from messaging.selectors.messages import alerts_without_feedback
 from messaging.services.delivery_figures import figures_are_kept
 from networks.models import Network

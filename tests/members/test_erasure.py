@@ -63,7 +63,7 @@ def _import_member(world) -> Member:
     preview = import_preview(network=world.network, uploaded_file=upload, created_by=coordinator)
     assert preview.error_count == 1  # the second row: a duplicate within the file
     with TestCase.captureOnCommitCallbacks(execute=True):
-        done = import_commit(member_import=preview, confirmed_by=coordinator)
+        done = import_commit(member_import=preview, confirmed_by=coordinator, attested=True)
     assert done.rows and LAST in str(done.rows)  # the kept error row names them
     member = Member.objects.get(email=EMAIL)
     Member.objects.filter(pk=member.pk).update(by_sms=True, by_email=True, language="nl")

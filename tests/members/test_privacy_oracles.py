@@ -15,7 +15,7 @@ from django.urls import reverse
 from members.models import Member, MemberImport
 from outbox.models import Notification
 from tests.factories import MemberFactory
-from tests.members.test_imports import HEADER, _preview_url, _upload, _upload_url
+from tests.members.import_helpers import HEADER, _preview_url, _upload, _upload_url
 
 
 @pytest.fixture
@@ -109,7 +109,9 @@ def test_import_preview_and_result_do_not_tell_which_rows_are_members(client, pr
     body = client.get(_preview_url(private, member_import)).content.decode()
     assert "already" not in body
     cache.clear()
-    response = _post(client, _preview_url(private, member_import), {"action": "confirm"})
+    response = _post(
+        client, _preview_url(private, member_import), {"action": "confirm", "attest": "on"}
+    )
     assert response.status_code == 302
     member_import.refresh_from_db()
     assert member_import.status == MemberImport.Status.IMPORTED

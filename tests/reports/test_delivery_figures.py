@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 
-from messaging.models import (
-    Delivery,
+from messaging.figures_models import (
     DeliveryFiguresStale,
     MessageDeliveryCount,
     MessageDeliveryFigures,
 )
+from messaging.models import Delivery
 from messaging.services.delivery_figures import (
     delivery_figures_recompute,
     delivery_figures_refresh,
