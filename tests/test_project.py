@@ -102,3 +102,19 @@ def test_pages_are_translated(client, world):
     html = client.get(reverse("networks:public:home")).content.decode()
     assert 'lang="nl"' in html
     assert "Buurtinformatienetwerken" in html
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"), [(None, "http://127.0.0.1:8000"), ("8811", "http://127.0.0.1:8811")]
+)
+def test_links_follow_the_development_port(tmp_path, port, expected):
+    # `PORT=8811 make run`: links in emails and SMS must open the running server.
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "bin_platform.settings.local"}
+    if port:
+        env["PORT"] = port
+    code = "import django; django.setup(); from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
