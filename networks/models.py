@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -93,6 +95,11 @@ class Municipality(models.Model):
         return self.name
 
 
+# "BIN Oordegem", "BIN-Z Lede", "RIQ Ath" (French), "NIN Eupen" (German), "PLP
+# Namur": the name says what kind of network it is already.
+_CARRIES_BIN = re.compile(r"(BIN(-?Z)?|RIQ|NIN|PLP)\b", re.IGNORECASE)
+
+
 class Network(models.Model):
     class Kind(models.TextChoices):
         BIN = "bin", _("BIN (residents)")
@@ -163,6 +170,15 @@ class Network(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("networks:public:network", kwargs={"slug": self.slug})
+
+    @property
+    def bin_name(self) -> str:
+        """The name as texts to members say it: "BIN Oordegem". Names usually
+        carry BIN already ("BIN Oordegem", "BIN-Z Industriezone Lede"); one that
+        does not gets it in front, so no text says "BIN BIN Oordegem" (nor, in
+        French, "le RIQ BIN Oordegem")."""
+        name = self.name.strip()
+        return name if _CARRIES_BIN.match(name) else f"BIN {name}"
 
     @property
     def emergency_numbers(self) -> list[tuple[str, str]]:

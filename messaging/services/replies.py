@@ -61,8 +61,8 @@ def reply_forward(*, reply: Reply, forwarded_by, to_email: str, note: str = "") 
         kind="reply_forward",
         channel="email",
         to=to_email,
-        subject=_("Forwarded from BIN %(network)s")
-        % {"network": reply.network.name if reply.network else ""},
+        subject=_("Forwarded from %(network)s")
+        % {"network": reply.network.bin_name if reply.network else "BIN"},
         body=body,
     )
     reply.status = Reply.Status.FORWARDED
