@@ -112,7 +112,10 @@ def test_links_follow_the_development_port(tmp_path, port, expected):
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "bin_platform.settings.local"}
     if port:
         env["PORT"] = port
-    code = "import django; django.setup(); from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    code = (
+        "import django; django.setup(); "
+        "from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
