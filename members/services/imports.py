@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Relation, Source
+from members.phones import mobile_example
 from members.services.core import audit_log, member_create, member_welcome_send
 from members.services.exports import csv_lines
 from members.services.import_files import CONTROL_CHARS, upload_table
@@ -322,7 +323,7 @@ def _masked_messages(field, messages, original, mask_contact) -> list[str]:
 def import_template_csv(*, network: Network) -> Iterator[str]:
     """An example file with the expected header and one made-up member."""
     street = network.streets.order_by("name", "number_from").first()
-    mobile = "06 12345678" if network.country == "NL" else "0470 12 34 56"
+    mobile = mobile_example(country=network.country)
     example = [
         "Jan", "Janssens", street.name if street else "Kerkstraat",
         str(street.number_from or 1) if street else "1", street.postcode if street else "",
