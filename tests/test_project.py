@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import formats, translation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +123,16 @@ def test_links_follow_the_development_port(tmp_path, port, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "short_date", "time"),
+    [("en", "20/01/2014", "20:00"), ("nl", "20-1-2014", "20:00"), ("fr", "20/01/2014", "20:00")],
+)
+def test_dates_are_european_in_every_language(language, short_date, time):
+    # The English pages showed "01/20/2014" and "8 p.m." to Belgian readers.
+    moment = datetime(2014, 1, 20, 20, 0)
+    with translation.override(language):
+        assert formats.date_format(moment, "SHORT_DATE_FORMAT") == short_date
+        assert formats.time_format(moment.time()) == time
+        assert "p.m." not in formats.date_format(moment, "DATETIME_FORMAT")

@@ -339,6 +339,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# European dates and a 24-hour clock in English too (bin_platform/formats/en/).
+FORMAT_MODULE_PATH = ["bin_platform.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
