@@ -29,7 +29,13 @@ from members.phones import mobile_example
 from members.services.core import audit_log, member_create, member_welcome_send
 from members.services.exports import csv_lines
 from members.services.import_files import CONTROL_CHARS, upload_table
-from members.services.import_rows import CONTACT_COLUMNS, IMPORT_COLUMNS, RowChecker, header_map
+from members.services.import_rows import (
+    CONTACT_COLUMNS,
+    IMPORT_COLUMNS,
+    RowChecker,
+    column_labels,
+    header_map,
+)
 from networks.models import Network
 
 logger = logging.getLogger(__name__)
@@ -290,7 +296,7 @@ def import_error_report(
     """The rows with errors as CSV lines: line number, the values as they were
     in the file and the errors per field. Corrected, the file can be uploaded
     again: the import skips its "line" and "errors" columns."""
-    header = ["line", *IMPORT_COLUMNS, "errors"]
+    header = column_labels(["line", *IMPORT_COLUMNS, "errors"])
     rows = []
     for row in member_import.rows:
         errors = row.get("errors") or {}
@@ -330,4 +336,4 @@ def import_template_csv(*, network: Network) -> Iterator[str]:
         "jan.janssens@example.org", mobile, "", network.default_language, "sms,email",
         Relation.LIVES.value, "", "",
     ]  # fmt: skip
-    return csv_lines(IMPORT_COLUMNS, [example])
+    return csv_lines(column_labels(IMPORT_COLUMNS), [example])
