@@ -131,7 +131,16 @@ class Network(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED, db_index=True
     )
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    public_description = models.TextField(_("public description"), blank=True)
+    public_description = models.TextField(
+        _("public description"),
+        blank=True,
+        help_text=_("In the network's main language."),
+    )
+    # The same description in the network's other languages, {"fr": "...", ...}:
+    # a visitor reads it in their language (public_description_for).
+    public_descriptions = models.JSONField(
+        _("public description in other languages"), default=dict, blank=True
+    )
     languages = models.JSONField(
         _("languages"),
         default=list,
@@ -179,6 +188,18 @@ class Network(models.Model):
         French, "le RIQ BIN Oordegem")."""
         name = self.name.strip()
         return name if _CARRIES_BIN.match(name) else f"BIN {name}"
+
+    def public_description_for(self, language: str) -> str:
+        """The public description in ``language``; else in the main language;
+        else in any other language it was written in."""
+        texts = {
+            code: (text or "").strip() for code, text in (self.public_descriptions or {}).items()
+        }
+        if texts.get(language):
+            return texts[language]
+        if self.public_description.strip():
+            return self.public_description
+        return next((texts[code] for code in self.languages or [] if texts.get(code)), "")
 
     @property
     def emergency_numbers(self) -> list[tuple[str, str]]:
