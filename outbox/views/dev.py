@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from outbox.gateways.file import file_outbox_read
+from outbox.gateways.file import file_outbox_read, file_outbox_recipients
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
@@ -19,19 +17,17 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     """
     if not settings.DEBUG:
         raise Http404
-    messages = file_outbox_read()
     recipient = request.GET.get("to", "").strip()
-    if recipient:
-        messages = [m for m in messages if m.get("to") == recipient]
-    by_recipient: dict[str, int] = defaultdict(int)
-    for message in file_outbox_read():
-        by_recipient[message.get("to", "")] += 1
+    # Filtered before the newest 200 are taken: older messages of one
+    # recipient are still found, and every recipient is listed.
+    messages = file_outbox_read(to=recipient, limit=200)
+    by_recipient = file_outbox_recipients()
     template = "outbox/_dev_outbox_list.html" if request.htmx else "outbox/dev_outbox.html"
     return render(
         request,
         template,
         {
-            "outbox_messages": messages[:200],
+            "outbox_messages": messages,
             "recipients": sorted(by_recipient.items()),
             "recipient": recipient,
         },
