@@ -47,8 +47,10 @@ makemessages: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 
+# The output (with the demo logins) is kept in var/demo-logins.txt: `make run`
+# shows the logins again once the server answers.
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	set -o pipefail; $(BIN)/python manage.py seed_demo | tee var/demo-logins.txt
 
 run: $(VENV)/.installed assets messages seed
 	$(BIN)/python scripts/run_dev.py

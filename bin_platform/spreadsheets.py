@@ -1,13 +1,26 @@
 """What every CSV and Excel export needs: text that never runs as a formula
-and never breaks the file. Used by the member list, the reports and the
-survey results."""
+and never breaks the file, and the separator the reader's Excel expects.
+Used by the member list, the reports and the survey results."""
 
 from __future__ import annotations
+
+from django.utils import translation
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_delimiter(language: str | None = None) -> str:
+    """The separator Excel expects in ``language`` (default: the active one).
+
+    Excel set to Dutch, French or German (Belgium, the Netherlands) reads the
+    comma as the decimal sign and opens a comma-separated file in one column:
+    those get ";". English keeps ",".
+    """
+    code = (language or translation.get_language() or "en")[:2]
+    return "," if code == "en" else ";"
 
 
 def csv_safe(text: str) -> str:

@@ -21,6 +21,32 @@ _VOICE_TYPES = _MOBILE_TYPES | {
 }
 
 
+# How a mobile number is written at home in each country, for help texts and
+# example files: a Dutch network's form must not show a Belgian number.
+_MOBILE_EXAMPLES = {"BE": "0470 12 34 56", "NL": "06 12 34 56 78"}
+
+
+def mobile_example(*, country: str) -> str:
+    """A made-up mobile number as people in ``country`` (BE or NL) write it."""
+    return _MOBILE_EXAMPLES.get(country, _MOBILE_EXAMPLES["BE"])
+
+
+def phone_search_prefix(*, text: str, country: str) -> str:
+    """The E.164 start of a number typed as its beginning ("0470", "+32 470",
+    "0032 470", "06 12" in a Dutch network), or "" when ``text`` does not
+    start like a number: then the digits are matched anywhere."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    text = text.strip()
+    if text.startswith("+"):
+        return f"+{digits}"
+    if text.startswith("00"):
+        return f"+{digits[2:]}"
+    if text.startswith("0") and len(digits) >= 2:
+        code = phonenumbers.country_code_for_region(country)
+        return f"+{code}{digits[1:]}"
+    return ""
+
+
 def phone_parse(*, raw: str, country: str) -> phonenumbers.PhoneNumber:
     """Parse a number typed by a person; ``country`` is the network's (BE or NL).
 

@@ -51,6 +51,27 @@ class NetworkForm(forms.ModelForm):
         if languages:
             self.fields["default_language"].initial = languages[0]
             self.fields["other_languages"].initial = languages[1:]
+        # The description once more in each other language of the network (and
+        # in any language it was written in before).
+        texts = self.instance.public_descriptions or {}
+        self.description_languages = [
+            code for code in LANGUAGE_CODES if code in languages[1:] or texts.get(code)
+        ]
+        for code in self.description_languages:
+            self.fields[f"public_description_{code}"] = forms.CharField(
+                label=_("Public description in %(language)s") % {"language": LANGUAGE_LABELS[code]},
+                required=False,
+                initial=texts.get(code, ""),
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("Shown to visitors who read this language. Empty: the main text."),
+            )
+        self.fields["public_description"].label = _("Public description (main language)")
+        # Each translation right below the main text.
+        order = list(self.fields)
+        extra = [f"public_description_{code}" for code in self.description_languages]
+        order = [name for name in order if name not in extra]
+        at = order.index("public_description") + 1
+        self.order_fields(order[:at] + extra + order[at:])
         if not can_change_status:
             # Name, lifecycle and privacy mode belong to the officer and the admin:
             # privacy mode restricts what coordinators see.
@@ -66,6 +87,11 @@ class NetworkForm(forms.ModelForm):
         main = data.get("default_language")
         if main:
             data["languages"] = [main] + [c for c in data.get("other_languages", []) if c != main]
+        data["public_descriptions"] = {
+            code: text.strip()
+            for code in self.description_languages
+            if (text := data.get(f"public_description_{code}") or "").strip()
+        }
         return data
 
     def clean_area_geojson(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -103,6 +105,11 @@ class Municipality(models.Model):
         return self.name
 
 
+# "BIN Oordegem", "BIN-Z Lede", "RIQ Ath" (French), "NIN Eupen" (German), "PLP
+# Namur": the name says what kind of network it is already.
+_CARRIES_BIN = re.compile(r"(BIN(-?Z)?|RIQ|NIN|PLP)\b", re.IGNORECASE)
+
+
 class Network(models.Model):
     class Kind(models.TextChoices):
         BIN = "bin", _("BIN (residents)")
@@ -134,7 +141,16 @@ class Network(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED, db_index=True
     )
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    public_description = models.TextField(_("public description"), blank=True)
+    public_description = models.TextField(
+        _("public description"),
+        blank=True,
+        help_text=_("In the network's main language."),
+    )
+    # The same description in the network's other languages, {"fr": "...", ...}:
+    # a visitor reads it in their language (public_description_for).
+    public_descriptions = models.JSONField(
+        _("public description in other languages"), default=dict, blank=True
+    )
     languages = models.JSONField(
         _("languages"),
         default=list,
@@ -173,6 +189,27 @@ class Network(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("networks:public:network", kwargs={"slug": self.slug})
+
+    @property
+    def bin_name(self) -> str:
+        """The name as texts to members say it: "BIN Oordegem". Names usually
+        carry BIN already ("BIN Oordegem", "BIN-Z Industriezone Lede"); one that
+        does not gets it in front, so no text says "BIN BIN Oordegem" (nor, in
+        French, "le RIQ BIN Oordegem")."""
+        name = self.name.strip()
+        return name if _CARRIES_BIN.match(name) else f"BIN {name}"
+
+    def public_description_for(self, language: str) -> str:
+        """The public description in ``language``; else in the main language;
+        else in any other language it was written in."""
+        texts = {
+            code: (text or "").strip() for code, text in (self.public_descriptions or {}).items()
+        }
+        if texts.get(language):
+            return texts[language]
+        if self.public_description.strip():
+            return self.public_description
+        return next((texts[code] for code in self.languages or [] if texts.get(code)), "")
 
     @property
     def emergency_numbers(self) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
@@ -54,7 +55,11 @@ def public_network(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "networks/public_network.html",
-        {"network": network, "streets": street_list(network=network)},
+        {
+            "network": network,
+            "description": network.public_description_for(get_language()),
+            "streets": street_list(network=network),
+        },
     )
 
 
@@ -101,6 +106,7 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if all(valid):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields}
         fields["languages"] = form.cleaned_data["languages"]
+        fields["public_descriptions"] = form.cleaned_data["public_descriptions"]
         try:
             with transaction.atomic():
                 network_update(network=network, changed_by=request.user, **fields)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from bin_platform.spreadsheets import csv_safe, xlsx_cell
+from bin_platform.spreadsheets import csv_delimiter, csv_safe, xlsx_cell
 from reports.tables.report import Report
 
 
@@ -50,8 +50,8 @@ def _header_lines(report: Report) -> list[list[str]]:
 def report_csv_lines(report: Report) -> Iterator[str]:
     """The report as CSV lines: a header, then per section its title, column
     names, rows and total, separated by an empty line. Starts with a byte-order
-    mark so Excel reads UTF-8."""
-    writer = csv.writer(_Echo())
+    mark so Excel reads UTF-8, separated as the reader's Excel expects."""
+    writer = csv.writer(_Echo(), delimiter=csv_delimiter())
     first = True
     for line in _header_lines(report):
         text = writer.writerow([_cell_text(v) for v in line])

@@ -1,7 +1,10 @@
 """Start the web server and a Celery worker together; Ctrl-C stops both.
 
 Used by `make run`. Without REDIS_URL the worker uses kombu's filesystem
-transport (var/celery), so nothing but Python is needed.
+transport (var/celery), so nothing but Python is needed. The address and the
+demo logins (saved by `make seed` in var/demo-logins.txt) are printed once
+the server answers, last, so they neither scroll away nor lead to a refused
+connection.
 """
 
 from __future__ import annotations
@@ -11,10 +14,52 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+LOGINS = ROOT / "var" / "demo-logins.txt"
+
+
+def answers(url: str) -> bool:
+    """Whether the server at ``url`` answers at all (any HTTP status)."""
+    try:
+        urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - our local server
+    except urllib.error.HTTPError:
+        return True  # it answers; /healthz says 503 while the broker is away
+    except (urllib.error.URLError, OSError):
+        return False
+    return True
+
+
+def demo_logins_text(path: Path | None = None) -> str:
+    """The "Demo logins" part of seed_demo's output, as `make seed` saved it."""
+    path = path or LOGINS
+    if not path.exists():
+        return ""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Demo logins"), None)
+    if start is None:
+        return ""
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith("Demo data:")), len(lines)
+    )
+    return "\n".join(lines[start:end]).strip()
+
+
+def announce(port: str, broker: str) -> str:
+    """What `make run` shows once the server answers: logins, address, outbox."""
+    base = f"http://127.0.0.1:{port}"
+    logins = demo_logins_text()
+    parts = [logins] if logins else []
+    parts.append(
+        f"BIN Platform: {base}/  (worker on {broker})\n"
+        f"Sent emails, SMS and calls: {base}/dev/outbox/\n"
+        "Ctrl-C stops web and worker."
+    )
+    return "\n\n" + "\n\n".join(parts) + "\n"
 
 
 def main() -> int:
@@ -25,9 +70,10 @@ def main() -> int:
         [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT, env=env
     )
     # One process with embedded beat: the periodic sweeps run in development too.
+    # --quiet: no banner that would push the address and logins off the screen.
     worker = subprocess.Popen(  # noqa: S603
         [
-            PYTHON, "-m", "celery", "-A", "bin_platform", "worker", "--beat",
+            PYTHON, "-m", "celery", "--quiet", "-A", "bin_platform", "worker", "--beat",
             "--loglevel", "INFO", "--pool", "threads", "--concurrency", "4",
             "-Q", "urgent,default",
             "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
@@ -35,9 +81,8 @@ def main() -> int:
         cwd=ROOT,
         env=env,
     )  # fmt: skip
-    print(f"\n  BIN Platform: http://127.0.0.1:{port}/  (worker on {broker})")
-    print("  Demo logins were printed above by seed_demo. Ctrl-C stops web and worker.\n")
     processes = [web, worker]
+    print(f"\n  Starting the web server on port {port} and the worker…\n", flush=True)
 
     def stop(*_args) -> None:
         # SIGTERM, not SIGINT: children started from a non-interactive shell
@@ -61,7 +106,13 @@ def main() -> int:
     # Handled explicitly so Ctrl-C works even where SIGINT was inherited as ignored.
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # The address and logins come once the server answers (runserver checks
+    # the project first), after the worker's first lines: none scrolls them away.
+    announced = False
     while not stopping and all(proc.poll() is None for proc in processes):
+        if not announced and answers(f"http://127.0.0.1:{port}/healthz/"):
+            print(announce(port, broker), flush=True)
+            announced = True
         time.sleep(0.3)
     print("\n  Stopping web and worker…")
     stop()

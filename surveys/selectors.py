@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 
-from bin_platform.spreadsheets import csv_safe, xlsx_clean
+from bin_platform.spreadsheets import csv_delimiter, csv_safe, xlsx_clean
 from members.models import Member
 from messaging.models import Message
 from networks.models import Network
@@ -447,7 +447,7 @@ def survey_export_rows(*, results: dict) -> tuple[list[str], list[list]]:
 def survey_export_csv(*, results: dict) -> str:
     header, rows = survey_export_rows(results=results)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=csv_delimiter())
     writer.writerow(header)
     writer.writerows(rows)
     return "\ufeff" + out.getvalue()

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import translation
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -63,6 +64,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request with Accept-Language leaves its language active in the test's
+    # thread (LocaleMiddleware does not reset it): the next test starts afresh.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import formats, translation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,3 +104,35 @@ def test_pages_are_translated(client, world):
     html = client.get(reverse("networks:public:home")).content.decode()
     assert 'lang="nl"' in html
     assert "Buurtinformatienetwerken" in html
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"), [(None, "http://127.0.0.1:8000"), ("8811", "http://127.0.0.1:8811")]
+)
+def test_links_follow_the_development_port(tmp_path, port, expected):
+    # `PORT=8811 make run`: links in emails and SMS must open the running server.
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "bin_platform.settings.local"}
+    if port:
+        env["PORT"] = port
+    code = (
+        "import django; django.setup(); "
+        "from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "short_date", "time"),
+    [("en", "20/01/2014", "20:00"), ("nl", "20-1-2014", "20:00"), ("fr", "20/01/2014", "20:00")],
+)
+def test_dates_are_european_in_every_language(language, short_date, time):
+    # The English pages showed "01/20/2014" and "8 p.m." to Belgian readers.
+    moment = datetime(2014, 1, 20, 20, 0)
+    with translation.override(language):
+        assert formats.date_format(moment, "SHORT_DATE_FORMAT") == short_date
+        assert formats.time_format(moment.time()) == time
+        assert "p.m." not in formats.date_format(moment, "DATETIME_FORMAT")

@@ -29,7 +29,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Externally visible base URL: used in links sent to people (invitations,
 # personal links) and, later, for webhook signature checks behind proxies.
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Without it, links point at the development server on PORT (`make run`,
+# `PORT=8811 make run`), so a link in an email or SMS opens the running site.
+PUBLIC_BASE_URL = env(
+    "PUBLIC_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -350,6 +354,10 @@ ACCOUNT_RATE_LIMITS = {  # nosec B105
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="BIN Platform")
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+# A code typed just after the 30-second boundary (or read from a phone whose
+# clock is a little off) is still accepted: one step either side. allauth
+# refuses a code used once already, so the wider window is no replay.
+MFA_TOTP_TOLERANCE = 1
 
 # Roles that must have a second factor before any page with network data opens.
 MFA_REQUIRED_ROLES = ["admin", "officer", "coordinator", "co_coordinator", "municipal_staff"]
@@ -377,6 +385,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# European dates and a 24-hour clock in English too (bin_platform/formats/en/).
+FORMAT_MODULE_PATH = ["bin_platform.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.hooks import channel_reach, house_rules_current
 from members.models import Language, Relation
-from members.phones import mobile_normalise, voice_normalise
+from members.phones import mobile_example, mobile_normalise, voice_normalise
 from networks.models import Network
 from networks.selectors import address_in_area, street_names
 
@@ -62,7 +62,7 @@ class SignupForm(forms.Form):
         label=_("Mobile phone"),
         max_length=30,
         required=False,
-        help_text=_("As you would dial it, e.g. 0470 12 34 56. Needed for SMS alerts."),
+        help_text="",  # with the network's country's example, in __init__
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     landline = forms.CharField(
@@ -127,6 +127,9 @@ class SignupForm(forms.Form):
     def __init__(self, *args, network: Network, language: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.network = network
+        self.fields["mobile_phone"].help_text = _(
+            "As you would dial it, e.g. %(example)s. Needed for SMS alerts."
+        ) % {"example": mobile_example(country=network.country)}
         self.house_rules = house_rules_current(network=network)
         # What each channel carries under the network's plan; after a post,
         # with the member's choice marked (``clean``).

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Channel, ConsentRecord, Language, Member, Rejection, Relation
-from members.phones import mobile_normalise, voice_normalise
+from members.phones import mobile_example, mobile_normalise, voice_normalise
 from networks.models import Network
 from networks.selectors import street_names
 
@@ -63,7 +63,6 @@ class MemberForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), required=False)
     mobile_phone = forms.CharField(
         label=_("Mobile phone"), required=False, max_length=30,
-        help_text=_("As people write it, e.g. 0470 12 34 56."),
     )  # fmt: skip
     landline = forms.CharField(
         label=_("Landline"),
@@ -85,6 +84,9 @@ class MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.network = network
         self.existing = existing
+        self.fields["mobile_phone"].help_text = _("As people write it, e.g. %(example)s.") % {
+            "example": mobile_example(country=network.country)
+        }
         self.fields["street"].choices = [
             ("", "---------"),
             *((name, name) for name in street_names(network=network)),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from members.models import AuditEntry, Channel, Member, Rejection
+from members.phones import phone_search_prefix
 from networks.models import Network
 from outbox.selectors import notifications_about
 
@@ -71,15 +72,15 @@ def member_list(
                 word_q |= Q(email__icontains=word)
             condition &= word_q
         digits = "".join(ch for ch in search if ch.isdigit())
-        if search_contact and len(digits) >= 6 and _PHONE_LIKE.fullmatch(search):
-            # Phones are stored as E.164; match the digits people type,
-            # without their leading 0 or 00 and country code.
-            local = digits.lstrip("0")
-            for prefix in ("32", "31"):
-                if search.lstrip().startswith(("+", "00")) and local.startswith(prefix):
-                    local = local[len(prefix) :]
-                    break
-            condition |= Q(mobile_phone__contains=local) | Q(landline__contains=local)
+        if search_contact and len(digits) >= 2 and _PHONE_LIKE.fullmatch(search):
+            # Phones are stored as E.164. A number's beginning as people type
+            # it ("0470", "+32 470") becomes the start of the E.164 form
+            # ("+32470"); other digits (6 or more) match anywhere.
+            prefix = phone_search_prefix(text=search, country=network.country)
+            if prefix:
+                condition |= Q(mobile_phone__startswith=prefix) | Q(landline__startswith=prefix)
+            elif len(digits) >= 6:
+                condition |= Q(mobile_phone__contains=digits) | Q(landline__contains=digits)
         qs = qs.filter(condition)
     return qs.order_by(*SORTS.get(f.sort, SORTS["name"]))
 

@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bin_platform.spreadsheets import csv_safe, xlsx_cell
+from bin_platform.spreadsheets import csv_delimiter, csv_safe, xlsx_cell
 from members.models import AuditEntry, Member
 from members.services.core import audit_log
+from members.services.import_rows import column_labels
 from networks.models import Network
 
 
@@ -35,8 +36,16 @@ def _csv_safe(value) -> str:
 
 
 def csv_lines(header: Iterable[str], rows: Iterable[list], safe_columns=()) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(list(header))
+    """The header (translated column names) and rows as CSV lines, separated
+    the way the reader's Excel expects (``csv_delimiter``). The separator and
+    the header are fixed now, in the request's language, not while streaming."""
+    writer = csv.writer(_Echo(), delimiter=csv_delimiter())
+    first = "\ufeff" + writer.writerow([str(name) for name in header])
+    return _csv_body(writer, first, rows, safe_columns)
+
+
+def _csv_body(writer, first: str, rows: Iterable[list], safe_columns) -> Iterator[str]:
+    yield first
     for row in rows:
         yield writer.writerow(
             [
@@ -119,7 +128,9 @@ def member_export_log(*, network: Network, actor, file_format: str) -> int:
 
 def export_csv_stream(*, network: Network) -> Iterator[str]:
     """The export as CSV lines, starting with a byte-order mark so Excel reads UTF-8."""
-    return csv_lines(EXPORT_COLUMNS, member_export_rows(network=network), _PHONE_COLUMNS)
+    # Column names in the reader's language; the import reads them back in any.
+    header = column_labels(EXPORT_COLUMNS)
+    return csv_lines(header, member_export_rows(network=network), _PHONE_COLUMNS)
 
 
 def export_xlsx_content(*, network: Network) -> bytes:
@@ -129,7 +140,7 @@ def export_xlsx_content(*, network: Network) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Members")[:31])
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.append(column_labels(EXPORT_COLUMNS))
     for row in member_export_rows(network=network):
         sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()

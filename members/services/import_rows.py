@@ -7,10 +7,13 @@ a query per row. Used by the import services (members/services/imports.py).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from members.models import Language, Member, Relation
@@ -126,14 +129,48 @@ def import_field_label(field: str) -> str:
         return _("channels")
     if field == "__all__":
         return _("row")
+    if field == "line":
+        return _("line")
+    if field == "errors":
+        return _("errors")
     try:
         return str(Member._meta.get_field(field).verbose_name)
     except Exception:  # an unknown key in stored rows must not break a page
         return field
 
 
+def column_labels(fields) -> list[str]:
+    """The header of our own files (export, example file, error report): each
+    column's translated name in the active language; ``header_map`` reads it
+    back in every language."""
+    return [import_field_label(field) for field in fields]
+
+
+# Columns our export or error report writes that an import does not take:
+# skipped without comment, so a file exported and imported again reads cleanly.
+_OWN_COLUMNS = frozenset({*_REPORT_COLUMNS, "status", "approved_at"})
+
+
+@functools.cache
+def _own_headers() -> dict[str, str]:
+    """Each column's translated name in every language of the site, folded:
+    what ``column_labels`` writes, whatever language the file was made in."""
+    lookup: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for field in (*IMPORT_COLUMNS, *_OWN_COLUMNS):
+                lookup.setdefault(_fold(import_field_label(field)), field)
+    return lookup
+
+
+def _header_field(name: str) -> str | None:
+    folded = _fold(name)
+    return _HEADER_LOOKUP.get(folded) or _own_headers().get(folded)
+
+
 def header_looks_like(texts: list[str]) -> bool:
-    return len({_HEADER_LOOKUP.get(_fold(text)) for text in texts} - {None}) >= 3
+    fields = {_header_field(text) for text in texts} - {None}
+    return len(fields - _OWN_COLUMNS) >= 3
 
 
 def header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -141,10 +178,12 @@ def header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for index, name in enumerate(header):
-        field = _HEADER_LOOKUP.get(_fold(name))
+        field = _header_field(name)
+        if field in _OWN_COLUMNS:
+            continue
         if field and field not in columns:
             columns[field] = index
-        elif name and _fold(name) not in _REPORT_COLUMNS:
+        elif name:
             ignored.append(name)
     missing = [field for field in REQUIRED_COLUMNS if field not in columns]
     if len(missing) == len(REQUIRED_COLUMNS):

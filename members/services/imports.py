@@ -25,11 +25,18 @@ from django.utils.translation import gettext as _
 from bin_platform.uploads import upload_name_clean
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, MemberImport, Relation, Source
+from members.phones import mobile_example
 from members.services.core import audit_log, member_create, member_welcome_send
 from members.services.duplicates import member_entered_again_notify
 from members.services.exports import csv_lines
 from members.services.import_files import upload_table
-from members.services.import_rows import CONTACT_COLUMNS, IMPORT_COLUMNS, RowChecker, header_map
+from members.services.import_rows import (
+    CONTACT_COLUMNS,
+    IMPORT_COLUMNS,
+    RowChecker,
+    column_labels,
+    header_map,
+)
 from networks.models import Network
 
 logger = logging.getLogger(__name__)
@@ -342,7 +349,7 @@ def import_error_report(
     """The rows with errors as CSV lines: line number, the values as they were
     in the file and the errors per field. Corrected, the file can be uploaded
     again: the import skips its "line" and "errors" columns."""
-    header = ["line", *IMPORT_COLUMNS, "errors"]
+    header = column_labels(["line", *IMPORT_COLUMNS, "errors"])
     rows = []
     for row in member_import.rows:
         errors = row.get("errors") or {}
@@ -375,11 +382,11 @@ def _masked_messages(field, messages, original, mask_contact) -> list[str]:
 def import_template_csv(*, network: Network) -> Iterator[str]:
     """An example file with the expected header and one made-up member."""
     street = network.streets.order_by("name", "number_from").first()
-    mobile = "06 12345678" if network.country == "NL" else "0470 12 34 56"
+    mobile = mobile_example(country=network.country)
     example = [
         "Jan", "Janssens", street.name if street else "Kerkstraat",
         str(street.number_from or 1) if street else "1", street.postcode if street else "",
         "jan.janssens@example.org", mobile, "", network.default_language, "sms,email",
         Relation.LIVES.value, "", "",
     ]  # fmt: skip
-    return csv_lines(IMPORT_COLUMNS, [example])
+    return csv_lines(column_labels(IMPORT_COLUMNS), [example])

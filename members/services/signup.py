@@ -41,6 +41,7 @@ from members.services.signup_codes import (
     _DECOY_LINK_PREFIX,
     _EMAIL_SALT,
     SignupProgress,
+    SignupRateLimited,
     _Code,
     _code_ip_check,
     _code_try,
@@ -53,8 +54,7 @@ from members.services.signup_codes import (
     _secret_hash,
     _sms_code_send,
     _sms_locked,
-    _too_many,
-    signup_rate_limit_hit,
+    signup_rate_limits_check,
 )
 from members.services.signup_decoys import (
     _decoy_code_add,
@@ -165,14 +165,16 @@ def signup_submit(
     address = (email or "").strip().lower()
     mobile_phone = str(mobile_phone or "")
     # Every attempt counts, known address or not, so the limits reveal nothing.
-    limited = [signup_rate_limit_hit(scope="submit_ip", value=ip or "unknown")]
+    events = [("submit_ip", ip or "unknown")]
     if address:
-        limited.append(signup_rate_limit_hit(scope="submit_email", value=address))
+        events.append(("submit_email", address))
     if mobile_phone:
-        limited.append(signup_rate_limit_hit(scope="submit_phone", value=mobile_phone))
-    if any(limited):
+        events.append(("submit_phone", mobile_phone))
+    try:
+        signup_rate_limits_check(events=events)
+    except SignupRateLimited:
         logger.info("sign-up rate-limited in network %s", network.pk)
-        raise _too_many()
+        raise
     if suspected_bot:
         logger.info("sign-up honeypot filled in network %s", network.pk)
         return _decoy_start(
@@ -522,12 +524,7 @@ def signup_sms_resend(
     locked (ValidationError, codes "no_more_codes" and "locked").
     """
     value = f"decoy:{decoy_key}" if decoy_key else f"member:{member_id}"
-    limited = [
-        signup_rate_limit_hit(scope="resend", value=value),
-        signup_rate_limit_hit(scope="resend_ip", value=ip or "unknown"),
-    ]
-    if any(limited):
-        raise _too_many()
+    signup_rate_limits_check(events=[("resend", value), ("resend_ip", ip or "unknown")])
     if decoy_key:
         with _decoy_lock(decoy_key):
             state = _decoy_get(decoy_key)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,14 +41,23 @@ _DECOY_PREFIX = "signup:decoy:"
 _DECOY_LINK_PREFIX = "signup:decoy-link:"
 
 # (how many, per seconds). Override single entries with settings.SIGNUP_RATE_LIMITS.
+#
+# The limits per email address, mobile number and sign-up do the real
+# protection. The ones per IP address only stop one machine from flooding:
+# at an information evening a whole hall signs up (and types codes) over the
+# same Wi-Fi, so they allow an evening's worth of neighbours.
 _DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
-    "submit_ip": (10, 3600),
+    "submit_ip": (150, 3600),
     "submit_email": (3, 86400),
     "submit_phone": (3, 86400),
-    "code_ip": (30, 3600),
+    "code_ip": (600, 3600),
     "resend": (3, 3600),
-    "resend_ip": (10, 3600),
+    "resend_ip": (150, 3600),
 }
+# Which advice a refusal carries: what is shared (an internet connection), the
+# address or number typed in, or one sign-up's own codes.
+_IP_SCOPES = frozenset({"submit_ip", "code_ip", "resend_ip"})
+_ADDRESS_SCOPES = frozenset({"submit_email", "submit_phone"})
 
 
 class SignupRateLimited(Exception):
@@ -93,16 +104,20 @@ def _limit(name: str) -> tuple[int, int]:
     return getattr(settings, "SIGNUP_RATE_LIMITS", {}).get(name, _DEFAULT_LIMITS[name])
 
 
-def signup_rate_limit_hit(*, scope: str, value: str) -> bool:
-    """Count one event for ``value`` in ``scope``; True once it exceeds the scope's limit.
+def _rate_limit_count(scope: str, value: str) -> int:
+    """Count one event for ``value`` in ``scope``; the seconds to wait once it
+    exceeds the scope's limit, else 0.
 
     A fixed window that starts with the first event. ``add`` then ``incr`` is
     atomic on Redis, so parallel web processes share one count. Values are
-    hashed: no address ends up in the cache.
+    hashed: no address ends up in the cache. The window's start is kept next
+    to the count, so a refusal can say how long to wait.
     """
     limit, period = _limit(scope)
     digest = hashlib.sha256(f"{scope}\0{value}".encode()).hexdigest()
     key = f"signup:rl:{scope}:{digest}"
+    now = time.time()
+    cache.add(f"{key}:start", now, timeout=period)
     cache.add(key, 0, timeout=period)
     try:
         count = cache.incr(key)
@@ -110,13 +125,64 @@ def signup_rate_limit_hit(*, scope: str, value: str) -> bool:
         # The window ended between add and incr: this event opens a new one.
         cache.add(key, 1, timeout=period)
         count = 1
-    return count > limit
+    if count <= limit:
+        return 0
+    started = cache.get(f"{key}:start", now)
+    return max(1, math.ceil(started + period - now))
 
 
-def _too_many() -> SignupRateLimited:
-    return SignupRateLimited(
-        _("Too many attempts. For your safety, please wait a while and try again later.")
-    )
+def signup_rate_limit_hit(*, scope: str, value: str) -> bool:
+    """Count one event for ``value`` in ``scope``; True once it exceeds the scope's limit."""
+    return bool(_rate_limit_count(scope, value))
+
+
+def signup_rate_limits_check(*, events: list[tuple[str, str]]) -> None:
+    """Count one event in each ``(scope, value)``; raise SignupRateLimited if any
+    limit is exceeded, saying how long to wait and what else the visitor can do.
+
+    Every event counts, limited or not, so the limits reveal nothing about
+    which address is known.
+    """
+    waits = {scope: _rate_limit_count(scope, value) for scope, value in events}
+    limited = {scope: wait for scope, wait in waits.items() if wait}
+    if limited:
+        scope = max(limited, key=limited.get)
+        raise _too_many(scope=scope, wait=limited[scope])
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes <= 90:
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+def _too_many(*, scope: str = "", wait: int = 0) -> SignupRateLimited:
+    """The refusal for ``scope``: how long to wait (``wait`` seconds) and what
+    to do meanwhile."""
+    if not wait:
+        return SignupRateLimited(_("Too many attempts at once. Please try again in a minute."))
+    params = {"wait": _wait_text(wait)}
+    if scope in _IP_SCOPES:
+        text = _(
+            "Many sign-ups came from this internet connection in the last hour, so it is "
+            "paused for your safety. Please try again in %(wait)s. On a shared Wi-Fi (at an "
+            "information evening, for instance)? Switch off Wi-Fi and use your mobile data, "
+            "sign up later from home, or ask the network's coordinator to add you."
+        )
+    elif scope in _ADDRESS_SCOPES:
+        text = _(
+            "This email address or mobile number was used for several sign-ups today, so it "
+            "is paused for your safety. Please try again in %(wait)s. Signed up already? Look "
+            "in your mailbox (and spam folder) for our email: it tells you what to do next."
+        )
+    else:
+        text = _(
+            "You asked for several new codes in a short time. Please try again in %(wait)s. "
+            "An SMS can take a few minutes to arrive: check that the mobile number is right."
+        )
+    return SignupRateLimited(text % params)
 
 
 # --- secrets and messages --------------------------------------------------------
@@ -322,5 +388,4 @@ def _resend_check(codes: list[_Code]) -> None:
 
 
 def _code_ip_check(ip: str) -> None:
-    if signup_rate_limit_hit(scope="code_ip", value=ip or "unknown"):
-        raise _too_many()
+    signup_rate_limits_check(events=[("code_ip", ip or "unknown")])

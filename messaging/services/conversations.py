@@ -106,10 +106,10 @@ def _auto_answer_text(network: Network) -> str:
     the numbers to call (by the network's country)."""
     numbers = [number for number, _label in network.emergency_numbers]
     return _(
-        "BIN %(network)s: thank you, we received your message. This channel is not "
+        "%(network)s: thank you, we received your message. This channel is not "
         "watched around the clock. In an emergency call %(emergency)s; for the police "
         "call %(police)s."
-    ) % {"network": network.name, "emergency": numbers[0], "police": numbers[-1]}
+    ) % {"network": network.bin_name, "emergency": numbers[0], "police": numbers[-1]}
 
 
 def _auto_answer(reply: Reply, conversation: Conversation) -> str:
@@ -123,7 +123,7 @@ def _auto_answer(reply: Reply, conversation: Conversation) -> str:
     member = reply.member
     with translation.override(member.language):
         text = _auto_answer_text(conversation.network)
-        subject = _("Your message to BIN %(network)s") % {"network": conversation.network.name}
+        subject = _("Your message to %(network)s") % {"network": conversation.network.bin_name}
     if reply.channel == Reply.Channel.SMS and member.by_sms:
         notification_queue(
             kind="reply_auto_answer", channel="sms", to=reply.from_address, body=text,
@@ -154,15 +154,15 @@ def _alert_staff(reply: Reply, conversation: Conversation, words: list[str]) -> 
     staff = list(conversation_staff(network=network))
     for user in staff:
         with translation.override(user.preferred_language):
-            subject = _("Urgent reply from a member of BIN %(network)s") % {"network": network.name}
+            subject = _("Urgent reply from a member of %(network)s") % {"network": network.bin_name}
             # The text is in the email: at 2 a.m. the officer must be able to
             # act on the notice itself. The member's number and address are not.
             body = render_to_string(
                 "messaging/texts/conversation_urgent.txt",
                 {"reply": reply, "conversation": conversation, "words": words, "url": url},
             )
-            sms = _("BIN %(network)s: urgent reply from a member. Read and answer: %(url)s") % {
-                "network": network.name,
+            sms = _("%(network)s: urgent reply from a member. Read and answer: %(url)s") % {
+                "network": network.bin_name,
                 "url": url,
             }
         notification_queue(
@@ -270,12 +270,16 @@ def conversation_answer(
     channel, to = (last.channel, last.from_address) if last else ("", "")
     language = member.language if member else network.default_language
     with translation.override(language):
-        subject = _("Answer from BIN %(network)s") % {"network": network.name}
+        subject = _("Answer from %(network)s") % {"network": network.bin_name}
         if channel == Reply.Channel.WEB and member is not None:
             text_out = _(
-                "BIN %(network)s answered your message: %(text)s\n\nRead it and answer on your "
+                "%(network)s answered your message: %(text)s\n\nRead it and answer on your "
                 "personal page: %(url)s"
-            ) % {"network": network.name, "text": text, "url": member_personal_url(member=member)}
+            ) % {
+                "network": network.bin_name,
+                "text": text,
+                "url": member_personal_url(member=member),
+            }
             channel, to = (("email", member.email) if member.email
                            else ("sms", str(member.mobile_phone or "")))  # fmt: skip
         else:
@@ -332,7 +336,7 @@ def conversation_forward(
                 "url": _conversation_url(conversation),
             },
         )
-        subject = _("Forwarded from BIN %(network)s") % {"network": network.name}
+        subject = _("Forwarded from %(network)s") % {"network": network.bin_name}
     notification_queue(
         kind="reply_forward", channel="email", to=officer.email, subject=subject, body=body,
         about=conversation.member,
@@ -370,8 +374,8 @@ def conversation_assign(
                 kind="conversation_assigned",
                 channel="email",
                 to=assignee.email,
-                subject=_("A conversation of BIN %(network)s was assigned to you")
-                % {"network": network.name},
+                subject=_("A conversation of %(network)s was assigned to you")
+                % {"network": network.bin_name},
                 body=_("Read and answer it here: %(url)s")
                 % {"url": _conversation_url(conversation)},
             )

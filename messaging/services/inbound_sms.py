@@ -99,7 +99,7 @@ def _sender(number: str) -> tuple[Member | None, Delivery | None]:
 
 
 def _network_names(members: list[Member]) -> str:
-    return ", ".join(sorted({m.network.name for m in members}))
+    return ", ".join(sorted({m.network.bin_name for m in members}))
 
 
 def _coordinator_name(network: Network) -> str:
@@ -118,12 +118,12 @@ def _help_text(member: Member) -> str:
     network = member.network
     coordinator = _coordinator_name(network)
     if coordinator:
-        intro = _("BIN %(network)s, coordinator: %(name)s.") % {
-            "network": network.name,
+        intro = _("%(network)s, coordinator: %(name)s.") % {
+            "network": network.bin_name,
             "name": coordinator,
         }
     else:
-        intro = _("BIN %(network)s.") % {"network": network.name}
+        intro = _("%(network)s.") % {"network": network.bin_name}
     numbers = "; ".join(f"{number}: {label}" for number, label in network.emergency_numbers)
     emergency = _("Emergency numbers: %(numbers)s. This number is not an emergency line.") % {
         "numbers": numbers
@@ -196,7 +196,7 @@ def inbound_sms_handle(
             with translation.override((member or members[0]).language):
                 answer = _(
                     # Translators: START is the keyword; keep it in English.
-                    "You will no longer receive SMS from BIN %(network)s. "
+                    "You will no longer receive SMS from %(network)s. "
                     "Reply START to receive them again."
                 ) % {"network": _network_names(members)}
         logger.info(
@@ -214,7 +214,7 @@ def inbound_sms_handle(
             with translation.override(member.language):
                 answer = _(
                     # Translators: STOP is the keyword; keep it in English.
-                    "You will receive SMS from BIN %(network)s again. Reply STOP to stop them."
+                    "You will receive SMS from %(network)s again. Reply STOP to stop them."
                 ) % {"network": _network_names(members)}
         logger.info(
             "inbound SMS %s to %s: opt-in of %s membership(s)", sid, to_number, len(members)

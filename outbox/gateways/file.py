@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,10 +97,34 @@ class FileEmailBackend:
         return len(email_messages)
 
 
-def file_outbox_read(*, path: Path | None = None, limit: int = 500) -> list[dict]:
-    """The newest messages the file gateways stored, newest first."""
+def _outbox_records(path: Path | None) -> Iterator[dict]:
+    """Every stored message, newest first (file names start with the time)."""
     folder = Path(path or Path(settings.VAR_DIR) / "outbox")
     if not folder.is_dir():
-        return []
-    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
-    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
+        return
+    for file in sorted(folder.glob("*.json"), reverse=True):
+        yield json.loads(file.read_text(encoding="utf-8"))
+
+
+def file_outbox_read(*, path: Path | None = None, limit: int = 500, to: str = "") -> list[dict]:
+    """The newest messages the file gateways stored, newest first.
+
+    With ``to``, only that recipient's: filtered before the limit, so a phone
+    whose messages are older than the newest ``limit`` of all still has them.
+    """
+    found: list[dict] = []
+    for record in _outbox_records(path):
+        if to and record.get("to") != to:
+            continue
+        found.append(record)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def file_outbox_recipients(*, path: Path | None = None) -> dict[str, int]:
+    """How many stored messages each recipient has, over all of them."""
+    counts: dict[str, int] = {}
+    for record in _outbox_records(path):
+        counts[record.get("to", "")] = counts.get(record.get("to", ""), 0) + 1
+    return counts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outbox.forms.dev import InboundSMSForm
-from outbox.gateways.file import file_outbox_read
+from outbox.gateways.file import file_outbox_read, file_outbox_recipients
 from outbox.services.dev import dev_inbound_sms_simulate
 
 
@@ -27,19 +26,17 @@ def dev_outbox(request: HttpRequest, *, inbound_form: InboundSMSForm | None = No
     """
     if not settings.DEBUG:
         raise Http404
-    messages_list = file_outbox_read()
     recipient = request.GET.get("to", "").strip()
-    if recipient:
-        messages_list = [m for m in messages_list if m.get("to") == recipient]
-    by_recipient: dict[str, int] = defaultdict(int)
-    for message in file_outbox_read():
-        by_recipient[message.get("to", "")] += 1
+    # Filtered before the newest 200 are taken: older messages of one
+    # recipient are still found, and every recipient is listed.
+    messages = file_outbox_read(to=recipient, limit=200)
+    by_recipient = file_outbox_recipients()
     template = "outbox/_dev_outbox_list.html" if request.htmx else "outbox/dev_outbox.html"
     return render(
         request,
         template,
         {
-            "outbox_messages": messages_list[:200],
+            "outbox_messages": messages,
             "recipients": sorted(by_recipient.items()),
             "recipient": recipient,
             "inbound_form": inbound_form or InboundSMSForm(initial={"from_number": recipient}),

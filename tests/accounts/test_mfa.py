@@ -103,3 +103,27 @@ def test_enrolled_user_passes(client, world):
     enable_totp(user)
     client.force_login(user)
     assert client.get(reverse("accounts:home")).status_code == 200
+
+
+def _code_steps_away(secret: str, steps: int) -> str:
+    # Not within two seconds of a boundary, so "one step ago" stays one step ago
+    # until the request is answered.
+    while int(time.time()) % 30 > 27:
+        time.sleep(0.5)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + steps))
+
+
+@pytest.mark.parametrize(("steps", "accepted"), [(-1, True), (1, True), (-2, False), (2, False)])
+def test_a_code_one_step_off_is_accepted(client, world, steps, accepted):
+    # A code typed just after the 30-second boundary, or from a phone whose clock
+    # is a few seconds off, signs in; two steps off does not.
+    officer = world.users["officer"]
+    from allauth.mfa.utils import decrypt
+
+    secret = decrypt(
+        Authenticator.objects.get(user=officer, type=Authenticator.Type.TOTP).data["secret"]
+    )
+    login(client, officer.email)
+    response = client.post(reverse("mfa_authenticate"), {"code": _code_steps_away(secret, steps)})
+    assert (response.status_code == 302) is accepted
+    assert (client.get(reverse("accounts:home")).status_code == 200) is accepted

@@ -176,7 +176,7 @@ def test_demo_logins_have_their_role_and_mfa(seeded):
     admin = User.objects.get(email="admin@demo.bin")
     assert admin.is_superuser and admin.is_staff
     assert user_roles(user=User.objects.get(email="federal@demo.bin")).is_federal_viewer
-    assert "demo_totp" in seeded
+    assert "`.venv/bin/python manage.py demo_totp <email>`" in seeded
 
 
 @pytest.mark.django_db

@@ -4,6 +4,10 @@ against pytest-django's live server.
 Without Chromium or Playwright the journeys skip locally and fail under
 CI=true (.ci/run installs Debian's `chromium`). Every step saves a screenshot
 in test-artifacts/e2e/<test>/<nn>-<step>.png, and a failing test one more.
+
+Every step is also checked with axe-core (npm, node_modules/axe-core): a
+serious or critical accessibility violation on any page a journey visits,
+in any role, fails the journey.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ CHROMIUM_ARGS = [
 ]
 # Browser actions wait this long at most (ms): a slow CI machine, not a hang.
 TIMEOUT_MS = 15_000
+# axe-core from npm (package.json), loaded into every page by the browser
+# itself (an init script), so the pages' CSP need not allow it.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_IMPACTS = ("serious", "critical")
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
@@ -79,6 +87,7 @@ class Journey:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         # Forms with data-confirm ask before destructive actions: say yes.
         page.on("dialog", lambda dialog: dialog.accept())
+        self.violations: list[str] = []
 
     def _console(self, message) -> None:
         # Browsers ask for /favicon.ico on their own; its 404 is not the page's.
@@ -90,7 +99,22 @@ class Journey:
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         path = self.directory / f"{self.step:02d}-{slug}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        self.check_accessibility(name)
         return path
+
+    def check_accessibility(self, step: str) -> None:
+        """Run axe-core on the page as it is now; keep its serious and critical findings."""
+        results = self.page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        for violation in results["violations"]:
+            if violation["impact"] not in AXE_IMPACTS:
+                continue
+            nodes = violation["nodes"]
+            targets = ", ".join(" ".join(map(str, node["target"])) for node in nodes[:3])
+            detail = (nodes[0].get("failureSummary") or "").replace("\n", " ") if nodes else ""
+            self.violations.append(
+                f"{step} ({self.page.url}): {violation['impact']} {violation['id']}: "
+                f"{violation['help']} [{targets}] {detail}"
+            )
 
 
 @pytest.fixture
@@ -105,6 +129,9 @@ def journey(browser, live_server, request) -> Iterator[Journey]:
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(TIMEOUT_MS)
+    if not AXE.exists():
+        missing(f"axe-core at {AXE} (npm ci)")
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     journey = Journey(page, directory)
     try:
@@ -116,3 +143,4 @@ def journey(browser, live_server, request) -> Iterator[Journey]:
         context.close()
     # After the context is closed: a failure here does not hide the test's own.
     assert journey.problems == [], "the browser reported errors (CSP?)"
+    assert journey.violations == [], "axe-core: serious or critical accessibility violations"

@@ -4,9 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from members.forms.staff import MemberForm
 from members.models import ConsentRecord, Member
+from members.selectors.staff import MemberFilter, member_list
 from members.services.core import member_create
-from tests.factories import MemberFactory, NetworkFactory
+from tests.factories import MemberFactory, MunicipalityFactory, NetworkFactory, PoliceZoneFactory
 
 
 def test_member_create_checks_area_and_records_consent(db):
@@ -92,3 +94,37 @@ def test_history_restore_gets_the_whole_page(client, world):
     response = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert b"<html" in response.content
     assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize("q", ["0491", "0491 1", "+32 491", "0032491", "04911"])
+def test_phone_search_by_the_beginning_of_the_number(client, world, q):
+    # Coordinators type how a number starts ("0491"): stored numbers are E.164.
+    MemberFactory(network=world.network, last_name="Zeventig", mobile_phone="+32491123456")
+    MemberFactory(network=world.network, last_name="Andere", mobile_phone="+32478491491")
+    client.force_login(world.users["coordinator"])
+    page = client.get(reverse("members:list", args=[world.network.slug]), {"q": q})
+    assert [m.last_name for m in page.context["page"].object_list] == ["Zeventig"], q
+
+
+def test_dutch_phone_search_uses_the_dutch_country_code(world):
+    zone = PoliceZoneFactory(country="NL")
+    network = NetworkFactory(municipality=MunicipalityFactory(police_zone=zone), languages=["nl"])
+    MemberFactory(network=network, last_name="Mobiel", mobile_phone="+31612345678")
+    found = member_list(network=network, filters=MemberFilter(search="06 12"))
+    assert [m.last_name for m in found] == ["Mobiel"]
+
+
+@pytest.mark.parametrize(
+    ("country", "example"), [("BE", "0470 12 34 56"), ("NL", "06 12 34 56 78")]
+)
+def test_forms_show_a_phone_example_of_the_network_s_country(client, world, country, example):
+    zone = PoliceZoneFactory(country=country)
+    network = NetworkFactory(
+        municipality=MunicipalityFactory(police_zone=zone), languages=["nl"],
+        status="active", streets=[("Dorpsstraat", "1234 AB", None, None)],
+    )  # fmt: skip
+    join = client.get(reverse("members:signup:join", kwargs={"slug": network.slug}))
+    other = "06 12 34 56 78" if country == "BE" else "0470 12 34 56"
+    assert example in join.content.decode() and other not in join.content.decode()
+    form = MemberForm(network=network, adding=True)
+    assert example in str(form["mobile_phone"].help_text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -39,7 +41,30 @@ def test_honeypot_behaves_as_success_and_stores_nothing(client, world):
     assert not mail.outbox and not locmem.outbox
 
 
-def test_rate_limit_per_ip(client, world):
+def test_an_information_evening_on_one_wi_fi_can_sign_up(client, world):
+    # Forty neighbours in a hall, one IP address: every one of them gets through,
+    # and each types a code from that same address.
+    for i in range(40):
+        response = submit(
+            client, world.network, ip="203.0.113.9", email=f"n{i}@example.org",
+            mobile_phone=f"+324705555{i:02d}",
+        )  # fmt: skip
+        assert response.status_code == 302, i
+        for _ in range(3):  # a typo or two, then the code
+            post(client, verify_url(world.network), {"code": "000000"}, ip="203.0.113.9")
+        assert (
+            post(
+                client, verify_url(world.network), {"code": sms_code()}, ip="203.0.113.9"
+            ).status_code
+            == 302
+        )
+    assert (
+        Member.objects.filter(email__startswith="n", phone_verified_at__isnull=False).count() == 40
+    )
+
+
+def test_rate_limit_per_ip_says_how_long_to_wait_and_what_else_to_do(client, world, settings):
+    settings.SIGNUP_RATE_LIMITS = {"submit_ip": (10, 3600)}
     for i in range(10):
         response = submit(
             client, world.network, email=f"n{i}@example.org", mobile_phone=f"+3247055550{i}"
@@ -49,7 +74,9 @@ def test_rate_limit_per_ip(client, world):
     notifications = Notification.objects.count()
     response = submit(client, world.network, email="n10@example.org", mobile_phone="+32470555510")
     assert response.status_code == 429
-    assert "Too many attempts" in response.content.decode()
+    page = response.content.decode()
+    assert "Please try again in 60 minutes" in page
+    assert "use your mobile data" in page and "ask the network&#x27;s coordinator" in page
     assert Member.objects.count() == members
     assert Notification.objects.count() == notifications
     # Another address is not affected.
@@ -57,11 +84,27 @@ def test_rate_limit_per_ip(client, world):
                   mobile_phone="+32470555599").status_code == 302  # fmt: skip
 
 
+def test_the_wait_shown_is_what_is_left_of_the_window(client, world, settings, monkeypatch):
+    import time
+
+    settings.SIGNUP_RATE_LIMITS = {"submit_ip": (1, 3600)}
+    start = time.time()
+    submit(client, world.network, email="a@example.org", mobile_phone="+32470555501")
+    monkeypatch.setattr(time, "time", lambda: start + 3001)
+    response = submit(client, world.network, email="b@example.org", mobile_phone="+32470555502")
+    assert response.status_code == 429
+    assert "try again in 10 minutes" in response.content.decode(), re.findall(
+        r"try again in [^.]*", response.content.decode()
+    )
+
+
 def test_rate_limit_per_email_and_phone(client, world):
     for i in range(3):
         assert submit(client, world.network, ip=f"192.0.2.{10 + i}").status_code == 302
     response = submit(client, world.network, ip="192.0.2.20")
     assert response.status_code == 429
+    page = response.content.decode()
+    assert "Please try again in 24 hours" in page and "Look in your mailbox" in page
     response = submit(
         client, world.network, ip="192.0.2.21", email="other@example.org"
     )  # same phone
@@ -76,7 +119,7 @@ def test_code_attempts_are_rate_limited_per_ip(client, world, settings):
         assert post(client, verify_url(world.network), {"code": "000000"}).status_code == 200
     response = post(client, verify_url(world.network), {"code": sms_code()})
     assert response.status_code == 429
-    assert "Too many attempts" in response.content.decode()
+    assert "Please try again in 60 minutes" in response.content.decode()
     assert Member.objects.get(email="an.claes@example.org").phone_verified_at is None
 
 
@@ -86,6 +129,7 @@ def test_resend_is_limited(client, world):
         assert post(client, verify_url(world.network), {"action": "resend"}).status_code == 302
     response = post(client, verify_url(world.network), {"action": "resend"})
     assert response.status_code == 429
+    assert "several new codes" in response.content.decode()
     assert len(locmem.outbox) == 4
 
 
@@ -100,7 +144,7 @@ def test_resend_is_limited_per_ip(client, world, settings):
     # Another sign-up, the same IP address: refused, though its own limit is not reached.
     response = post(other, verify_url(world.network), {"action": "resend"}, ip="203.0.113.5")
     assert response.status_code == 429
-    assert "Too many attempts" in response.content.decode()
+    assert "this internet connection" in response.content.decode()
     assert len(locmem.outbox) == 4
     response = post(other, verify_url(world.network), {"action": "resend"}, ip="203.0.113.6")
     assert response.status_code == 302

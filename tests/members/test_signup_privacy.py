@@ -3,6 +3,7 @@ races), SMS caps that a decoy shares, and no code or link kept once sent."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -490,3 +491,17 @@ def test_no_code_or_link_is_kept_once_sent(client, world, known):
     for key in _cache_keys():
         value = str(cache.get(key.split(":", 2)[2]))
         assert not any(secret in value for secret in secrets), key
+
+
+def test_the_verify_page_tells_a_known_member_where_to_look(client, world, known):
+    # A second sign-up with a member's number: the page is the same as for a new
+    # number, and it says what a real member receives instead of a code.
+    known.language = "en"
+    known.save()
+    submit(client, world.network, **DECOY["phone"])
+    notice = mail.outbox[0]
+    assert notice.to == [KNOWN_EMAIL]
+    page = client.get(verify_url(world.network)).content.decode()
+    assert f"“{notice.subject.removeprefix('[BIN] ')}”" in html.unescape(page)
+    assert "If this number already belongs to a member of this network, no code is sent" in page
+    assert "Already a member of this network?" in page

@@ -379,3 +379,17 @@ def test_approval_emails_speak_the_recipients_language(world):
 def test_charters_provides_the_communication_plan():
     # Messaging reads the plan through its hook; the charters app fills it.
     assert communication_plan.provided
+
+
+def test_an_email_only_preview_shows_no_sms_figures(client, world):
+    client.force_login(world.users["officer"])
+    response = client.post(reverse("messaging:new"), _form(world, by_sms=""))
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.context["preview"]["per_channel"] == {"email": 1}
+    assert "segment" not in html and "€" not in html
+    assert "Inbrekers actief" not in html.split("Dringend: inbraken")[0].split("Preview")[-1]
+    assert "Dringend: inbraken" in html
+    # With SMS, the figures are there.
+    sms = client.post(reverse("messaging:new"), _form(world, by_email=""))
+    assert "segments in all" in client.get(sms["Location"]).content.decode()

@@ -334,10 +334,8 @@ def _expected(member: Member, msgid: str, **params) -> str:
         return _(msgid) % params
 
 
-STOP_TEXT = (
-    "You will no longer receive SMS from BIN %(network)s. Reply START to receive them again."
-)
-START_TEXT = "You will receive SMS from BIN %(network)s again. Reply STOP to stop them."
+STOP_TEXT = "You will no longer receive SMS from %(network)s. Reply START to receive them again."
+START_TEXT = "You will receive SMS from %(network)s again. Reply STOP to stop them."
 
 
 @pytest.mark.parametrize("body", [v for k in OPT_OUT for v in _variants(k)])
@@ -360,7 +358,7 @@ def test_opt_out_keywords(client, world, body):
     consent.refresh_from_db()
     house_rules.refresh_from_db()
     assert consent.withdrawn_at is not None and house_rules.withdrawn_at is None
-    assert text == _expected(member, STOP_TEXT, network="Nieuwerkerken, Oordegem")
+    assert text == _expected(member, STOP_TEXT, network="BIN Nieuwerkerken, BIN Oordegem")
     assert AuditEntry.objects.filter(member_id_ref=member.pk, action="change_member").exists()
 
 
@@ -389,7 +387,7 @@ def test_opt_in_keywords(client, world, body):
     assert pending.by_sms is False  # only active memberships resume
     consent = member.consents.get(subject="sms", withdrawn_at__isnull=True)
     assert consent.version == "1" and consent.method == ConsentRecord.Method.PERSONAL_PAGE
-    assert text == _expected(member, START_TEXT, network="Oordegem")
+    assert text == _expected(member, START_TEXT, network="BIN Oordegem")
     # Again: nothing new.
     inbound(client, member.mobile_phone, body, sid="SM" + "9" * 32)
     assert member.consents.filter(subject="sms", withdrawn_at__isnull=True).count() == 1

@@ -216,3 +216,46 @@ def test_suspended_and_dissolved_networks_are_not_public(client, db):
         assert (
             client.get(reverse("networks:public:network", args=[network.slug])).status_code == 404
         )
+
+
+def test_visitors_read_the_description_in_their_language(client, world):
+    # A Dutch and French network: its page speaks each visitor's language, and
+    # a German visitor gets the main language, not a mix of texts.
+    network = world.network
+    network.languages = ["nl", "fr"]
+    network.status = Network.Status.ACTIVE
+    network.save()
+    client.force_login(world.users["coordinator"])
+    url = reverse("networks:edit", args=[network.slug])
+    form = client.get(url).context["form"]
+    assert "public_description_fr" in form.fields and "public_description_de" not in form.fields
+    street = network.streets.get()
+    data = {
+        "public_description": "Samen voor een veilige buurt.",
+        "public_description_fr": "Ensemble pour un quartier sûr.",
+        "default_language": "nl",
+        "other_languages": ["fr"],
+        "area_geojson": "",
+        "streets-TOTAL_FORMS": "1",
+        "streets-INITIAL_FORMS": "1",
+        "streets-MIN_NUM_FORMS": "0",
+        "streets-MAX_NUM_FORMS": "1000",
+        "streets-0-id": street.pk,
+        "streets-0-network": network.pk,
+        "streets-0-name": street.name,
+        "streets-0-postcode": street.postcode,
+        "streets-0-parity": "all",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    network.refresh_from_db()
+    assert network.public_descriptions == {"fr": "Ensemble pour un quartier sûr."}
+    client.logout()
+    page = reverse("networks:public:network", args=[network.slug])
+    for language, shown, hidden in (
+        ("fr", "Ensemble pour un quartier sûr.", "Samen voor"),
+        ("nl", "Samen voor een veilige buurt.", "Ensemble pour"),
+        ("de", "Samen voor een veilige buurt.", "Ensemble pour"),
+    ):
+        html = client.get(page, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert shown in html and hidden not in html, language

@@ -94,3 +94,19 @@ def test_no_simulation_in_production(client, world, settings):
     assert response.status_code == 404
     world.member.refresh_from_db()
     assert world.member.by_sms is True
+
+
+def test_a_recipient_s_older_messages_are_found_behind_newer_ones(client, db, settings, tmp_path):
+    # One phone's code, then more than the page's 200 and the reader's 500
+    # newest messages to others: the phone's message is still listed and shown.
+    settings.DEBUG = True
+    settings.VAR_DIR = tmp_path
+    gateway = FileSMSGateway()
+    gateway.send_sms(OutgoingSMS(to="+32470999999", body="654321 is uw code"))
+    for i in range(510):
+        gateway.send_sms(OutgoingSMS(to=f"+3247{i:07d}", body="Alarm"))
+    assert file_outbox_read(to="+32470999999") == [file_outbox_read(limit=600)[-1]]
+    url = reverse("outbox:dev_outbox")
+    assert "+32470999999" in client.get(url).content.decode()
+    only = client.get(url, {"to": "+32470999999"}).content.decode()
+    assert "654321 is uw code" in only and "Nothing sent yet" not in only

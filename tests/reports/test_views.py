@@ -336,3 +336,14 @@ def test_query_count_does_not_grow_with_networks_or_members(
     _grow(dataset, networks=6, members=8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url, Q1).status_code == 200
+
+
+def test_csv_export_is_semicolon_separated_for_dutch_readers(client, dataset):
+    # Belgian Excel set to Dutch opens a comma-separated file in one column.
+    client.force_login(dataset.users["municipal"])
+    url = reverse("reports:municipality_export", kwargs={"pk": dataset.lede.pk, "fmt": "csv"})
+    dutch = client.get(url, Q1, HTTP_ACCEPT_LANGUAGE="nl").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(dutch), delimiter=";"))
+    assert max(len(row) for row in rows) > 2
+    english = client.get(url, Q1, HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig")
+    assert max(len(row) for row in csv.reader(io.StringIO(english))) > 2

@@ -337,3 +337,13 @@ def test_member_cannot_answer_what_was_not_sent_to_them(client, world):
             "This survey is closed: answers are no longer accepted. Thank you for your interest."
         ) in page.replace("&#x27;", "'")
     assert Question.objects.filter(survey=survey).exists()
+
+
+def test_csv_export_is_semicolon_separated_for_dutch_readers(client, world):
+    survey = survey_with_answers(
+        network=world.network, created_by=world.users["coordinator"], answers=1
+    )
+    client.force_login(world.users["coordinator"])
+    content = client.get(_url("export_csv", world, survey), HTTP_ACCEPT_LANGUAGE="nl").content
+    header = content.decode("utf-8-sig").splitlines()[0]
+    assert len(header.split(";")) > 2 and "," not in header

@@ -78,7 +78,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             "Every login has two-factor authentication set up. Add the secret to an "
-            "authenticator app, or run `python manage.py demo_totp <email>` to print the "
+            # The project's virtualenv (`make run` makes it): a bare `python`
+            # is the system's, without Django.
+            "authenticator app, or run `.venv/bin/python manage.py demo_totp <email>` to print the "
             "current 6-digit code (DEBUG only)."
         )
         self.stdout.write("")
