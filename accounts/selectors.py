@@ -17,7 +17,12 @@ def user_requires_mfa(*, user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool(user_roles(user=user).role_names & set(settings.MFA_REQUIRED_ROLES))
+    roles = user_roles(user=user)
+    # A coordinator awaiting the police screening sets up the second factor
+    # now: the role becomes effective the moment the officer records it.
+    return bool(roles.role_names & set(settings.MFA_REQUIRED_ROLES)) or bool(
+        roles.awaiting_screening_of
+    )
 
 
 def user_has_mfa(*, user) -> bool:

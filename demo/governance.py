@@ -62,14 +62,15 @@ def seed_screenings(*, networks: dict[str, Network]) -> None:
             .values_list("user", flat=True)
             .first()
         )
-        consent_on = timezone.localdate() - datetime.timedelta(days=60)
+        # As BIN Oordegem's coordinator (seed_governance_demo's log entry).
+        consent_on = datetime.date(2014, 3, 3)
         ScreeningRecord.objects.get_or_create(
             network=assignment.network,
             user_id=assignment.user_id,
             consent_on=consent_on,
             defaults={
                 "outcome": ScreeningRecord.Outcome.ACCEPTED,
-                "decided_on": consent_on + datetime.timedelta(days=14),
+                "decided_on": datetime.date(2014, 3, 20),
                 "recorded_by_id": officer,
             },
         )
@@ -128,15 +129,19 @@ def seed_governance_demo(*, networks: dict[str, Network], users: dict) -> None:
 
     if (
         coordinator is not None
-        and not ScreeningRecord.objects.filter(network=network, user=coordinator).exists()
+        and not GovernanceEvent.objects.filter(
+            network=network, action=GovernanceEvent.Action.SCREENING, subject_user=coordinator
+        ).exists()
     ):
-        ScreeningRecord.objects.create(
+        ScreeningRecord.objects.get_or_create(
             network=network,
             user=coordinator,
             consent_on=datetime.date(2014, 3, 3),
-            outcome=ScreeningRecord.Outcome.ACCEPTED,
-            decided_on=datetime.date(2014, 3, 20),
-            recorded_by=officer,
+            defaults={
+                "outcome": ScreeningRecord.Outcome.ACCEPTED,
+                "decided_on": datetime.date(2014, 3, 20),
+                "recorded_by": officer,
+            },
         )
         GovernanceEvent.objects.create(
             network=network,

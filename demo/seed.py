@@ -43,10 +43,12 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
             network_specs=ALL_NETWORKS,
         )
         users = seed_accounts(password=password, networks=networks, result=result)
+        # Screened first: a coordinator's role is effective only then (charter
+        # contacts, signatures, member data).
+        seed_screenings(networks=networks)
         seed_members(networks=networks, users=users, result=result)
         seed_charters(networks=networks, users=users)
         seed_governance_demo(networks=networks, users=users)
-        seed_screenings(networks=networks)
         # The demo list was collected and checked by hand: its addresses count
         # as verified, so pending demo members wait in the approval queue.
         now = timezone.now()

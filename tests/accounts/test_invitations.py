@@ -67,7 +67,8 @@ def test_officer_invites_coordinator_who_creates_account(client, world):
     user = User.objects.get(email="new@example.org")
     assert user.get_full_name() == "Ann Peeters"
     assert EmailAddress.objects.get(user=user).verified
-    assert world.network.id in user_roles(user=user).coordinator_of
+    # The role is held, and effective once the officer records the screening.
+    assert world.network.id in user_roles(user=user).awaiting_screening_of
     assignment = RoleAssignment.objects.get(user=user)
     assert assignment.granted_by == world.users["officer"]
     # Signed in, and sent to set up MFA before any network page opens.

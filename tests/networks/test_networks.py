@@ -95,7 +95,8 @@ def test_role_grant_rules(world):
     new = UserFactory()
     officer, coordinator = world.users["officer"], world.users["coordinator"]
     role_grant(granted_by=officer, user=new, role=Role.COORDINATOR, network=world.network)
-    assert world.network.id in user_roles(user=new).coordinator_of
+    # Held, awaiting the police screening (charters: screening_record).
+    assert world.network.id in user_roles(user=new).awaiting_screening_of
     # Granting twice keeps one row.
     role_grant(granted_by=officer, user=new, role=Role.COORDINATOR, network=world.network)
     assert RoleAssignment.objects.filter(user=new).count() == 1
