@@ -114,8 +114,3 @@ def message_fanout(*, message_id: int) -> int:
     )
     logger.info("message %s: %s deliveries, %s queued now", message.pk, total, queued)
     return message.deliveries.count()
-
-
-# Rows claimed per round trip: one SELECT ... FOR UPDATE SKIP LOCKED and one
-# UPDATE per batch instead of two statements per delivery. Each outcome is
-# still recorded on its own, right after its send (``_send_one``). A cancel
