@@ -5,12 +5,16 @@ summary. `make bench` itself needs PostgreSQL, Redis and minutes."""
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from django.core.mail import EmailMessage, get_connection
 
-from benchmarks.mock_servers import SMTPSink, TwilioMock
+from benchmarks.mock_servers import TwilioMock
+from benchmarks.smtp_sink import SMTPSink
 from benchmarks.summary import (
     REQUIRED_KEYS,
     percentile,
@@ -83,6 +87,54 @@ def test_the_twilio_mock_injects_faults(twilio, gateway):
     twilio.reset()
     assert twilio.stats()["total"] == 0
     assert gateway.send_sms(OutgoingSMS(to="+32470000009", body="x")).provider_id
+
+
+def test_the_twilio_mock_models_the_provider(twilio, gateway):
+    """Latency per request, the account's concurrency limit (429/20429
+    beyond, at once), the highest concurrency it saw."""
+    assert twilio.stats()["latency"] == 0.2 and twilio.stats()["max_concurrent"] == 100
+    twilio.set_latency(0.3)
+    twilio.set_max_concurrent(4)
+    began = time.monotonic()
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(
+            pool.map(
+                lambda n: _outcome(gateway, OutgoingSMS(to=f"+3247000{n:04d}", body="x")),
+                range(6),
+            )
+        )
+    assert time.monotonic() - began >= 0.3
+    assert sorted(outcomes) == ["429"] * 2 + ["ok"] * 4
+    stats = twilio.stats()
+    assert stats["max_concurrency"] == 4 and stats["limit_429s"] == 2
+    assert stats["by_status"] == {"201": 4, "429": 2}
+    twilio.reset()  # back to the provider model it started with
+    assert twilio.stats()["max_concurrent"] == 100
+
+
+def _outcome(gateway, message) -> str:
+    try:
+        gateway.send_sms(message)
+    except TemporaryGatewayError as exc:
+        assert exc.rate_limited and "20429" in str(exc)
+        return "429"
+    return "ok"
+
+
+def test_an_in_doubt_sms_is_found_at_the_mock_by_recipient_and_text(twilio, gateway):
+    twilio.set_latency(0)
+    since = datetime.now(UTC)
+    sent = OutgoingSMS(to="+32470000001", body="Inbraak d1", reference="d1")
+    result = gateway.send_sms(sent)
+    gateway.send_sms(OutgoingSMS(to="+32470000001", body="Other text"))
+    assert twilio.messages[0]["status_callback"].endswith("/webhooks/twilio/status/?ref=d1")
+    found = gateway.lookup_sms(sent, since=since)
+    assert found is not None and found.provider_id == result.provider_id
+    never = OutgoingSMS(to="+32470000002", body="Inbraak d2", reference="d2")
+    assert gateway.lookup_sms(never, since=since) is None
+    # Sent before the claim: an older message with the same text is not this one.
+    assert gateway.lookup_sms(sent, since=since + timedelta(minutes=5)) is None
+    assert twilio.stats()["lookups"] == 3
 
 
 def test_the_control_endpoints(twilio):

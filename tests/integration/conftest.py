@@ -361,7 +361,7 @@ def twilio_mock():
 @pytest.fixture
 def smtp_sink():
     """An SMTP server on loopback that counts what each address received."""
-    from benchmarks.mock_servers import SMTPSink
+    from benchmarks.smtp_sink import SMTPSink
 
     with SMTPSink() as sink:
         yield sink
