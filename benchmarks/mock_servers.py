@@ -108,6 +108,7 @@ DEFAULT_MAX_CONCURRENT = 100
 MESSAGE_PATH = "/2010-04-01/Accounts/{account_sid}/Messages.json"
 CALL_PATH = "/2010-04-01/Accounts/{account_sid}/Calls.json"
 
+
 @dataclass
 class _Burst:
     every: int
@@ -376,9 +377,7 @@ class TwilioMock(_Server):
         if status >= 300:
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
             return self._error(status, code, headers=headers)
-        body = resource_json(
-            kind=kind, account=account, sid=sid, to=to, form=form, created=now
-        )
+        body = resource_json(kind=kind, account=account, sid=sid, to=to, form=form, created=now)
         if not self.keep:
             return web.Response(status=201, text=json.dumps(body), content_type="application/json")
         with self._lock:

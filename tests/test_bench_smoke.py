@@ -16,8 +16,10 @@ from django.core.mail import EmailMessage, get_connection
 from benchmarks.mock_servers import TwilioMock
 from benchmarks.smtp_sink import SMTPSink
 from benchmarks.summary import (
+    PROVIDER_KEYS,
     REQUIRED_KEYS,
     percentile,
+    provider_summary,
     summary_build,
     summary_lines,
     summary_write,
@@ -199,8 +201,31 @@ def test_the_summary_has_every_figure_and_ends_the_output(tmp_path):
         callbacks=100,
         callbacks_seconds=0.25,
         alert_post_small_ms=[40.0],
+        provider_model=provider_summary(
+            {
+                "latency": 0.2,
+                "max_concurrent": 100,
+                "sms": 100,
+                "sms_seconds": 0.25,
+                "email": 100,
+                "email_seconds": 0.5,
+                "twilio_requests": 110,
+                "provider_429s": 10,
+                "max_concurrency": 100,
+                "seconds": 0.5,
+                "first": 0.2,
+            },
+            members=100,
+            workers=2,
+        ),
     )
     assert set(REQUIRED_KEYS) <= set(summary)
+    provider = summary["provider_model"]
+    assert set(PROVIDER_KEYS) <= set(provider)
+    assert provider["provider_limit_per_second"] == 500.0
+    assert provider["sms_per_second"] == 400.0 and provider["email_per_second"] == 200.0
+    assert provider["ratio_to_provider_limit"] == 0.8
+    assert provider["provider_429_share"] == pytest.approx(0.0909)
     assert summary["fanout_per_second"] == 400.0
     assert summary["raw_per_second"] == 1000.0
     assert summary["ratio_to_raw"] == 0.4
@@ -212,8 +237,13 @@ def test_the_summary_has_every_figure_and_ends_the_output(tmp_path):
         "first_delivery_seconds": True,
         "alert_post_p95_ms": True,
         "member_list_p95_ms": True,
+        "provider_model.ratio_to_provider_limit": True,
+        "provider_model.alert_seconds": True,
+        "provider_model.first_delivery_seconds": True,
+        "provider_model.provider_429_share": False,
     }
     assert any("MISSED" in line for line in summary_lines(summary))
+    assert any("ratio to provider limit   0.8" in line for line in summary_lines(summary))
     path = summary_write(summary, tmp_path)
     assert path.suffix == ".json"
     assert json.loads(path.read_text())["fanout_deliveries"] == 200
