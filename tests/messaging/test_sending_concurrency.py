@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from benchmarks.mock_servers import TwilioMock
 from members.models import Member
-from messaging.models import Delivery, Message
+from messaging.models import Delivery
 from messaging.services import sending
 from messaging.services.sending import delivery_send_chunk
 from outbox.gateways import get_sms_gateway
 from outbox.limits import limiter
-from tests.factories import MemberFactory, MessageFactory
+from tests.factories import MemberFactory
+from tests.messaging.test_fanout_recovery import _published
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -51,16 +52,7 @@ def twilio(settings, redis_url):
 
 def _deliveries(world, count: int) -> list[Delivery]:
     Member.objects.bulk_create(MemberFactory.build_batch(count, network=world.network))
-    message = MessageFactory(
-        kind=Message.Kind.URGENT,
-        texts={"nl": {"sms": "Inbrekers actief", "subject": "Dringend", "body": "..."}},
-        created_by=world.users["officer"],
-        by_email=False,
-        status=Message.Status.PUBLISHED,
-        published_at=timezone.now(),
-        fanout_done_at=timezone.now(),
-        networks=[world.network],
-    )
+    message = _published(world)
     return Delivery.objects.bulk_create(
         Delivery(message=message, member=m, channel="sms", to=str(m.mobile_phone), language="nl")
         for m in Member.objects.filter(network=world.network, mobile_phone__gt="")
