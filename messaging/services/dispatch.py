@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -94,7 +94,9 @@ def jobs_dispatch(
     shared = limiter()
     pool = _pool()
     waiting: dict[Limits, deque[Job]] = {}
-    in_flight: dict[Future, Job] = {}
+    # Each finished job lands here (O(1) per job, however many are in flight).
+    finished: queue.SimpleQueue[tuple[Job, Future]] = queue.SimpleQueue()
+    in_flight = 0
     exhausted = False
     while True:
         queued = sum(len(q) for q in waiting.values())
@@ -109,7 +111,7 @@ def jobs_dispatch(
             continue
         pause = 0.0
         for limits, jobs in waiting.items():
-            free = capacity - len(in_flight)
+            free = capacity - in_flight
             if not jobs or free <= 0:
                 continue
             leases, paused = shared.acquire(limits, min(len(jobs), free))
@@ -117,21 +119,30 @@ def jobs_dispatch(
             for lease in leases:
                 job = jobs.popleft()
                 job.lease = lease
-                in_flight[pool.submit(_run, job)] = job
-        still_waiting = any(waiting.values())
+                future = pool.submit(_run, job)
+                future.add_done_callback(lambda f, job=job: finished.put((job, f)))
+                in_flight += 1
         if not in_flight:
             time.sleep(min(max(pause, POLL_SECONDS), 1.0))
             continue
-        finished, _ = wait(
-            in_flight, timeout=POLL_SECONDS if still_waiting else None, return_when=FIRST_COMPLETED
-        )
-        ended = [(future, in_flight.pop(future)) for future in finished]
+        still_waiting = any(waiting.values())
+        try:
+            ended = [finished.get(timeout=POLL_SECONDS if still_waiting else None)]
+        except queue.Empty:
+            continue
+        # Whatever else finished meanwhile: one release and one acquire for all.
+        while True:
+            try:
+                ended.append(finished.get_nowait())
+            except queue.Empty:
+                break
+        in_flight -= len(ended)
         by_limits: dict[Limits, list[str]] = {}
-        for _, job in ended:
+        for job, _ in ended:
             by_limits.setdefault(job.limits, []).append(job.lease)
         for limits, leases in by_limits.items():
             shared.release(limits, leases)
-        for future, job in ended:
+        for job, future in ended:
             error = future.exception()
             done(job, None if error else future.result(), error)
 
