@@ -355,6 +355,13 @@ def run(args) -> dict:
             )
             return fanout
 
+        if args.provider_model_only:
+            # A quick look at the sending model alone (e.g. to compare
+            # MESSAGING_SEND_THREADS): no zero-latency alert, raw loop or pages.
+            provider = provider_summary(
+                alert(None, "provider model"), members=args.members, workers=nodes
+            )
+            return {"provider_model": provider, "machine": machine_description()}
         fanout = alert(ZERO_LATENCY, "zero latency")
         provider = None
         if not args.no_provider_model:
@@ -420,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-provider-model", action="store_true", help="only the zero-latency alert"
     )
+    parser.add_argument(
+        "--provider-model-only", action="store_true", help="only the provider-model alert"
+    )
     parser.add_argument("--page-requests", type=int, default=200)
     parser.add_argument("--posts", type=int, default=200, help="alert POSTs per audience")
     parser.add_argument("--callbacks", type=int, default=5000, help="most status callbacks")
@@ -431,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     summary = run(args)
+    if args.provider_model_only:
+        print(json.dumps(summary), flush=True)
+        return 0
     for line in summary_lines(summary):
         print(line)
     path = summary_write(summary, RESULTS)
