@@ -222,12 +222,13 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # messages in var/outbox (file); tests use locmem. See outbox/gateways/.
 SMS_GATEWAY = env("SMS_GATEWAY", default="outbox.gateways.file.FileSMSGateway")
 VOICE_GATEWAY = env("VOICE_GATEWAY", default="outbox.gateways.file.FileVoiceGateway")
+# max_in_flight: the provider account's limit of requests at once (Twilio:
+# per account, SMS and calls together, so both carry the same limit and share
+# the account's leases; see docs/architecture.md, "The sending model").
+_ACCOUNT_MAX_IN_FLIGHT = env.int("SMS_MAX_IN_FLIGHT", default=100)
 OUTBOX_GATEWAYS = {
-    "sms": {
-        "BACKEND": SMS_GATEWAY,
-        "OPTIONS": {"max_in_flight": env.int("SMS_MAX_IN_FLIGHT", default=100)},
-    },
-    "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {}},
+    "sms": {"BACKEND": SMS_GATEWAY, "OPTIONS": {"max_in_flight": _ACCOUNT_MAX_IN_FLIGHT}},
+    "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {"max_in_flight": _ACCOUNT_MAX_IN_FLIGHT}},
 }
 # Providers whose callbacks stay routed under /webhooks/<provider>/ besides
 # those of the gateways above (late delivery reports after a switch-over).
