@@ -412,7 +412,14 @@ class TwilioMock(_Server):
         try:
             with self._lock:
                 self.lookups += 1
-                latency = self._faults.latency
+                faults = self._faults
+                if faults.first_count > 0:
+                    # fail_first counts every request, lookups included.
+                    faults.first_count -= 1
+                    self.total += 1
+                    self.by_status[faults.first_status] += 1
+                    return self._error(faults.first_status, faults.first_code)
+                latency = faults.latency
                 to = request.query.get("To", "")
                 found = list(self.sent_to.get(to, [])) if to else []
             if latency:

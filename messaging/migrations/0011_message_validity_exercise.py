@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0010_incidentreport'),
+        ("messaging", "0010_incidentreport"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='valid until'),
+            model_name="message",
+            name="expires_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="valid until"),
         ),
         migrations.AddField(
-            model_name='message',
-            name='is_exercise',
-            field=models.BooleanField(default=False, verbose_name='exercise'),
+            model_name="message",
+            name="is_exercise",
+            field=models.BooleanField(default=False, verbose_name="exercise"),
         ),
     ]

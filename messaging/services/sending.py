@@ -33,6 +33,7 @@ from messaging.services.fanout import delivery_sends_queue
 from outbox.gateways import get_sms_gateway, get_voice_gateway
 from outbox.gateways.base import (
     GatewayConfigurationError,
+    GatewayError,
     OutgoingCall,
     OutgoingSMS,
     PermanentGatewayError,
@@ -149,7 +150,7 @@ def _transmit(send: _Send, sessions: MailSessions) -> tuple[str, bool]:
     if send.sms is not None:
         gateway = get_sms_gateway()
         if send.in_doubt_since is not None and gateway.supports_lookup:
-            found = gateway.lookup_sms(send.sms, since=send.in_doubt_since)
+            found = _lookup(gateway, send)
             if found is not None:
                 return found.provider_id, True
         return gateway.send_sms(send.sms).provider_id, False
@@ -166,6 +167,32 @@ def _transmit(send: _Send, sessions: MailSessions) -> tuple[str, bool]:
         raise
     sessions.give(connection)
     return "", False
+
+
+def _lookup(gateway, send: _Send):
+    """The provider's record of an in-doubt SMS, or None to send it.
+
+    A provider that cannot answer for a while (429, 5xx, network) is asked
+    again later, like a failed send; on the row's last attempt, or when it
+    can never answer (no permission to list, an unknown error), the SMS is
+    sent: a possible duplicate is better than a missing alert."""
+    try:
+        return gateway.lookup_sms(send.sms, since=send.in_doubt_since)
+    except TemporaryGatewayError as exc:
+        if send.delivery.attempts + 1 >= MAX_SEND_ATTEMPTS:
+            logger.warning("delivery %s: lookup failed (%s); sending", send.delivery.pk, exc)
+            return None
+        error = TemporaryGatewayError(
+            f"lookup before sending again: {exc}",
+            retry_after=exc.retry_after,
+            rate_limited=exc.rate_limited,
+        )
+        # Still undecided: the row keeps its old claim for the next try.
+        error.still_in_doubt = True
+        raise error from exc
+    except GatewayError as exc:
+        logger.warning("delivery %s: lookup impossible (%s); sending", send.delivery.pk, exc)
+        return None
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -353,8 +380,9 @@ def _outcome(job: Job, result, error: BaseException | None) -> tuple[str, float]
             attempts=attempts,
             error=str(error)[:1000],
             next_attempt_at=None if final else timezone.now() + wait,
-            # Decided: not in doubt any more (see _claim_batch).
-            claimed_at=None,
+            # Decided: not in doubt any more (see _claim_batch), unless the
+            # provider could not say whether it has the message.
+            claimed_at=send.in_doubt_since if getattr(error, "still_in_doubt", False) else None,
         )
         return ("failed", 0.0) if final else ("retry", wait.total_seconds())
     if isinstance(error, (PermanentGatewayError, GatewayConfigurationError)):

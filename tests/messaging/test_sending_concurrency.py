@@ -104,6 +104,22 @@ def test_an_in_doubt_sms_the_provider_has_is_not_sent_again(world, twilio, requi
     assert twilio.stats()["lookups"] == 2
 
 
+def test_an_in_doubt_sms_waits_while_the_provider_cannot_tell(world, twilio, require_postgres):
+    twilio.set_latency(0)
+    (row,) = _deliveries(world, 0)
+    claimed = timezone.now()
+    Delivery.objects.filter(pk=row.pk).update(claimed_at=claimed)  # handed back by the sweep
+    twilio.fail_first(1, status=503)  # the lookup itself fails
+    counts = delivery_send_chunk(delivery_ids=[row.pk])
+    row.refresh_from_db()
+    assert counts["retry"] == 1 and twilio.accepted_for(row.to) == 0
+    # Still in doubt: the next try asks again before sending.
+    assert row.status == Delivery.Status.QUEUED and row.claimed_at == claimed
+    Delivery.objects.filter(pk=row.pk).update(next_attempt_at=None)
+    assert delivery_send_chunk(delivery_ids=[row.pk])["sent"] == 1
+    assert twilio.stats()["lookups"] == 2 and twilio.accepted_for(row.to) == 1
+
+
 def test_a_retry_is_not_in_doubt(world, twilio, require_postgres):
     twilio.set_latency(0)
     twilio.fail_first(1, status=500)
