@@ -57,11 +57,25 @@ def session_for(user) -> requests.Session:
     return session
 
 
+# The mocks answering at once with no limit: what the platform itself costs.
+ZERO_LATENCY = {"set_latency": 0, "set_max_concurrent": 0, "set_smtp_latency": 0}
+
+
 def mock_stats(control: str) -> dict:
     return requests.get(f"{control}/__mock__/stats", timeout=10).json()
 
 
-def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -> dict:
+def mock_reset(control: str, model: dict | None = None) -> None:
+    """Counters to zero and the provider model the mocks started with, then
+    ``model`` (e.g. ZERO_LATENCY) if given."""
+    requests.post(f"{control}/__mock__/reset", timeout=10).raise_for_status()
+    if model:
+        requests.post(f"{control}/__mock__/faults", json=model, timeout=10).raise_for_status()
+
+
+def measure_fanout(
+    data: dict, control: str, expected: int, stall: float = 60, model: dict | None = None
+) -> dict:
     """Publish an urgent alert to the big network; wait until the mocks accepted
     ``expected`` deliveries. Times are the mocks' receipt times."""
     from django.db.models import Count
@@ -70,7 +84,7 @@ def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -
     from messaging.services.drafts import message_draft_save
     from messaging.services.lifecycle import message_publish
 
-    requests.post(f"{control}/__mock__/reset", timeout=10)
+    mock_reset(control, model)
     message = message_draft_save(
         created_by=data["officer"],
         networks=[data["big"]],
@@ -104,6 +118,11 @@ def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -
         .annotate(n=Count("pk"))
         .order_by()
     )
+    twilio, smtp = stats["twilio"], stats["smtp"]
+
+    def since(at):
+        return (at - started) if at else None
+
     return {
         "message": message,
         "deliveries": accepted,
@@ -112,12 +131,21 @@ def measure_fanout(data: dict, control: str, expected: int, stall: float = 60) -
         "first": (min(firsts) - started) if firsts else None,
         "publish_call_seconds": published - started,
         "by_status": by_status,
-        "twilio_requests": stats["twilio"]["total"],
+        "twilio_requests": twilio["total"],
+        "sms": twilio["accepted"],
+        "sms_seconds": since(twilio["last_at"]),
+        "email": smtp["accepted"],
+        "email_seconds": since(smtp["last_at"]),
+        "provider_429s": twilio["by_status"].get("429", 0),
+        "max_concurrency": twilio["max_concurrency"],
+        "latency": twilio["latency"],
+        "max_concurrent": twilio["max_concurrent"],
     }
 
 
-def _raw_worker(items, barrier, results) -> None:
-    """One process of the raw loop: the gateway's client and an SMTP connection."""
+def _raw_worker(items, threads, barrier, results) -> None:
+    """One process of the raw loop: the gateway's client shared by its SMS
+    threads, one SMTP connection per email thread."""
     import django
 
     django.setup()
@@ -127,36 +155,59 @@ def _raw_worker(items, barrier, results) -> None:
     from outbox.gateways.base import OutgoingSMS
 
     gateway = get_sms_gateway()
-    mail = get_connection()
-    mail.open()
+    local = threading.local()
+    opened = []
+
+    def send(item) -> None:
+        channel, to, text = item
+        if channel == "sms":
+            gateway.send_sms(OutgoingSMS(to=to, body=text))
+            return
+        if not hasattr(local, "mail"):
+            local.mail = get_connection()
+            local.mail.open()
+            opened.append(local.mail)
+        EmailMessage(subject="Dringend", body=text, to=[to], connection=local.mail).send()
+
+    by_channel = {c: [i for i in items if i[0] == c] for c in ("sms", "email")}
+    pools = {c: ThreadPoolExecutor(max(1, threads[c])) for c in by_channel}
     barrier.wait(timeout=120)  # everyone set up: the clock starts
     sent = 0
     try:
-        for channel, to, text in items:
-            if channel == "sms":
-                gateway.send_sms(OutgoingSMS(to=to, body=text))
-            else:
-                EmailMessage(subject="Dringend", body=text, to=[to], connection=mail).send()
+        futures = [pools[c].submit(send, i) for c in by_channel for i in by_channel[c]]
+        for future in futures:
+            future.result()
             sent += 1
     finally:
-        mail.close()
+        for pool in pools.values():
+            pool.shutdown()
+        for mail in opened:
+            mail.close()
         results.put(sent)
 
 
-def measure_raw(members: int, processes: int, control: str) -> dict:
+def measure_raw(
+    members: int, processes: int, control: str, *, sms_in_flight: int, email_in_flight: int
+) -> dict:
     """The same number of sends, no platform: ``processes`` plain loops (as many
-    as the worker has pool processes), each with the gateway's Twilio client and
-    one SMTP connection, to the same mocks."""
-    requests.post(f"{control}/__mock__/reset", timeout=10)
+    as the worker has pool processes), each with the gateway's Twilio client
+    and SMTP connections, to the same mocks at zero latency, with as many
+    requests in flight as the platform may have (``sms_in_flight`` SMS and
+    ``email_in_flight`` emails, spread over the processes)."""
+    mock_reset(control, ZERO_LATENCY)
     text = TEXTS["nl"]["sms"] + " http://127.0.0.1/m/1.1.abcdefabcdef/"
     items = []
     for i in range(members):
         items.append(("sms", f"+3247{i:07d}", text))
         items.append(("email", f"member{i}@bench.example.org", TEXTS["nl"]["body"]))
+    threads = {
+        "sms": -(-sms_in_flight // processes),
+        "email": -(-email_in_flight // processes),
+    }
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(processes + 1), ctx.Queue()
     workers = [
-        ctx.Process(target=_raw_worker, args=(items[k::processes], barrier, results))
+        ctx.Process(target=_raw_worker, args=(items[k::processes], threads, barrier, results))
         for k in range(processes)
     ]
     for worker in workers:

@@ -1,19 +1,28 @@
-"""Fast local stand-ins for Twilio's REST API and an SMTP server.
+"""Local stand-ins for Twilio's REST API and an SMTP server, with a
+provider model: how fast a real provider answers and how much it takes.
 
 Used by ``make bench`` (benchmarks/run.py) and by tests that need a real
 HTTP/SMTP peer with faults on demand. Nothing here talks to the internet.
 
 ``TwilioMock`` answers ``POST /2010-04-01/Accounts/<sid>/Messages.json`` (and
 ``Calls.json``) like Twilio: 201 with a JSON body carrying a unique ``sid``
-and status ``queued``; 401 without HTTP basic auth. It counts requests in
-total and per ``To`` number, keeps every accepted message, and can inject
-faults: the first k requests answered 429 (with Retry-After), 5xx bursts, or
-a permanent 400 (Twilio error 21211) for given numbers. It is an aiohttp
-server on its own event loop, so it runs in a thread of the caller or as a
-separate process.
+and status ``queued``; 401 without HTTP basic auth. Like Twilio, it answers
+after a latency (default 200 ms) and lets an account have at most
+``max_concurrent`` requests in flight (default 100); beyond that it answers
+429 with error 20429 at once, and it records the highest concurrency it saw
+(``max_concurrency``) and those 429s (``limit_429s``). ``GET Messages.json``
+lists the accepted messages to a ``To`` number, newest first (what the
+gateway's ``lookup_sms`` reads to reconcile an in-doubt send); a message
+counts as accepted when its request arrives, before the latency, as at
+Twilio. It counts requests in total and per ``To`` number, keeps every
+accepted message, and can inject faults: the first k requests answered 429
+(with Retry-After), 5xx bursts, or a permanent 400 (Twilio error 21211) for
+given numbers. It is an aiohttp server on its own event loop, so it runs in
+a thread of the caller or as a separate process.
 
-``SMTPSink`` is an aiosmtpd server that accepts every message and counts
-messages and recipients (with the time each was received).
+``SMTPSink`` (benchmarks/smtp_sink.py) is an aiosmtpd server that accepts
+every message after its latency (default 20 ms) and counts messages and
+recipients (with the time each was received).
 
 In-process (tests; ``settings`` is pytest-django's fixture, whose change of
 OUTBOX_GATEWAYS also clears the cached gateway)::
@@ -26,6 +35,7 @@ OUTBOX_GATEWAYS also clears the cached gateway)::
         twilio.fail_numbers(["+32470000000"])             # always 400, code 21211
         twilio.fail_number_times("+32470000001", 1, status=500)  # first try only
         twilio.set_latency(0.05)                          # seconds per answer
+        twilio.set_max_concurrent(0)                      # no 429 for concurrency
         settings.OUTBOX_GATEWAYS = {
             "sms": {
                 "BACKEND": "outbox.gateways.twilio.TwilioSMSGateway",
@@ -55,12 +65,16 @@ prints ``READY`` once both listen. Control over HTTP on the Twilio port:
 ``GET /__mock__/stats`` (``{"twilio": {...}, "smtp": {...}}``),
 ``POST /__mock__/reset``, ``POST /__mock__/faults`` with a JSON body of
 the keyword arguments of ``fail_first``/``fail_burst``/``fail_numbers``/
-``set_latency``, e.g. ``{"fail_first": {"count": 3, "status": 429}}``.
+``set_latency``/``set_max_concurrent``/``set_smtp_latency``, e.g.
+``{"fail_first": {"count": 3, "status": 429}}``. A reset goes back to the
+latency and limit given on the command line (``--latency``,
+``--max-concurrent``, ``--smtp-latency``).
 
 Stats (both servers): ``total`` requests/messages seen, ``accepted``,
 ``first_at``/``last_at`` (``time.time()`` of the first/last accepted one),
-and for Twilio ``by_status`` and ``per_to`` (accepted and rejected per
-number); for SMTP ``recipients``.
+and for Twilio ``by_status``, ``per_to`` (accepted and rejected per
+number), ``max_concurrency``, ``limit_429s`` and ``lookups``; for SMTP
+``recipients``.
 """
 
 from __future__ import annotations
@@ -68,8 +82,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-import socket
 import sys
 import threading
 import time
@@ -81,27 +93,20 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from benchmarks.smtp_sink import DEFAULT_SMTP_LATENCY, SMTPSink, _Server, free_port
+from benchmarks.twilio_json import DEFAULT_CODES, error_json, list_page_json, resource_json
+
 __all__ = ["SMTPSink", "TwilioMock", "free_port"]
+
+# The provider model: a create request answered after 200 ms, and at most
+# 100 requests of one account in flight (Twilio's default concurrency limit;
+# above it HTTP 429, error 20429). ``set_latency(0)`` and
+# ``set_max_concurrent(0)`` for a mock that only measures our side.
+DEFAULT_LATENCY = 0.2
+DEFAULT_MAX_CONCURRENT = 100
 
 MESSAGE_PATH = "/2010-04-01/Accounts/{account_sid}/Messages.json"
 CALL_PATH = "/2010-04-01/Accounts/{account_sid}/Calls.json"
-
-# Twilio's error bodies: https://www.twilio.com/docs/api/errors
-ERROR_MESSAGES = {
-    400: "The 'To' number is not a valid phone number.",
-    401: "Authenticate",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-DEFAULT_CODES = {400: 21211, 401: 20003, 429: 20429, 500: 20500, 503: 20503}
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -122,28 +127,8 @@ class _Faults:
     burst: _Burst | None = None
     numbers: dict[str, tuple[int, int]] = field(default_factory=dict)  # to -> (status, code)
     number_times: dict[str, list] = field(default_factory=dict)  # to -> [times left, status, code]
-    latency: float = 0.0
-
-
-class _Server:
-    """An asyncio server on its own loop in a daemon thread."""
-
-    host: str
-    port: int
-
-    def __init__(self, host: str, port: int | None) -> None:
-        self.host = host
-        self.port = port or free_port(host)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    latency: float = DEFAULT_LATENCY
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
 
 
 class TwilioMock(_Server):
@@ -157,9 +142,13 @@ class TwilioMock(_Server):
         account_sid: str | None = None,
         smtp_sink: SMTPSink | None = None,
         keep: bool = True,
+        latency: float = DEFAULT_LATENCY,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     ) -> None:
         super().__init__(host, port)
         self.account_sid = account_sid  # None: any account in the path
+        # What reset() goes back to.
+        self.defaults = {"latency": latency, "max_concurrent": max_concurrent}
         # Reported and reset with this server's control endpoints.
         self.smtp_sink = smtp_sink
         self.keep = keep  # keep every accepted message in self.messages
@@ -217,9 +206,28 @@ class TwilioMock(_Server):
         with self._lock:
             self._faults.latency = max(float(seconds), 0.0)
 
+    def set_max_concurrent(self, count: int) -> None:
+        """Answer 429 (error 20429) to requests beyond ``count`` in flight for
+        the account; 0: no limit."""
+        with self._lock:
+            self._faults.max_concurrent = max(int(count), 0)
+
+    def set_smtp_latency(self, seconds: float) -> None:
+        """The SMTP sink's latency per message (the HTTP control API)."""
+        if self.smtp_sink is not None:
+            self.smtp_sink.set_latency(seconds)
+
     def configure(self, spec: dict) -> None:
         """Faults from a dict of method name -> keyword arguments (the HTTP control API)."""
-        allowed = {"fail_first", "fail_burst", "fail_numbers", "fail_number_times", "set_latency"}
+        allowed = {
+            "fail_first",
+            "fail_burst",
+            "fail_numbers",
+            "fail_number_times",
+            "set_latency",
+            "set_max_concurrent",
+            "set_smtp_latency",
+        }
         for name, kwargs in spec.items():
             if name not in allowed:
                 raise ValueError(f"unknown fault {name!r}")
@@ -233,8 +241,16 @@ class TwilioMock(_Server):
     def reset(self) -> None:
         """Forget counters, messages and faults."""
         with self._lock:
-            self._faults = _Faults()
+            self._faults = _Faults(
+                latency=self.defaults["latency"], max_concurrent=self.defaults["max_concurrent"]
+            )
             self.total = 0
+            self.in_flight = 0
+            self.max_concurrency = 0
+            self.limit_429s = 0
+            self.lookups = 0
+            # Accepted messages per number, for the list endpoint (always kept).
+            self.sent_to: dict[str, list[dict]] = {}
             self.by_status: Counter[int] = Counter()
             self.per_to: Counter[str] = Counter()
             self.accepted_per_to: Counter[str] = Counter()
@@ -259,6 +275,11 @@ class TwilioMock(_Server):
                 "first_at": self.first_at,
                 "last_at": self.last_at,
                 "distinct_to": len(self.per_to),
+                "max_concurrency": self.max_concurrency,
+                "limit_429s": self.limit_429s,
+                "max_concurrent": self._faults.max_concurrent,
+                "latency": self._faults.latency,
+                "lookups": self.lookups,
             }
             if per_to:
                 data["per_to"] = dict(self.per_to)
@@ -266,14 +287,36 @@ class TwilioMock(_Server):
         return data
 
     # -- the server -----------------------------------------------------------
-    def _decide(self, to: str) -> tuple[int, int, float | None, float]:
-        """Status, error code, Retry-After and latency for one request; counts it."""
+    def _enter(self) -> bool:
+        """One more request of the account in flight; False (and counted as a
+        429) when that is over the limit."""
+        with self._lock:
+            limit = self._faults.max_concurrent
+            if limit and self.in_flight >= limit:
+                self.limit_429s += 1
+                return False
+            self.in_flight += 1
+            self.max_concurrency = max(self.max_concurrency, self.in_flight)
+            return True
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def _decide(
+        self, to: str, *, over_limit: bool = False, record: dict | None = None
+    ) -> tuple[int, int, float | None, float]:
+        """Status, error code, Retry-After and latency for one request; counts
+        it, and keeps an accepted message for the list endpoint at once (the
+        provider has it from now on, whatever happens to the caller)."""
         with self._lock:
             faults = self._faults
             self.total += 1
             self.per_to[to] += 1
             status, code, retry_after = 201, 0, None
-            if to in faults.numbers:
+            if over_limit:
+                status, code = 429, 20429
+            elif to in faults.numbers:
                 status, code = faults.numbers[to]
             elif faults.first_count > 0:
                 faults.first_count -= 1
@@ -291,6 +334,8 @@ class TwilioMock(_Server):
             self.by_status[status] += 1
             if status < 300:
                 now = time.time()
+                if record is not None:
+                    self.sent_to.setdefault(to, []).append(record)
                 self.accepted_per_to[to] += 1
                 if self.first_at is None:
                     self.first_at = now
@@ -306,40 +351,33 @@ class TwilioMock(_Server):
             return self._error(401, 20003)
         form = await request.post()
         to = str(form.get("To", ""))
-        status, code, retry_after, latency = self._decide(to)
-        if latency:
+        entered = self._enter()
+        try:
+            return await self._answer(request, kind, account, form, to, over_limit=not entered)
+        finally:
+            if entered:
+                self._leave()
+
+    async def _answer(self, request, kind, account, form, to, *, over_limit) -> web.Response:
+        prefix = "CA" if kind == "call" else "SM"
+        sid = prefix + uuid.uuid4().hex
+        now = format_datetime(datetime.now(UTC), usegmt=True)
+        record = {
+            "sid": sid,
+            "to": to,
+            "body": form.get("Body", ""),
+            "status_callback": form.get("StatusCallback", ""),
+            "date_created": now,
+        }
+        status, code, retry_after, latency = self._decide(
+            to, over_limit=over_limit, record=record if kind == "message" else None
+        )
+        if latency and not over_limit:
             await asyncio.sleep(latency)
         if status >= 300:
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
             return self._error(status, code, headers=headers)
-        prefix, collection = ("CA", "Calls") if kind == "call" else ("SM", "Messages")
-        sid = prefix + uuid.uuid4().hex
-        now = format_datetime(datetime.now(UTC), usegmt=True)
-        body = {
-            "account_sid": account,
-            "api_version": "2010-04-01",
-            "date_created": now,
-            "date_updated": now,
-            "date_sent": None,
-            "direction": "outbound-api",
-            "error_code": None,
-            "error_message": None,
-            "from": form.get("From") or None,
-            "messaging_service_sid": form.get("MessagingServiceSid") or None,
-            "num_media": "0",
-            "num_segments": "1",
-            "price": None,
-            "price_unit": "USD",
-            "sid": sid,
-            "status": "queued",
-            "subresource_uris": {
-                "media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"
-            },
-            "to": to,
-            "uri": f"/2010-04-01/Accounts/{account}/{collection}/{sid}.json",
-        }
-        if kind == "message":
-            body["body"] = form.get("Body", "")
+        body = resource_json(kind=kind, account=account, sid=sid, to=to, form=form, created=now)
         if not self.keep:
             return web.Response(status=201, text=json.dumps(body), content_type="application/json")
         with self._lock:
@@ -357,14 +395,43 @@ class TwilioMock(_Server):
             )
         return web.Response(status=201, text=json.dumps(body), content_type="application/json")
 
+    async def _list(self, request: web.Request) -> web.Response:
+        """GET Messages.json: the newest messages first, filtered on ``To``
+        (and ``DateSent>=``/``DateSent<=`` by date, as Twilio does), one page
+        of ``PageSize``. Counts towards the account's requests in flight."""
+        account = request.match_info["account_sid"]
+        if not request.headers.get("Authorization", "").startswith("Basic ") or (
+            self.account_sid and account != self.account_sid
+        ):
+            return self._error(401, 20003)
+        if not self._enter():
+            with self._lock:
+                self.total += 1
+                self.by_status[429] += 1
+            return self._error(429, 20429)
+        try:
+            with self._lock:
+                self.lookups += 1
+                faults = self._faults
+                if faults.first_count > 0:
+                    # fail_first counts every request, lookups included.
+                    faults.first_count -= 1
+                    self.total += 1
+                    self.by_status[faults.first_status] += 1
+                    return self._error(faults.first_status, faults.first_code)
+                latency = faults.latency
+                to = request.query.get("To", "")
+                found = list(self.sent_to.get(to, [])) if to else []
+            if latency:
+                await asyncio.sleep(latency)
+        finally:
+            self._leave()
+        page = list_page_json(account=account, records=found, query=request.query)
+        return web.json_response(page)
+
     @staticmethod
     def _error(status: int, code: int, headers=None) -> web.Response:
-        body = {
-            "code": code,
-            "message": ERROR_MESSAGES.get(status, "Error"),
-            "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status,
-        }
+        body = error_json(status=status, code=code)
         return web.Response(
             status=status, text=json.dumps(body), content_type="application/json", headers=headers
         )
@@ -391,6 +458,7 @@ class TwilioMock(_Server):
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post(MESSAGE_PATH, self._create)
+        app.router.add_get(MESSAGE_PATH, self._list)
         app.router.add_post(CALL_PATH, self._create)
         app.router.add_get("/__mock__/stats", self._stats)
         app.router.add_post("/__mock__/reset", self._reset)
@@ -452,107 +520,28 @@ class TwilioMock(_Server):
             loop.close()
 
 
-class _SinkHandler:
-    def __init__(self, sink: SMTPSink) -> None:
-        self.sink = sink
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.sink._record(envelope)
-        return "250 Message accepted for delivery"
-
-
-class SMTPSink(_Server):
-    """An SMTP server that accepts and counts everything (keeps messages if asked)."""
-
-    def __init__(
-        self, host: str = "127.0.0.1", port: int | None = None, *, keep: bool = True
-    ) -> None:
-        super().__init__(host, port)
-        self.keep = keep
-        self._controller = None
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self.total = 0
-            self.recipients = 0
-            self.per_rcpt: Counter[str] = Counter()
-            self.messages: list[dict] = []
-            self.first_at: float | None = None
-            self.last_at: float | None = None
-
-    def _record(self, envelope) -> None:
-        now = time.time()
-        with self._lock:
-            self.total += 1
-            self.recipients += len(envelope.rcpt_tos)
-            for rcpt in envelope.rcpt_tos:
-                self.per_rcpt[rcpt.lower()] += 1
-            if self.first_at is None:
-                self.first_at = now
-            self.last_at = now
-            if self.keep:
-                self.messages.append(
-                    {
-                        "from": envelope.mail_from,
-                        "to": list(envelope.rcpt_tos),
-                        "data": envelope.content,
-                        "at": now,
-                    }
-                )
-
-    def count_for(self, address: str) -> int:
-        return self.per_rcpt[address.lower()]
-
-    def stats(self) -> dict:
-        with self._lock:
-            return {
-                "total": self.total,
-                "accepted": self.total,
-                "recipients": self.recipients,
-                "first_at": self.first_at,
-                "last_at": self.last_at,
-            }
-
-    def start(self) -> SMTPSink:
-        from aiosmtpd.controller import Controller
-
-        # aiosmtpd logs every SMTP command at INFO: thousands of lines per run.
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
-        self._controller = Controller(
-            _SinkHandler(self),
-            hostname=self.host,
-            port=self.port,
-            ready_timeout=10,
-            # Big alert runs: no per-session limit on commands.
-            command_call_limit=None,
-        )
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--twilio-port", "--port", type=int, default=8765)
     parser.add_argument("--smtp-port", type=int, default=0, help="0: no SMTP sink")
     parser.add_argument("--account-sid", default=None, help="default: any account")
+    parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY, help="seconds")
+    parser.add_argument("--max-concurrent", type=int, default=DEFAULT_MAX_CONCURRENT)
+    parser.add_argument("--smtp-latency", type=float, default=DEFAULT_SMTP_LATENCY)
     args = parser.parse_args(argv)
     sink = None
     if args.smtp_port:
         # Counting only: a 10,000-member run would otherwise keep every email.
-        sink = SMTPSink(args.host, args.smtp_port, keep=False).start()
+        sink = SMTPSink(args.host, args.smtp_port, keep=False, latency=args.smtp_latency).start()
     twilio = TwilioMock(
-        args.host, args.twilio_port, account_sid=args.account_sid, smtp_sink=sink, keep=False
+        args.host,
+        args.twilio_port,
+        account_sid=args.account_sid,
+        smtp_sink=sink,
+        keep=False,
+        latency=args.latency,
+        max_concurrent=args.max_concurrent,
     )
     try:
         twilio.serve_forever(ready=lambda: print("READY", flush=True))

@@ -31,6 +31,7 @@ from benchmarks.measure import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM_NUMBER,
+    ZERO_LATENCY,
     measure_alert_post,
     measure_callbacks,
     measure_fanout,
@@ -39,7 +40,13 @@ from benchmarks.measure import (
     session_for,
 )
 from benchmarks.mock_servers import free_port
-from benchmarks.summary import machine_description, summary_build, summary_lines, summary_write
+from benchmarks.summary import (
+    machine_description,
+    provider_summary,
+    summary_build,
+    summary_lines,
+    summary_write,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -215,6 +222,12 @@ def run(args) -> dict:
     concurrency = args.concurrency or int(
         os.environ.get("BENCH_WORKER_CONCURRENCY", 0) or 2 * (os.cpu_count() or 1)
     )
+    # Worker nodes (separate `celery worker` processes with their own names,
+    # as on separate hosts) share the pool processes and the provider's limit.
+    nodes = max(1, args.workers)
+    per_node = max(1, concurrency // nodes)
+    sms_in_flight = int(os.environ.get("BENCH_MAX_IN_FLIGHT", 100))
+    email_in_flight = int(os.environ.get("EMAIL_MAX_IN_FLIGHT", 10))
     web_workers = int(os.environ.get("BENCH_WEB_CONCURRENCY", 3))
     twilio_port, smtp_port, web_port = free_port(), free_port(), free_port()
     control = f"http://127.0.0.1:{twilio_port}"
@@ -243,6 +256,9 @@ def run(args) -> dict:
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "EMAIL_BACKEND": "",
         "REPLY_TO_DOMAIN": "replies.bench.example.org",
+        "BENCH_MAX_IN_FLIGHT": str(sms_in_flight),
+        "EMAIL_MAX_IN_FLIGHT": str(email_in_flight),
+        "OUTBOX_LIMITER_URL": redis_url,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     os.environ.update(env)
@@ -283,16 +299,18 @@ def run(args) -> dict:
             cursor.execute("VACUUM ANALYZE")
         log(f"{args.members} members created in {time.monotonic() - began:.1f} s")
 
-        children.start(
-            "worker",
-            [
-                sys.executable, "-m", "celery", "-A", "bin_platform", "worker",
-                "-Q", "urgent,default", "--concurrency", str(concurrency),
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--hostname", f"bench-{os.getpid()}@%h",
-            ],
-            env,
-        )  # fmt: skip
+        workers = [f"worker{n}" if nodes > 1 else "worker" for n in range(1, nodes + 1)]
+        for name in workers:
+            children.start(
+                name,
+                [
+                    sys.executable, "-m", "celery", "-A", "bin_platform", "worker",
+                    "-Q", "urgent,default", "--concurrency", str(per_node),
+                    "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                    "--without-heartbeat", "--hostname", f"bench-{name}-{os.getpid()}@%h",
+                ],
+                env,
+            )  # fmt: skip
         children.start(
             "web",
             [
@@ -303,7 +321,8 @@ def run(args) -> dict:
             ],
             env,
         )  # fmt: skip
-        children.wait_for_log("worker", "ready.")
+        for name in workers:
+            children.wait_for_log(name, "ready.")
         children.wait_for_log("web", "Booting worker")
         deadline = time.monotonic() + 60
         while True:
@@ -313,21 +332,50 @@ def run(args) -> dict:
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer:\n" + children.log_of("web")[-3000:])
             time.sleep(0.2)
-        log(f"worker: prefork, {concurrency} processes; gunicorn: {web_workers} workers")
-
-        expected = 2 * args.members
-        fanout = measure_fanout(data, control, expected)
-        if not fanout["complete"]:
-            raise RuntimeError(
-                f"only {fanout['deliveries']} of {expected} deliveries accepted; "
-                f"rows: {fanout['by_status']}\n{children.log_of('worker')[-3000:]}"
-            )
         log(
-            f"fan-out: {fanout['deliveries']} deliveries in {fanout['seconds']:.2f} s, "
-            f"first after {fanout['first']:.3f} s; rows {fanout['by_status']}"
+            f"workers: {nodes} node(s) x {per_node} prefork processes, up to "
+            f"{sms_in_flight} SMS and {email_in_flight} emails in flight in all; "
+            f"gunicorn: {web_workers} workers"
         )
 
-        raw = measure_raw(args.members, concurrency, control)
+        expected = 2 * args.members
+
+        def alert(model, label):
+            fanout = measure_fanout(data, control, expected, model=model)
+            if not fanout["complete"]:
+                raise RuntimeError(
+                    f"{label}: only {fanout['deliveries']} of {expected} deliveries accepted; "
+                    f"rows: {fanout['by_status']}\n{children.log_of(workers[0])[-3000:]}"
+                )
+            log(
+                f"fan-out ({label}): {fanout['deliveries']} deliveries in "
+                f"{fanout['seconds']:.2f} s, first after {fanout['first']:.3f} s; "
+                f"429s {fanout['provider_429s']}, most in flight at the provider "
+                f"{fanout['max_concurrency']}; rows {fanout['by_status']}"
+            )
+            return fanout
+
+        if args.provider_model_only:
+            # A quick look at the sending model alone (e.g. to compare
+            # MESSAGING_SEND_THREADS): no zero-latency alert, raw loop or pages.
+            provider = provider_summary(
+                alert(None, "provider model"), members=args.members, workers=nodes
+            )
+            return {"provider_model": provider, "machine": machine_description()}
+        fanout = alert(ZERO_LATENCY, "zero latency")
+        provider = None
+        if not args.no_provider_model:
+            provider = provider_summary(
+                alert(None, "provider model"), members=args.members, workers=nodes
+            )
+
+        raw = measure_raw(
+            args.members,
+            concurrency,
+            control,
+            sms_in_flight=sms_in_flight,
+            email_in_flight=email_in_flight,
+        )
         log(f"raw loop: {raw['requests']} requests in {raw['seconds']:.2f} s")
 
         coordinator = session_for(data["coordinator"])
@@ -339,7 +387,8 @@ def run(args) -> dict:
 
         # Publishing queues a fan-out per message: the worker stops first so the
         # POSTs are timed on their own (what a publish costs the web request).
-        children.stop("worker")
+        for name in workers:
+            children.stop(name)
         alert_post = measure_alert_post(base, data, data["big"], args.posts)
         alert_post_small = measure_alert_post(base, data, data["small"], args.posts)
         log(f"alert POST: {len(alert_post)} + {len(alert_post_small)} requests")
@@ -356,9 +405,13 @@ def run(args) -> dict:
             alert_post_small_ms=alert_post_small,
             callbacks=callbacks["count"],
             callbacks_seconds=callbacks["seconds"],
+            provider_model=provider,
             extra={
                 "publish_call_seconds": round(fanout["publish_call_seconds"], 4),
                 "worker_concurrency": concurrency,
+                "worker_nodes": nodes,
+                "sms_max_in_flight": sms_in_flight,
+                "email_max_in_flight": email_in_flight,
                 "web_workers": web_workers,
                 "machine": machine_description(),
             },
@@ -369,7 +422,14 @@ def run(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="BIN Platform benchmark (see BENCHMARKS.md)")
     parser.add_argument("--members", "-n", type=int, default=10000)
-    parser.add_argument("--concurrency", type=int, default=0, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=0, help="worker processes in all")
+    parser.add_argument("--workers", type=int, default=1, help="worker nodes sharing them")
+    parser.add_argument(
+        "--no-provider-model", action="store_true", help="only the zero-latency alert"
+    )
+    parser.add_argument(
+        "--provider-model-only", action="store_true", help="only the provider-model alert"
+    )
     parser.add_argument("--page-requests", type=int, default=200)
     parser.add_argument("--posts", type=int, default=200, help="alert POSTs per audience")
     parser.add_argument("--callbacks", type=int, default=5000, help="most status callbacks")
@@ -381,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     summary = run(args)
+    if args.provider_model_only:
+        print(json.dumps(summary), flush=True)
+        return 0
     for line in summary_lines(summary):
         print(line)
     path = summary_write(summary, RESULTS)

@@ -5,15 +5,21 @@ summary. `make bench` itself needs PostgreSQL, Redis and minutes."""
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from django.core.mail import EmailMessage, get_connection
 
-from benchmarks.mock_servers import SMTPSink, TwilioMock
+from benchmarks.mock_servers import TwilioMock
+from benchmarks.smtp_sink import SMTPSink
 from benchmarks.summary import (
+    PROVIDER_KEYS,
     REQUIRED_KEYS,
     percentile,
+    provider_summary,
     summary_build,
     summary_lines,
     summary_write,
@@ -85,6 +91,54 @@ def test_the_twilio_mock_injects_faults(twilio, gateway):
     assert gateway.send_sms(OutgoingSMS(to="+32470000009", body="x")).provider_id
 
 
+def test_the_twilio_mock_models_the_provider(twilio, gateway):
+    """Latency per request, the account's concurrency limit (429/20429
+    beyond, at once), the highest concurrency it saw."""
+    assert twilio.stats()["latency"] == 0.2 and twilio.stats()["max_concurrent"] == 100
+    twilio.set_latency(0.3)
+    twilio.set_max_concurrent(4)
+    began = time.monotonic()
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(
+            pool.map(
+                lambda n: _outcome(gateway, OutgoingSMS(to=f"+3247000{n:04d}", body="x")),
+                range(6),
+            )
+        )
+    assert time.monotonic() - began >= 0.3
+    assert sorted(outcomes) == ["429"] * 2 + ["ok"] * 4
+    stats = twilio.stats()
+    assert stats["max_concurrency"] == 4 and stats["limit_429s"] == 2
+    assert stats["by_status"] == {"201": 4, "429": 2}
+    twilio.reset()  # back to the provider model it started with
+    assert twilio.stats()["max_concurrent"] == 100
+
+
+def _outcome(gateway, message) -> str:
+    try:
+        gateway.send_sms(message)
+    except TemporaryGatewayError as exc:
+        assert exc.rate_limited and "20429" in str(exc)
+        return "429"
+    return "ok"
+
+
+def test_an_in_doubt_sms_is_found_at_the_mock_by_recipient_and_text(twilio, gateway):
+    twilio.set_latency(0)
+    since = datetime.now(UTC)
+    sent = OutgoingSMS(to="+32470000001", body="Inbraak d1", reference="d1")
+    result = gateway.send_sms(sent)
+    gateway.send_sms(OutgoingSMS(to="+32470000001", body="Other text"))
+    assert twilio.messages[0]["status_callback"].endswith("/webhooks/twilio/status/?ref=d1")
+    found = gateway.lookup_sms(sent, since=since)
+    assert found is not None and found.provider_id == result.provider_id
+    never = OutgoingSMS(to="+32470000002", body="Inbraak d2", reference="d2")
+    assert gateway.lookup_sms(never, since=since) is None
+    # Sent before the claim: an older message with the same text is not this one.
+    assert gateway.lookup_sms(sent, since=since + timedelta(minutes=5)) is None
+    assert twilio.stats()["lookups"] == 3
+
+
 def test_the_control_endpoints(twilio):
     session = requests.Session()
     session.trust_env = False
@@ -147,8 +201,31 @@ def test_the_summary_has_every_figure_and_ends_the_output(tmp_path):
         callbacks=100,
         callbacks_seconds=0.25,
         alert_post_small_ms=[40.0],
+        provider_model=provider_summary(
+            {
+                "latency": 0.2,
+                "max_concurrent": 100,
+                "sms": 100,
+                "sms_seconds": 0.25,
+                "email": 100,
+                "email_seconds": 0.5,
+                "twilio_requests": 110,
+                "provider_429s": 10,
+                "max_concurrency": 100,
+                "seconds": 0.5,
+                "first": 0.2,
+            },
+            members=100,
+            workers=2,
+        ),
     )
     assert set(REQUIRED_KEYS) <= set(summary)
+    provider = summary["provider_model"]
+    assert set(PROVIDER_KEYS) <= set(provider)
+    assert provider["provider_limit_per_second"] == 500.0
+    assert provider["sms_per_second"] == 400.0 and provider["email_per_second"] == 200.0
+    assert provider["ratio_to_provider_limit"] == 0.8
+    assert provider["provider_429_share"] == pytest.approx(0.0909)
     assert summary["fanout_per_second"] == 400.0
     assert summary["raw_per_second"] == 1000.0
     assert summary["ratio_to_raw"] == 0.4
@@ -160,8 +237,13 @@ def test_the_summary_has_every_figure_and_ends_the_output(tmp_path):
         "first_delivery_seconds": True,
         "alert_post_p95_ms": True,
         "member_list_p95_ms": True,
+        "provider_model.ratio_to_provider_limit": True,
+        "provider_model.alert_seconds": True,
+        "provider_model.first_delivery_seconds": True,
+        "provider_model.provider_429_share": False,
     }
     assert any("MISSED" in line for line in summary_lines(summary))
+    assert any("ratio to provider limit   0.8" in line for line in summary_lines(summary))
     path = summary_write(summary, tmp_path)
     assert path.suffix == ".json"
     assert json.loads(path.read_text())["fanout_deliveries"] == 200

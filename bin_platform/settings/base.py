@@ -246,9 +246,13 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # messages in var/outbox (file); tests use locmem. See outbox/gateways/.
 SMS_GATEWAY = env("SMS_GATEWAY", default="outbox.gateways.file.FileSMSGateway")
 VOICE_GATEWAY = env("VOICE_GATEWAY", default="outbox.gateways.file.FileVoiceGateway")
+# max_in_flight: the provider account's limit of requests at once (Twilio:
+# per account, SMS and calls together, so both carry the same limit and share
+# the account's leases; see docs/architecture.md, "The sending model").
+_ACCOUNT_MAX_IN_FLIGHT = env.int("SMS_MAX_IN_FLIGHT", default=100)
 OUTBOX_GATEWAYS = {
-    "sms": {"BACKEND": SMS_GATEWAY, "OPTIONS": {}},
-    "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {}},
+    "sms": {"BACKEND": SMS_GATEWAY, "OPTIONS": {"max_in_flight": _ACCOUNT_MAX_IN_FLIGHT}},
+    "voice": {"BACKEND": VOICE_GATEWAY, "OPTIONS": {"max_in_flight": _ACCOUNT_MAX_IN_FLIGHT}},
 }
 # Providers whose callbacks stay routed under /webhooks/<provider>/ besides
 # those of the gateways above (late delivery reports after a switch-over).
@@ -266,14 +270,25 @@ TWILIO_VOICES = env.dict("TWILIO_VOICES", default={})
 TWILIO_WEBHOOK_BASE_URL = env("TWILIO_WEBHOOK_BASE_URL", default="").rstrip("/")
 # Shown in the message preview as the estimated SMS cost (euro per segment).
 SMS_COST_PER_SEGMENT = env.float("SMS_COST_PER_SEGMENT", default=0.08)
-# Deliveries per send task, and the most sends per second per channel from one
-# worker process (0 = no limit; set it to the provider's account limit).
+# Deliveries per send task, and the most sends per second per channel for the
+# whole account, shared by every worker (0 = no limit; a gateway's OPTIONS
+# send_rate wins over it).
 MESSAGING_FANOUT_CHUNK = env.int("MESSAGING_FANOUT_CHUNK", default=200)
 MESSAGING_SEND_RATE = {
     "sms": env.float("SMS_SEND_RATE", default=0),
     "voice": env.float("VOICE_SEND_RATE", default=0),
     "email": env.float("EMAIL_SEND_RATE", default=0),
 }
+# Requests one worker process keeps in flight (its send threads; they only
+# talk to providers, so database connections stay one per process). What an
+# account allows in total is its gateway's OPTIONS max_in_flight (SMS: env
+# SMS_MAX_IN_FLIGHT; Twilio's default account limit is 100) and
+# EMAIL_MAX_IN_FLIGHT SMTP sessions per mail server, shared by every worker
+# through OUTBOX_LIMITER_URL (Redis, default REDIS_URL; not the Celery
+# broker, which may be RabbitMQ). Without it each process counts alone.
+MESSAGING_SEND_THREADS = env.int("MESSAGING_SEND_THREADS", default=100)
+EMAIL_MAX_IN_FLIGHT = env.int("EMAIL_MAX_IN_FLIGHT", default=10)
+OUTBOX_LIMITER_URL = env("OUTBOX_LIMITER_URL", default=REDIS_URL)
 # Recovery of alert sends (delivery-sweep). A row claimed longer ago than
 # MESSAGING_STALE_CLAIM_SECONDS was left by a dead worker and is sent again:
 # keep it well above the longest gateway call (Twilio times out after 10 s,

@@ -117,8 +117,3 @@ def message_fanout(*, message_id: int) -> int:
     # A message with no recipient (or whose rows were all stopped) is done now.
     message_completion_check(message_id=message.pk)
     return message.deliveries.count()
-
-
-# Rows claimed per round trip: one SELECT ... FOR UPDATE SKIP LOCKED and one
-# UPDATE per batch instead of two statements per delivery. Each outcome is
-# still recorded on its own, right after its send (``_send_one``). A cancel

@@ -1,20 +1,25 @@
-"""Sending the deliveries of a message, a chunk at a time.
+"""Sending the deliveries of a message, a chunk at a time, many at once.
 
 A send claims its rows with a conditional UPDATE (queued → sending), so two
 workers never send the same row, and nothing is locked while the gateway is
-called. Temporary failures go back to queued with backoff; permanent SMS
-failures fall back to email.
+called. The provider calls run in send threads within the account's shared
+limits (``messaging.services.dispatch``, ``outbox.limits``); claims and
+outcomes stay on the task's thread. Temporary failures go back to queued
+with backoff, a 429 also pauses the account; permanent SMS failures fall
+back to email. A row claimed by a worker that died is in doubt: before an
+SMS is sent again, the provider is asked whether it already has it.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -24,30 +29,45 @@ from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
 from messaging.selectors.messages import email_reply_hint, sms_with_reply_hint
 from messaging.services.completion import message_completion_check
+from messaging.services.dispatch import Job, MailSessions, jobs_dispatch
 from messaging.services.email_bounces import email_bounce_address
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
 from outbox.gateways import get_sms_gateway, get_voice_gateway
 from outbox.gateways.base import (
     GatewayConfigurationError,
+    GatewayError,
     OutgoingCall,
     OutgoingSMS,
     PermanentGatewayError,
     TemporaryGatewayError,
 )
+from outbox.limits import Limits, email_limits, limiter
 from outbox.services.email_tracking import email_message_id
 
 logger = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 6
+# A 429 only says "slower": a row may meet many before it goes out.
+MAX_RATE_LIMITED_ATTEMPTS = 30
+# Seconds the account holds back after a 429 without Retry-After.
+RATE_LIMIT_PAUSE = 1.0
 
+# Rows claimed per round trip: one SELECT ... FOR UPDATE SKIP LOCKED and one
+# UPDATE per batch instead of two statements per delivery. Each outcome is
+# still recorded on its own, right after its send (``_outcome``). A cancel
 # message can still go out.
 CLAIM_BATCH = 20
 
 
 def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
     """Take the queued, due rows among ``delivery_ids`` for sending; rows held
-    by another worker, not due, or of a message no longer published are left."""
+    by another worker, not due, or of a message no longer published are left.
+
+    A queued row that still has a ``claimed_at`` was claimed before and never
+    decided (its worker died; the sweep handed it back): it is marked
+    ``in_doubt_since`` that claim. Every decided outcome clears the claim.
+    """
     now = timezone.now()
     with transaction.atomic():
         claimable = list(
@@ -68,37 +88,30 @@ def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
                 status=Delivery.Status.SENDING, claimed_at=now
             )
     for delivery in claimable:
+        delivery.in_doubt_since = delivery.claimed_at
         delivery.status, delivery.claimed_at = Delivery.Status.SENDING, now
     return claimable
 
 
-class _Throttle:
-    """At most MESSAGING_SEND_RATE[channel] sends per second from this process."""
+@dataclass
+class _Send:
+    """A claimed row and what goes to the provider, built on the task's
+    thread (texts, links: database reads) before a send thread runs it."""
 
-    last: dict[str, float] = {}
-
-    @classmethod
-    def wait(cls, channel: str) -> None:
-        rate = getattr(settings, "MESSAGING_SEND_RATE", {}).get(channel) or 0
-        if rate <= 0:
-            return
-        interval = 1.0 / rate
-        now = time.monotonic()
-        earliest = cls.last.get(channel, 0.0) + interval
-        if earliest > now:
-            time.sleep(earliest - now)
-        cls.last[channel] = max(now, earliest)
+    delivery: Delivery
+    sms: OutgoingSMS | None = None
+    call: OutgoingCall | None = None
+    email: EmailMessage | None = None
+    # Claimed before by a worker that died mid-send: the provider may have it.
+    in_doubt_since: datetime | None = None
 
 
-def _send(delivery: Delivery, *, mail_connection=None) -> str:
-    """Hand one delivery to its gateway; returns the provider's id.
-
-    ``mail_connection``: an open email backend to reuse (one SMTP session per
-    chunk rather than per email)."""
+def _prepare(delivery: Delivery) -> _Send:
     message = delivery.message
     texts = message.text_for(delivery.language, delivery.member.network.default_language)
-    _Throttle.wait(delivery.channel)
+    # The reference names the row at the provider (Twilio: in the status callback URL).
     reference = f"d{delivery.pk}"
+    in_doubt = getattr(delivery, "in_doubt_since", None)
     if delivery.channel == Delivery.Channel.SMS:
         # Every message says how to answer and carries the member's personal
         # link (short in SMS), where they can answer too.
@@ -107,20 +120,16 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
             url=member_short_url(member=delivery.member),
             language=delivery.language,
         )
-        result = get_sms_gateway().send_sms(
-            OutgoingSMS(to=delivery.to, body=body, reference=reference)
-        )
-        return result.provider_id
+        sms = OutgoingSMS(to=delivery.to, body=body, reference=reference)
+        return _Send(delivery=delivery, sms=sms, in_doubt_since=in_doubt)
     if delivery.channel == Delivery.Channel.VOICE:
-        result = get_voice_gateway().call(
-            OutgoingCall(
-                to=delivery.to,
-                text=texts.get("sms", ""),
-                language=delivery.language,
-                reference=reference,
-            )
+        call = OutgoingCall(
+            to=delivery.to,
+            text=texts.get("sms", ""),
+            language=delivery.language,
+            reference=reference,
         )
-        return result.provider_id
+        return _Send(delivery=delivery, call=call, in_doubt_since=in_doubt)
     reply_to = email_reply_address(delivery_id=delivery.pk)
     url = member_personal_url(member=delivery.member)
     with translation.override(delivery.language):
@@ -142,15 +151,69 @@ def _send(delivery: Delivery, *, mail_connection=None) -> str:
         to=[delivery.to],
         reply_to=[reply_to] if reply_to else None,
         headers={"From": settings.DEFAULT_FROM_EMAIL} if bounce_to else None,
-        connection=mail_connection,
     )
-    if mail_connection is not None and hasattr(mail_connection, "open"):
-        # Opened here, the session stays up for the rest of the chunk (a
-        # backend opened by send() itself closes after each message).
-        mail_connection.open()
-    email.send()
+    return _Send(delivery=delivery, email=email, in_doubt_since=in_doubt)
+
+
+def _limits(send: _Send) -> Limits:
+    if send.sms is not None:
+        return get_sms_gateway().limits()
+    if send.call is not None:
+        return get_voice_gateway().limits()
+    return email_limits()
+
+
+def _transmit(send: _Send, sessions: MailSessions) -> tuple[str, bool]:
+    """Hand one prepared delivery to its provider, in a send thread: network
+    only, no database. Returns (the provider's id, whether the provider
+    already had it: an in-doubt SMS found by ``lookup_sms`` is not sent again)."""
+    if send.sms is not None:
+        gateway = get_sms_gateway()
+        if send.in_doubt_since is not None and gateway.supports_lookup:
+            found = _lookup(gateway, send)
+            if found is not None:
+                return found.provider_id, True
+        return gateway.send_sms(send.sms).provider_id, False
+    if send.call is not None:
+        # No lookup for calls: an in-doubt call is made again.
+        return get_voice_gateway().call(send.call).provider_id, False
+    connection = sessions.take()
+    send.email.connection = connection
+    try:
+        send.email.send()
+    except BaseException:
+        # The session may be broken: the next email opens a new one.
+        sessions.drop(connection)
+        raise
+    sessions.give(connection)
     # The provider's id (anymail), which its bounce and complaint events name.
-    return email_message_id(email)
+    return email_message_id(send.email), False
+
+
+def _lookup(gateway, send: _Send):
+    """The provider's record of an in-doubt SMS, or None to send it.
+
+    A provider that cannot answer for a while (429, 5xx, network) is asked
+    again later, like a failed send; on the row's last attempt, or when it
+    can never answer (no permission to list, an unknown error), the SMS is
+    sent: a possible duplicate is better than a missing alert."""
+    try:
+        return gateway.lookup_sms(send.sms, since=send.in_doubt_since)
+    except TemporaryGatewayError as exc:
+        if send.delivery.attempts + 1 >= MAX_SEND_ATTEMPTS:
+            logger.warning("delivery %s: lookup failed (%s); sending", send.delivery.pk, exc)
+            return None
+        error = TemporaryGatewayError(
+            f"lookup before sending again: {exc}",
+            retry_after=exc.retry_after,
+            rate_limited=exc.rate_limited,
+        )
+        # Still undecided: the row keeps its old claim for the next try.
+        error.still_in_doubt = True
+        raise error from exc
+    except GatewayError as exc:
+        logger.warning("delivery %s: lookup impossible (%s); sending", send.delivery.pk, exc)
+        return None
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -230,28 +293,46 @@ def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
 
 
 def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
-    """Send a chunk of deliveries; rows are claimed (CLAIM_BATCH at a time)
-    before they are sent.
+    """Send a chunk of deliveries, many at once (``messaging.services.dispatch``).
 
-    Returns counts per outcome, for logs and tests.
+    Rows are claimed CLAIM_BATCH at a time as the send threads need work,
+    each send takes a lease of its provider account first, and each outcome
+    is recorded on this thread as soon as it comes back. Returns counts per
+    outcome (``reconciled``: in-doubt SMS the provider already had), for logs
+    and tests.
     """
-    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "reconciled": 0}
     # (message, seconds to wait) → rows to try again then.
     retry_ids: dict[tuple[int, float], list[int]] = {}
-    mail_connection = get_connection()
-    _commit_without_flush(True)
-    try:
-        for start in range(0, len(delivery_ids), CLAIM_BATCH):
-            batch = delivery_ids[start : start + CLAIM_BATCH]
+    pending = list(delivery_ids)
+    sessions = MailSessions()
+
+    def refill(wanted: int) -> tuple[list[Job], bool]:
+        jobs: list[Job] = []
+        while pending and len(jobs) < wanted:
+            batch = pending[: min(CLAIM_BATCH, wanted - len(jobs))]
+            del pending[: len(batch)]
             claimed = _claim_batch(batch)
             counts["skipped"] += len(batch) - len(claimed)
             for delivery in claimed:
-                outcome, wait = _send_one(delivery, mail_connection=mail_connection)
-                counts[outcome] += 1
-                if outcome == "retry":
-                    retry_ids.setdefault((delivery.message_id, wait), []).append(delivery.pk)
+                send = _prepare(delivery)
+                jobs.append(
+                    Job(limits=_limits(send), work=partial(_transmit, send, sessions), item=send)
+                )
+        return jobs, not pending
+
+    def done(job: Job, result, error: BaseException | None) -> None:
+        outcome, wait = _outcome(job, result, error)
+        counts[outcome] += 1
+        if outcome == "retry":
+            delivery = job.item.delivery
+            retry_ids.setdefault((delivery.message_id, wait), []).append(delivery.pk)
+
+    _commit_without_flush(True)
+    try:
+        jobs_dispatch(refill=refill, done=done)
     finally:
-        _mail_close(mail_connection)
+        sessions.close()
         _commit_without_flush(False)
     # Each row is queued again for when its own backoff ends: a task that came
     # earlier would find the row not yet due and leave it to the sweep.
@@ -287,56 +368,57 @@ def _commit_without_flush(on: bool) -> None:
         connection.close()
 
 
-def _mail_close(connection) -> None:
-    close = getattr(connection, "close", None)
-    if close is None:
-        return
-    try:
-        close()
-    except Exception:
-        # A broken session is dropped; the next send opens a new one.
-        logger.warning("closing the SMTP connection failed", exc_info=True)
-
-
-def _send_one(delivery: Delivery, *, mail_connection) -> tuple[str, float]:
-    """Send one claimed row and record its outcome at once: ("sent" | "retry" |
+def _outcome(job: Job, result, error: BaseException | None) -> tuple[str, float]:
+    """Record what came back for one send: ("sent" | "reconciled" | "retry" |
     "failed", seconds until the retry is due).
 
     Recorded right after the send, one row at a time: a worker killed in
-    between leaves at most this one row for the sweep to send again.
+    between leaves only its requests in flight for the sweep.
     """
+    send: _Send = job.item
+    delivery = send.delivery
     attempts = delivery.attempts + 1
-    try:
-        provider_id = _send(delivery, mail_connection=mail_connection)
-    except (TemporaryGatewayError, OSError) as exc:
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
-            # The mail server refuses the address: retrying cannot help.
-            _record(
-                delivery.pk, status=Delivery.Status.FAILED, attempts=attempts, error=str(exc)[:1000]
-            )
-            return "failed", 0.0
-        if delivery.channel == Delivery.Channel.EMAIL:
-            # The SMTP session may be broken: the next email opens a new one.
-            _mail_close(mail_connection)
-        final = attempts >= MAX_SEND_ATTEMPTS
+    if error is None:
+        provider_id, reconciled = result
+        _record_sent(delivery.pk, provider_id=provider_id, attempts=attempts)
+        return ("reconciled" if reconciled else "sent"), 0.0
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # The mail server refuses the address: retrying cannot help.
+        _record(
+            delivery.pk, status=Delivery.Status.FAILED, attempts=attempts, error=str(error)[:1000]
+        )
+        return "failed", 0.0
+    if isinstance(error, (TemporaryGatewayError, OSError)):
         # The provider's Retry-After (HTTP 429) when it asks for longer than our backoff.
-        retry_after = getattr(exc, "retry_after", None) or 0
-        wait = max(_backoff(attempts), timedelta(seconds=min(retry_after, 600)))
+        retry_after = min(getattr(error, "retry_after", None) or 0, 600)
+        rate_limited = getattr(error, "rate_limited", False)
+        if rate_limited:
+            # Too many requests for the account: every worker holds back, and
+            # the row waits its turn; being slowed down is no reason to give up.
+            limiter().pause(job.limits, min(retry_after or RATE_LIMIT_PAUSE, 60))
+            wait = timedelta(seconds=max(retry_after, RATE_LIMIT_PAUSE))
+            final = attempts >= MAX_RATE_LIMITED_ATTEMPTS
+        else:
+            wait = max(_backoff(attempts), timedelta(seconds=retry_after))
+            final = attempts >= MAX_SEND_ATTEMPTS
         _record(
             delivery.pk,
             status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
             attempts=attempts,
-            error=str(exc)[:1000],
+            error=str(error)[:1000],
             next_attempt_at=None if final else timezone.now() + wait,
+            # Decided: not in doubt any more (see _claim_batch), unless the
+            # provider could not say whether it has the message.
+            claimed_at=send.in_doubt_since if getattr(error, "still_in_doubt", False) else None,
         )
         return ("failed", 0.0) if final else ("retry", wait.total_seconds())
-    except (PermanentGatewayError, GatewayConfigurationError) as exc:
+    if isinstance(error, (PermanentGatewayError, GatewayConfigurationError)):
         _record(
             delivery.pk,
             status=Delivery.Status.FAILED,
             attempts=attempts,
-            error=str(exc)[:1000],
-            error_code=getattr(exc, "code", "")[:32],
+            error=str(error)[:1000],
+            error_code=getattr(error, "code", "")[:32],
         )
         published = Message.objects.filter(
             pk=delivery.message_id, status=Message.Status.PUBLISHED
@@ -345,5 +427,5 @@ def _send_one(delivery: Delivery, *, mail_connection) -> tuple[str, float]:
         if fallback is not None:
             delivery_sends_queue(delivery.message, [fallback.pk])
         return "failed", 0.0
-    _record_sent(delivery.pk, provider_id=provider_id, attempts=attempts)
-    return "sent", 0.0
+    # A bug, not the provider: the row stays claimed for the sweep, the task fails loudly.
+    raise error

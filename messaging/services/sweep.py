@@ -24,7 +24,10 @@ def _sweep_grace() -> timedelta:
 def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Recover what a crash or a lost task left behind. Run every minute.
 
-    - rows claimed by a worker that died go back to queued;
+    - rows claimed by a worker that died go back to queued, keeping their
+      ``claimed_at``: they are in doubt, and before such an SMS is sent
+      again the provider is asked whether it already has it
+      (``messaging.services.sending._transmit``, the gateway's ``lookup_sms``);
     - published messages whose fan-out never ran get it now;
     - queued rows that are due (quiet hours over, backoff passed) are queued;
     - messages whose deliveries are all final are marked completed.

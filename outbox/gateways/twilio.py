@@ -20,6 +20,11 @@ OPTIONS (each falls back to the setting in brackets):
   ``{"nl": "Google.nl-BE-Standard-A"}``; without one Twilio uses the default
   voice set for that language in its console.
 - ``timeout``: seconds per request, default 10.
+- ``max_in_flight``: the account's limit of concurrent REST requests (Twilio
+  answers 429, error 20429, above it), shared by every worker
+  (``outbox.limits``); ``send_rate``: sends per second, where the account or
+  sender is limited. The HTTP connection pool keeps ``max_in_flight``
+  connections open.
 - ``base_url`` and ``extra_headers``: for tests against a mock server only
   (``base_url`` replaces ``https://api.twilio.com``).
 """
@@ -29,10 +34,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import phonenumbers
 import requests
@@ -41,6 +46,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -76,6 +82,10 @@ SAY_LANGUAGES = {"nl": "nl-BE", "fr": "fr-BE", "de": "de-DE", "en": "en-GB"}
 # can never succeed, so the code is kept for the delivery record.
 NUMBER_ERROR_CODES = frozenset({21211, 21214, 21217, 21408, 21610, 21612, 21614})
 
+# Messages to one number read back when reconciling an in-doubt send: a
+# member gets a handful of messages a day, so one page reaches past the claim.
+LOOKUP_PAGE = 50
+
 # Twilio refuses <Twiml> longer than this.
 TWIML_MAX_CHARS = 4000
 
@@ -86,12 +96,23 @@ class _HttpClient(TwilioHttpClient):
     the last request (for Retry-After), kept per thread."""
 
     def __init__(
-        self, *, timeout: float, base_url: str = "", extra_headers: Mapping[str, str] | None = None
+        self,
+        *,
+        timeout: float,
+        base_url: str = "",
+        extra_headers: Mapping[str, str] | None = None,
+        pool_size: int = 10,
     ) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
         self.extra_headers = dict(extra_headers or {})
         self._local = threading.local()
+        if self.session is not None:
+            # One kept-alive connection per request in flight: the default
+            # pool (10) would open and drop a connection for every other one.
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(pool_size, 10))
+            self.session.mount("https://", adapter)
+            self.session.mount("http://", adapter)
         if self.base_url and self.session is not None:
             # A mock server runs next to the tests: no HTTP(S)_PROXY from the environment.
             self.session.trust_env = False
@@ -151,7 +172,9 @@ def twilio_error_translate(
             detail = f"{detail}: {exc.detail}"
         text = f"Twilio HTTP {status}" + (f", error {code}" if code else "") + f": {detail}"
         if status == 429 or status >= 500:
-            return TemporaryGatewayError(text, retry_after=_retry_after(headers))
+            return TemporaryGatewayError(
+                text, retry_after=_retry_after(headers), rate_limited=status == 429
+            )
         if status in (401, 403):
             return GatewayConfigurationError(f"{text} (check TWILIO_ACCOUNT_SID/AUTH_TOKEN)")
         return PermanentGatewayError(text, code=str(code or status))
@@ -200,13 +223,29 @@ class _TwilioMixin:
             raise GatewayConfigurationError(f"timeout must be a number of seconds: {exc}") from exc
         if timeout <= 0:
             raise GatewayConfigurationError("timeout must be more than 0 seconds")
+        self.account_sid = account_sid
         self.http_client = _HttpClient(
-            timeout=timeout, base_url=base_url, extra_headers=self.options.get("extra_headers")
+            timeout=timeout,
+            base_url=base_url,
+            extra_headers=self.options.get("extra_headers"),
+            pool_size=self.limits().max_in_flight,
         )
         self.client = Client(account_sid, auth_token, http_client=self.http_client)
         self.from_number = self._option("from_number", "TWILIO_FROM_NUMBER")
         base = self._option("status_callback_base", "PUBLIC_BASE_URL")
         self.status_callback = f"{base.rstrip('/')}{STATUS_CALLBACK_PATH}" if base else None
+
+    def limit_key(self) -> str:
+        # Twilio limits concurrent requests per account, whatever the sender.
+        return f"twilio:{self.account_sid}"
+
+    def _callback(self, message) -> str | None:
+        """The status callback URL, carrying our reference (``?ref=d<id>``),
+        so every message at Twilio names the row it was sent for."""
+        url = message.status_callback or self.status_callback
+        if url and message.reference and not message.status_callback:
+            url = f"{url}?{urlencode({'ref': message.reference})}"
+        return url
 
     def _send(self, create, **params) -> SendResult:
         try:
@@ -239,9 +278,35 @@ class TwilioSMSGateway(_TwilioMixin, BaseSMSGateway):
             self.client.messages.create,
             to=message.to,
             body=message.body,
-            status_callback=message.status_callback or self.status_callback,
+            status_callback=self._callback(message),
             **sender,
         )
+
+    supports_lookup = True
+
+    def lookup_sms(self, message: OutgoingSMS, *, since: datetime) -> SendResult | None:
+        """Twilio's Message to ``message.to`` with the same body created at or
+        after ``since`` (less a minute for clock skew), or None.
+
+        Lists the newest Messages to that number (``To`` filter, one page of
+        LOOKUP_PAGE). Not filtered on ``DateSent``: Twilio fills it in only
+        once a message has left its queue, and a message still queued there is
+        exactly one that must not be sent twice."""
+        earliest = since - timedelta(seconds=60)
+        try:
+            found = self.client.messages.list(to=message.to, limit=LOOKUP_PAGE)
+        except Exception as exc:
+            error = twilio_error_translate(exc, headers=self.http_client.last_response_headers)
+            raise error from exc
+        for resource in found:
+            created = resource.date_created
+            if created is not None and created.tzinfo is None:
+                created = created.replace(tzinfo=UTC)
+            if resource.body == message.body and (created is None or created >= earliest):
+                return SendResult(
+                    provider_id=resource.sid, status=str(resource.status or "accepted")
+                )
+        return None
 
 
 class TwilioVoiceGateway(_TwilioMixin, BaseVoiceGateway):
@@ -277,7 +342,7 @@ class TwilioVoiceGateway(_TwilioMixin, BaseVoiceGateway):
             to=message.to,
             from_=self.from_number,
             twiml=twiml,
-            status_callback=message.status_callback or self.status_callback,
+            status_callback=self._callback(message),
         )
 
 

@@ -395,9 +395,10 @@ TWILIO_ACCOUNT_SID = "AC" + "f" * 32
 
 @pytest.fixture
 def twilio_mock():
-    """Twilio's Messages API on loopback (benchmarks/mock_servers.py): counts
-    what each number received and fails on demand (429/5xx bursts, numbers
-    that are permanently wrong)."""
+    """Twilio's Messages API on loopback (benchmarks/mock_servers.py), with
+    the provider model (200 ms per request, 100 in flight per account):
+    counts what each number received and its highest concurrency, and fails
+    on demand (429/5xx bursts, numbers that are permanently wrong)."""
     from benchmarks.mock_servers import TwilioMock
 
     with TwilioMock(account_sid=TWILIO_ACCOUNT_SID) as mock:
@@ -407,22 +408,29 @@ def twilio_mock():
 @pytest.fixture
 def smtp_sink():
     """An SMTP server on loopback that counts what each address received."""
-    from benchmarks.mock_servers import SMTPSink
+    from benchmarks.smtp_sink import SMTPSink
 
     with SMTPSink() as sink:
         yield sink
 
 
 @pytest.fixture
-def worker_factory(require_postgres, transactional_db, broker, twilio_mock, smtp_sink, tmp_path):
+def worker_factory(
+    require_postgres, transactional_db, broker, private_redis, twilio_mock, smtp_sink, tmp_path
+):
     """Start worker processes on the test database and the private broker,
     sending SMS through the real Twilio gateway to the mock and email to the
     SMTP sink; ``env`` adds or overrides settings from the environment.
     Every worker started is stopped at the end of the test."""
     workers: list[CeleryWorker] = []
 
-    def start(*, pool: str = "solo", env: dict[str, str] | None = None) -> CeleryWorker:
+    def start(
+        *, pool: str = "solo", env: dict[str, str] | None = None, gateway: dict | None = None
+    ) -> CeleryWorker:
+        """``gateway``: more OPTIONS of the Twilio gateway (its max_in_flight
+        is the mock's default limit, 100, unless given)."""
         name = f"bin-worker-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        options = {"base_url": twilio_mock.url, "timeout": 5, "max_in_flight": 100}
         worker_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bin_platform.settings.test",
@@ -431,7 +439,9 @@ def worker_factory(require_postgres, transactional_db, broker, twilio_mock, smtp
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_URL": f"smtp://{smtp_sink.host}:{smtp_sink.port}",
             "SMS_GATEWAY": "outbox.gateways.twilio.TwilioSMSGateway",
-            "SMS_GATEWAY_OPTIONS": json.dumps({"base_url": twilio_mock.url, "timeout": 5}),
+            "SMS_GATEWAY_OPTIONS": json.dumps({**options, **(gateway or {})}),
+            # The account's shared limits live in the test's own Redis.
+            "OUTBOX_LIMITER_URL": private_redis.url,
             "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": "fault-injection-token",
             "TWILIO_MESSAGING_SERVICE_SID": "",
@@ -448,6 +458,17 @@ def worker_factory(require_postgres, transactional_db, broker, twilio_mock, smtp
     finally:
         for worker in workers:
             worker.stop()
+
+
+def database_connections_count(*, application_name: str) -> int:
+    """The test database's connections opened under ``application_name`` now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [application_name],
+        )
+        return cursor.fetchone()[0]
 
 
 def database_connections_terminate(*, application_name: str) -> int:
