@@ -49,6 +49,20 @@ def _officer_draft(w, role):
     return _draft(w, "officer", kind="urgent")
 
 
+def _published(w, role):
+    from django.utils import timezone
+
+    from messaging.models import Message
+
+    message = MessageFactory(
+        created_by=w.users["officer"],
+        networks=[w.network],
+        status=Message.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    return {"pk": message.pk}
+
+
 def _slug(w, role):
     return {"slug": w.network.slug}
 
@@ -73,7 +87,9 @@ API_MATRIX: list[tuple[str, str, str, Callable, Callable | None, frozenset, str 
     ("api:v1:networks", "get", Scope.NETWORKS_READ, _none, None, NETWORK_VIEW, "network"),
     ("api:v1:network", "get", Scope.NETWORKS_READ, _slug, None, NETWORK_VIEW, None),
     ("api:v1:streets", "get", Scope.NETWORKS_READ, _slug, None, NETWORK_VIEW, None),
-    ("api:v1:messages", "get", Scope.MESSAGES_READ, _none, None, MEMBER_DATA, "message"),
+    # An officer's draft is its writer's work in progress (issue 16, item 5):
+    # the zone's officers and admins see it, a coordinator of the network not.
+    ("api:v1:messages", "get", Scope.MESSAGES_READ, _none, None, PUBLISH, "message"),
     (
         "api:v1:messages",
         "post",
@@ -83,7 +99,8 @@ API_MATRIX: list[tuple[str, str, str, Callable, Callable | None, frozenset, str 
         COMPOSE - {"officer_other", "coordinator_other"},
         None,
     ),
-    ("api:v1:message", "get", Scope.MESSAGES_READ, _officer_draft, None, MEMBER_DATA, None),
+    ("api:v1:message", "get", Scope.MESSAGES_READ, _officer_draft, None, PUBLISH, None),
+    ("api:v1:message", "get", Scope.MESSAGES_READ, _published, None, MEMBER_DATA, None),
     (
         "api:v1:message",
         "patch",
@@ -93,7 +110,20 @@ API_MATRIX: list[tuple[str, str, str, Callable, Callable | None, frozenset, str 
         PUBLISH,
         None,
     ),
-    ("api:v1:delivery", "get", Scope.MESSAGES_READ, _officer_draft, None, MEMBER_DATA, None),
+    ("api:v1:delivery", "get", Scope.MESSAGES_READ, _officer_draft, None, PUBLISH, None),
+    ("api:v1:delivery", "get", Scope.MESSAGES_READ, _published, None, MEMBER_DATA, None),
+    ("api:v1:message_cap", "get", Scope.MESSAGES_READ, _officer_draft, None, PUBLISH, None),
+    ("api:v1:message_cap", "get", Scope.MESSAGES_READ, _published, None, MEMBER_DATA, None),
+    (
+        "api:v1:feed_zone",
+        "get",
+        Scope.MESSAGES_READ,
+        lambda w, r: {"number": w.zone.number},
+        None,
+        MEMBER_DATA,
+        None,
+    ),
+    ("api:v1:feed_network", "get", Scope.MESSAGES_READ, _slug, None, MEMBER_DATA, None),
     ("api:v1:submit", "post", Scope.DRAFTS_WRITE, _draft, None, OWN_DRAFT, None),
     ("api:v1:publish", "post", Scope.MESSAGES_PUBLISH, _officer_draft, None, OFFICER_ONLY, None),
     ("api:v1:aggregates_network", "get", Scope.AGGREGATES_READ, _slug, None, NETWORK_VIEW, None),

@@ -26,10 +26,23 @@ def message_networks_of(*, user) -> QuerySet[Network]:
 
 
 def api_messages_for(*, user, filters: dict) -> QuerySet[Message]:
-    """Messages to at least one network the user follows, filtered."""
+    """Messages to at least one network the user follows, filtered. A draft
+    or a message awaiting approval only for its writer and for whoever sends
+    to every network it targets (``messaging.rules.may_see_unpublished``)."""
     qs = Message.objects.filter(
         pk__in=Message.objects.filter(networks__in=message_networks_of(user=user)).values("pk")
     ).prefetch_related("networks")
+    roles = user_roles(user=user)
+    if not roles.is_admin:
+        outside_zones = Network.objects.exclude(police_zone_id__in=roles.officer_of_zones)
+        sends_to_all = Q(networks__isnull=False) & ~Q(
+            pk__in=Message.objects.filter(networks__in=outside_zones).values("pk")
+        )
+        qs = qs.filter(
+            Q(status__in=[Message.Status.PUBLISHED, Message.Status.CANCELLED])
+            | Q(created_by=user)
+            | sends_to_all
+        ).distinct()
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("kind"):

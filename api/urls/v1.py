@@ -1,11 +1,9 @@
-"""/api/v1/: the first version of the REST API.
-
-CAP alerts (``messages/<pk>/cap/``) and Atom feeds (``feeds/…``) join this
-URLconf next to the message URLs."""
+"""/api/v1/: the first version of the REST API, with CAP 1.2 alerts
+(``messages/<pk>/cap/``) and Atom feeds of them (``feeds/…``)."""
 
 from django.urls import path, re_path
 
-from api.views import aggregates, member_reports, messages, networks
+from api.views import aggregates, cap, member_reports, messages, networks
 from api.views.base import NotFoundView
 
 app_name = "v1"
@@ -19,6 +17,9 @@ urlpatterns = [
     path("messages/<int:pk>/delivery/", messages.MessageDelivery.as_view(), name="delivery"),
     path("messages/<int:pk>/submit/", messages.MessageSubmit.as_view(), name="submit"),
     path("messages/<int:pk>/publish/", messages.MessagePublish.as_view(), name="publish"),
+    path("messages/<int:pk>/cap/", cap.MessageCap.as_view(), name="message_cap"),
+    path("feeds/zones/<str:number>/", cap.ZoneCapFeed.as_view(), name="feed_zone"),
+    path("feeds/networks/<str:slug>/", cap.NetworkCapFeed.as_view(), name="feed_network"),
     path(
         "aggregates/networks/<str:slug>/",
         aggregates.NetworkAggregates.as_view(),
@@ -45,5 +46,5 @@ urlpatterns = [
     ),
     # Whatever else lies under /api/v1/ (a path a converter refused, a typo)
     # answers 404 in the API's own problem+json, not with the HTML page.
-    re_path(r"^.*$", NotFoundView.as_view(), name="not_found"),
+    re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="not_found"),
 ]

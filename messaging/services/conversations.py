@@ -25,6 +25,7 @@ from members.models import Member
 from members.tokens import member_personal_url
 from messaging.models import Conversation, ConversationEvent, Message, Reply, WatchWordList
 from messaging.selectors.conversations import conversation_staff, conversation_watch_words_found
+from messaging.signals import reply_received
 from networks.models import LANGUAGE_CODES, Network, PoliceZone
 from outbox.services.notifications import notification_queue
 
@@ -240,6 +241,7 @@ def member_web_reply(*, member: Member, message: Message, text: str) -> Reply:
         from_address="", body=text,
     )  # fmt: skip
     conversation_reply_receive(reply=reply, explicit=True)
+    reply_received.send(sender=Reply, reply=reply)
     return reply
 
 

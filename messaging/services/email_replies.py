@@ -82,12 +82,11 @@ def email_reply_record(*, inbound) -> Reply | None:
                 body=body[:10000],
                 provider_id=str(inbound.get("Message-ID", ""))[:64],
             )
-            reply_received.send(sender=Reply, reply=reply)
-            return reply
     except IntegrityError:
         return None  # the provider posted the same mail twice
     # "Auto-Submitted: auto-replied" (RFC 3834): an out-of-office answer is
     # filed but never answered automatically, so two robots do not loop.
     auto = str(inbound.get("Auto-Submitted", "no")).strip().lower() not in ("", "no")
     conversation_reply_receive(reply=reply, explicit=True, auto_submitted=auto)
+    reply_received.send(sender=Reply, reply=reply)
     return reply

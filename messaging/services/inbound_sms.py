@@ -148,14 +148,13 @@ def _reply_store(
                 body=body,
                 provider_id=sid[:64],
             )
-            reply_received.send(sender=Reply, reply=reply)
-            return reply
     except IntegrityError:
         # Twilio posted this message before (a retry): it is stored already.
         logger.info("inbound SMS %s stored already", sid)
         return None
     # Into the member's open conversation: automatic answer, urgent notices.
     conversation_reply_receive(reply=reply)
+    reply_received.send(sender=Reply, reply=reply)
     return reply
 
 

@@ -135,7 +135,7 @@ def test_export_then_import_changes_nothing(client, world, language, delimiter, 
     )
     assert member_import.ignored_columns == []
     assert [row["errors"] for row in member_import.rows] == [{}] * len(before)
-    import_commit(member_import=member_import, confirmed_by=world.users["officer"])
+    import_commit(member_import=member_import, confirmed_by=world.users["officer"], attested=True)
     again = client.get(_export_url(world, "csv"), HTTP_ACCEPT_LANGUAGE=language)
     assert _csv_rows_in(b"".join(again.streaming_content), delimiter) == before
 

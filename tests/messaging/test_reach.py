@@ -240,8 +240,15 @@ def test_preview_names_only_members_of_networks_the_viewer_follows(client, plann
         networks=[world.network, world.other_network], by_email=False,
         created_by=world.users["admin"],
     )  # fmt: skip
+    # Someone else's draft to two networks is not a coordinator's to open
+    # (issue 16, item 5); their own draft names their own members only.
     client.force_login(world.users["coordinator"])
-    html = client.get(reverse("messaging:detail", args=[alert.pk])).content.decode()
+    assert client.get(reverse("messaging:detail", args=[alert.pk])).status_code in (403, 404)
+    own = MessageFactory(
+        networks=[world.network], by_email=False, kind="prevention",
+        created_by=world.users["coordinator"],
+    )  # fmt: skip
+    html = client.get(reverse("messaging:detail", args=[own.pk])).content.decode()
     assert "Here" in html and "Elsewhere" not in html
     client.force_login(world.users["admin"])
     html = client.get(reverse("messaging:detail", args=[alert.pk])).content.decode()
