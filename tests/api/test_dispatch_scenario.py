@@ -1,10 +1,12 @@
 """Issue 15's "done when", as other systems would do it: with one token and
 the OpenAPI schema alone, a police dispatch system creates and publishes an
-urgent alert (the zone allows API publishing) and follows its delivery; a
-municipal system reads its figures."""
+urgent alert (the zone allows API publishing), follows its delivery and
+receives its signed ``message.completed`` webhook; a municipal system reads
+its figures."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import timedelta
 
 import yaml
@@ -15,6 +17,9 @@ from api.services.tokens import api_token_create
 from messaging.models import Delivery
 from tests.api.conftest import client_for
 from tests.factories import MemberFactory
+from tests.webhooks.conftest import receiver_running
+from webhooks.models import Event
+from webhooks.services.endpoints import webhook_endpoint_create
 
 
 def _operations(client) -> dict[str, tuple[str, str]]:
@@ -36,8 +41,14 @@ def _call(client, operations, operation_id, body=None, **params):
 
 
 def test_dispatch_system_publishes_an_urgent_alert_and_follows_it(
-    world, publishing_zone, django_capture_on_commit_callbacks
+    world, publishing_zone, django_capture_on_commit_callbacks, settings
 ):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    with ExitStack() as stack:
+        _scenario(world, stack, django_capture_on_commit_callbacks)
+
+
+def _scenario(world, stack, django_capture_on_commit_callbacks):
     for _ in range(5):
         MemberFactory(network=world.network)
     # The officer makes the token in the app (MFA-verified, officer role).
@@ -54,6 +65,15 @@ def test_dispatch_system_publishes_an_urgent_alert_and_follows_it(
     )
     dispatch = client_for(raw)
     operations = _operations(dispatch)
+    # The zone's officer registered the dispatch system's webhook receiver.
+    receiver = stack.enter_context(receiver_running())
+    _endpoint, receiver.secret = webhook_endpoint_create(
+        created_by=world.users["officer"],
+        police_zone=world.zone,
+        url=receiver.url,
+        description="Dispatch centre",
+        events=[Event.MESSAGE_PUBLISHED, Event.MESSAGE_COMPLETED],
+    )
 
     networks = _call(dispatch, operations, "networks_list").json()["results"]
     slugs = [n["slug"] for n in networks if n["police_zone"]["api_publishing_allowed"]]
@@ -84,6 +104,10 @@ def test_dispatch_system_publishes_an_urgent_alert_and_follows_it(
     channels = {c["channel"]: c["counts"] for c in delivery["channels"]}
     assert channels["sms"].get("sent", 0) + channels["sms"].get("delivered", 0) == 6
     assert set(channels) == {"sms", "email"}
+    # Its webhook receiver got both notices, signed (Standard Webhooks).
+    completed = [p for p in receiver.payloads if p["type"] == "message.completed"]
+    assert [p["type"] for p in receiver.payloads] == ["message.published", "message.completed"]
+    assert completed[0]["data"]["message"]["id"] == pk
 
 
 def test_municipal_system_reads_its_aggregates(world):

@@ -128,8 +128,9 @@ def tls_receiver(receiver, tmp_path, settings):
     return receiver
 
 
-@pytest.fixture
-def receiver():
+@contextlib.contextmanager
+def receiver_running():
+    """A receiver listening on a free loopback port until the block ends."""
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -150,6 +151,12 @@ def receiver():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    with receiver_running() as state:
+        yield state
 
 
 @pytest.fixture
