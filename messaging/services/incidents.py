@@ -259,23 +259,34 @@ def _staff_users(holders):
     )
 
 
-def _staff_notify(report: IncidentReport) -> int:
+def _report_link_email(
+    report: IncidentReport, users, *, kind: str, text: str = "incident_shared"
+) -> int:
+    """Email each of ``users``, in their language, the report's category,
+    time and street and the link to it (``messaging/texts/<text>.txt``; never
+    its description or the reporter: those stay on the platform). Returns how
+    many were queued."""
     url = settings.PUBLIC_BASE_URL + reverse("messaging:incident", args=[report.pk])
     count = 0
-    for user in incident_staff(network=report.network):
+    for user in users:
         with translation.override(user.preferred_language):
             context = {"report": report, "network": report.network, "url": url}
-            subject = render_to_string("messaging/texts/incident_new_subject.txt", context)
-            body = render_to_string("messaging/texts/incident_new.txt", context)
+            subject = render_to_string(f"messaging/texts/{text}_subject.txt", context)
+            body = render_to_string(f"messaging/texts/{text}.txt", context)
         notification_queue(
-            kind="member_report_new",
-            channel="email",
-            to=user.email,
-            subject=" ".join(subject.split()),
-            body=body,
+            kind=kind, channel="email", to=user.email, subject=" ".join(subject.split()), body=body
         )
         count += 1
     return count
+
+
+def _staff_notify(report: IncidentReport) -> int:
+    return _report_link_email(
+        report,
+        incident_staff(network=report.network),
+        kind="member_report_new",
+        text="incident_new",
+    )
 
 
 def incident_create(
@@ -447,19 +458,9 @@ def incident_share(*, report: IncidentReport, shared_by) -> IncidentReport:
     report.shared_with_coordinators_at = timezone.now()
     report.shared_by = shared_by
     report.save(update_fields=["shared_with_coordinators_at", "shared_by", "updated_at"])
-    url = settings.PUBLIC_BASE_URL + reverse("messaging:incident", args=[report.pk])
-    for user in incident_coordinators(network=report.network):
-        with translation.override(user.preferred_language):
-            context = {"report": report, "network": report.network, "url": url}
-            subject = render_to_string("messaging/texts/incident_shared_subject.txt", context)
-            body = render_to_string("messaging/texts/incident_shared.txt", context)
-        notification_queue(
-            kind="member_report_shared",
-            channel="email",
-            to=user.email,
-            subject=" ".join(subject.split()),
-            body=body,
-        )
+    _report_link_email(
+        report, incident_coordinators(network=report.network), kind="member_report_shared"
+    )
     logger.info("report %s shared with the coordinators by user %s", report.pk, shared_by.pk)
     return report
 
@@ -489,18 +490,8 @@ def incident_share_with_municipality(*, report: IncidentReport, shared_by) -> In
         return report
     report.shared_with_municipality_at = timezone.now()
     report.save(update_fields=["shared_with_municipality_at", "updated_at"])
-    url = settings.PUBLIC_BASE_URL + reverse("messaging:incident", args=[report.pk])
-    for user in incident_municipal_staff(network=report.network):
-        with translation.override(user.preferred_language):
-            context = {"report": report, "network": report.network, "url": url}
-            subject = render_to_string("messaging/texts/incident_shared_subject.txt", context)
-            body = render_to_string("messaging/texts/incident_shared.txt", context)
-        notification_queue(
-            kind="member_report_shared",
-            channel="email",
-            to=user.email,
-            subject=" ".join(subject.split()),
-            body=body,
-        )
+    _report_link_email(
+        report, incident_municipal_staff(network=report.network), kind="member_report_shared"
+    )
     logger.info("report %s shared with the municipality by user %s", report.pk, shared_by.pk)
     return report
