@@ -151,6 +151,10 @@ class Delivery(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Requests the provider refused as too many for the account (HTTP 429):
+    # counted apart, so being slowed down never uses up the attempts that
+    # real errors (5xx, network) are allowed.
+    rate_limited = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
     error_code = models.CharField(max_length=32, blank=True)
     error = models.TextField(blank=True)

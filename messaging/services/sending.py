@@ -392,19 +392,24 @@ def _outcome(job: Job, result, error: BaseException | None) -> tuple[str, float]
         # The provider's Retry-After (HTTP 429) when it asks for longer than our backoff.
         retry_after = min(getattr(error, "retry_after", None) or 0, 600)
         rate_limited = getattr(error, "rate_limited", False)
+        counts = {}
         if rate_limited:
             # Too many requests for the account: every worker holds back, and
-            # the row waits its turn; being slowed down is no reason to give up.
+            # the row waits its turn; being slowed down is no reason to give
+            # up, nor does it use up the attempts real errors are allowed.
             limiter().pause(job.limits, min(retry_after or RATE_LIMIT_PAUSE, 60))
             wait = timedelta(seconds=max(retry_after, RATE_LIMIT_PAUSE))
-            final = attempts >= MAX_RATE_LIMITED_ATTEMPTS
+            refused = delivery.rate_limited + 1
+            final = refused >= MAX_RATE_LIMITED_ATTEMPTS
+            counts["rate_limited"] = refused
         else:
             wait = max(_backoff(attempts), timedelta(seconds=retry_after))
             final = attempts >= MAX_SEND_ATTEMPTS
+            counts["attempts"] = attempts
         _record(
             delivery.pk,
             status=Delivery.Status.FAILED if final else Delivery.Status.QUEUED,
-            attempts=attempts,
+            **counts,
             error=str(error)[:1000],
             next_attempt_at=None if final else timezone.now() + wait,
             # Decided: not in doubt any more (see _claim_batch), unless the

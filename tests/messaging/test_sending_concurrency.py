@@ -159,3 +159,30 @@ def test_429s_pause_the_account_and_lose_nothing(world, twilio, require_postgres
     # Every sender of the account held back for a moment (the shared pause).
     assert pauses and all(key == get_sms_gateway().limit_key() for key, _ in pauses)
     assert {seconds for _, seconds in pauses} == {sending.RATE_LIMIT_PAUSE}
+
+
+def test_429s_never_use_up_the_attempts_real_errors_are_allowed(
+    world, twilio, require_postgres, monkeypatch
+):
+    """A row slowed down by many 429s and then hit by one 500 is retried, not
+    failed: rate limiting is counted apart from real errors (a fault test on
+    RabbitMQ lost an SMS this way)."""
+    monkeypatch.setattr(sending, "delivery_sends_queue", lambda message, ids, countdown=0: None)
+    (row,) = _deliveries(world, 0)
+    rows = Delivery.objects.filter(pk=row.pk)
+
+    def send(status: int) -> dict:
+        twilio.fail_burst(every=1, length=1, status=status)
+        rows.update(next_attempt_at=None)
+        return delivery_send_chunk(delivery_ids=[row.pk])
+
+    rows.update(rate_limited=sending.MAX_SEND_ATTEMPTS + 3)
+    assert send(500)["retry"] == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Delivery.Status.QUEUED, 1)
+    # A 429 counts towards its own, larger limit only.
+    assert send(429)["retry"] == 1
+    row.refresh_from_db()
+    assert (row.attempts, row.rate_limited) == (1, sending.MAX_SEND_ATTEMPTS + 4)
+    rows.update(rate_limited=sending.MAX_RATE_LIMITED_ATTEMPTS - 1)
+    assert send(429)["failed"] == 1
