@@ -2,8 +2,9 @@
 
     PYTHONPATH=/path/to/polib python scripts/po_fill.py translations.json
 
-The JSON maps each English msgid to {"nl": ..., "fr": ..., "de": ...}. Entries
-are set, fuzzy flags dropped; anything still untranslated is listed.
+The JSON maps each English msgid to {"nl": ..., "fr": ..., "de": ...}; for a
+plural entry the value is a list, [singular, plural]. Entries are set, fuzzy
+flags dropped; anything still untranslated is listed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ def main(path: str) -> int:
         po = polib.pofile(str(po_path))
         for entry in po:
             if entry.msgid in table and lang in table[entry.msgid]:
-                entry.msgstr = table[entry.msgid][lang]
+                value = table[entry.msgid][lang]
+                if entry.msgid_plural:
+                    forms = value if isinstance(value, list) else [value, value]
+                    entry.msgstr_plural = dict(enumerate(forms))
+                else:
+                    entry.msgstr = value
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
                 entry.previous_msgid = None
