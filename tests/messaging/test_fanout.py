@@ -123,6 +123,29 @@ def test_sends_are_chunked(world, settings):
     assert len(locmem.outbox) == 5
 
 
+def test_each_members_fastest_channel_is_queued_before_second_emails(world, settings, monkeypatch):
+    settings.MESSAGING_FANOUT_CHUNK = 2
+    both = MemberFactory.create_batch(3, network=world.network)  # SMS + email
+    email_only = MemberFactory(network=world.network, by_sms=False, by_voice=False)
+    chunks = []
+    from messaging import tasks
+
+    monkeypatch.setattr(
+        tasks.delivery_send_task, "apply_async", lambda *a, **kw: chunks.append(kw["args"][0])
+    )
+    message = _message(world)
+    _publish(world, message)
+    channel = dict(message.deliveries.values_list("pk", "channel"))
+    member = dict(message.deliveries.values_list("pk", "member_id"))
+    order = [pk for chunk in chunks for pk in chunk]
+    assert sorted(order) == sorted(channel)  # every row queued once
+    seconds = [pk for pk in order if channel[pk] == "email" and member[pk] != email_only.pk]
+    # Every SMS, and the email of the member who has nothing else, come first.
+    assert order[-len(seconds) :] == seconds
+    assert len(seconds) == len(both) + 1  # world.member gets SMS + email too
+    assert any(member[pk] == email_only.pk for pk in order[: -len(seconds)])
+
+
 def test_one_message_per_person_across_networks(world):
     # The same person (same phone and email) is a member of both networks.
     twin = MemberFactory(
