@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -151,6 +152,15 @@ def member_reachable_channels(member) -> list[str]:
     return [channel for channel, ok in pairs if ok]
 
 
+def _last_per_address(rows, member_field: str):
+    """The newest of ``rows`` per (member, channel, address) where the
+    database can say so (PostgreSQL: DISTINCT ON); elsewhere (SQLite, the
+    development database) every row, and ``keep`` picks the newest."""
+    if connection.features.can_distinct_on_fields:
+        return rows.distinct(member_field, "channel", "to")
+    return rows
+
+
 def _last_outcomes(members: Iterable[Member]) -> dict[tuple[int, str], str]:
     """(member, channel) → status of the last message with a final outcome
     to the member's current address on that channel: alert deliveries and
@@ -177,10 +187,9 @@ def _last_outcomes(members: Iterable[Member]) -> dict[tuple[int, str], str]:
     deliveries = (
         Delivery.objects.filter(member_id__in=ids, status__in=_FINAL)
         .order_by("member_id", "channel", "to", "-created_at")
-        .distinct("member_id", "channel", "to")
         .values_list("member_id", "channel", "to", "status", "created_at")
     )
-    for row in deliveries:
+    for row in _last_per_address(deliveries, "member_id"):
         keep(*row)
     notifications = (
         Notification.objects.filter(
@@ -189,10 +198,9 @@ def _last_outcomes(members: Iterable[Member]) -> dict[tuple[int, str], str]:
             status__in=_FINAL,
         )
         .order_by("about_id", "channel", "to", "-created_at")
-        .distinct("about_id", "channel", "to")
         .values_list("about_id", "channel", "to", "status", "created_at")
     )
-    for row in notifications:
+    for row in _last_per_address(notifications, "about_id"):
         keep(*row)
     return {key: status for key, (_at, status) in latest.items()}
 

@@ -82,13 +82,15 @@ def jobs_dispatch(
     *,
     refill: Callable[[int], tuple[list[Job], bool]],
     done: Callable[[Job, object, BaseException | None], None],
+    after: Callable[[], None] | None = None,
 ) -> None:
     """Run jobs with as many in flight as the leases and the threads allow.
 
     ``refill(n)`` returns up to ``n`` more jobs and whether the source is
     exhausted; it is asked while fewer jobs wait than there are threads.
     ``done(job, result, error)`` runs on this thread as each job ends, after
-    its lease was given back.
+    its lease was given back; ``after()`` once the jobs that ended together
+    have all been through ``done`` (to write their outcomes in one go).
     """
     capacity = send_threads()
     shared = limiter()
@@ -145,6 +147,8 @@ def jobs_dispatch(
         for job, future in ended:
             error = future.exception()
             done(job, None if error else future.result(), error)
+        if after is not None:
+            after()
 
 
 class MailSessions:

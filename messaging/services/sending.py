@@ -60,19 +60,24 @@ RATE_LIMIT_PAUSE = 1.0
 CLAIM_BATCH = 20
 
 
-def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
+def _claim_batch(
+    delivery_ids: list[int], messages: dict[int, Message] | None = None
+) -> list[Delivery]:
     """Take the queued, due rows among ``delivery_ids`` for sending; rows held
     by another worker, not due, or of a message no longer published are left.
 
     A queued row that still has a ``claimed_at`` was claimed before and never
     decided (its worker died; the sweep handed it back): it is marked
     ``in_doubt_since`` that claim. Every decided outcome clears the claim.
+
+    ``messages`` caches the rows' messages across the claims of one chunk:
+    read once, not once per row (their texts do not change once published).
     """
     now = timezone.now()
     with transaction.atomic():
         claimable = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("message", "member__network")
+            .select_related("member__network")
             .filter(
                 pk__in=delivery_ids,
                 status=Delivery.Status.QUEUED,
@@ -87,7 +92,12 @@ def _claim_batch(delivery_ids: list[int]) -> list[Delivery]:
             Delivery.objects.filter(pk__in=[d.pk for d in claimable]).update(
                 status=Delivery.Status.SENDING, claimed_at=now
             )
+    messages = {} if messages is None else messages
+    missing = {d.message_id for d in claimable} - messages.keys()
+    if missing:
+        messages.update(Message.objects.in_bulk(missing))
     for delivery in claimable:
+        delivery.message = messages[delivery.message_id]
         delivery.in_doubt_since = delivery.claimed_at
         delivery.status, delivery.claimed_at = Delivery.Status.SENDING, now
     return claimable
@@ -240,42 +250,54 @@ def _record(delivery_id: int, **fields) -> int:
         return mine.update(**fields)
 
 
-_SENT_SQL = None
+class _SentRows:
+    """The sends that came back together, recorded as sent in one statement.
 
+    They are written as soon as the group that ended together has been
+    through ``_outcome`` (``jobs_dispatch``'s ``after``), before any further
+    request is started: a worker killed in between leaves no more rows in
+    doubt than requests in flight, as when each row was written on its own,
+    for one round trip instead of one per delivery.
+    """
 
-def _record_sent(delivery_id: int, *, provider_id: str, attempts: int) -> None:
-    """``_record`` for the common outcome, as one plain parametrised UPDATE:
-    building it through the ORM cost more than the statement itself, once
-    per delivery."""
-    global _SENT_SQL
-    if _SENT_SQL is None:
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int, str]] = []
+
+    def add(self, delivery_id: int, *, provider_id: str, attempts: int) -> None:
+        self.rows.append((delivery_id, attempts, provider_id))
+
+    def flush(self) -> None:
+        rows, self.rows = self.rows, []
+        if not rows:
+            return
         table = connection.ops.quote_name(Delivery._meta.db_table)
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
         # The table name comes from the model; every value is a parameter.
-        _SENT_SQL = (
-            f"UPDATE {table} SET status = %s, attempts = %s, provider_id = %s, "  # noqa: S608  # nosec B608
-            "sent_at = %s, error = '' WHERE id = %s AND status = %s"
+        # UPDATE ... FROM a VALUES list: PostgreSQL, and SQLite since 3.33.
+        sql = (
+            f"WITH sent (id, attempts, provider_id) AS (VALUES {values}) "  # noqa: S608  # nosec B608
+            f"UPDATE {table} SET status = %s, attempts = sent.attempts, "
+            "provider_id = sent.provider_id, sent_at = %s, error = '' "
+            f"FROM sent WHERE {table}.id = sent.id AND {table}.status = %s"
         )
-    params = (
-        Delivery.Status.SENT.value,
-        attempts,
-        provider_id,
-        connection.ops.adapt_datetimefield_value(timezone.now()),
-        delivery_id,
-        Delivery.Status.SENDING.value,
-    )
+        params = [value for row in rows for value in row] + [
+            Delivery.Status.SENT.value,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            Delivery.Status.SENDING.value,
+        ]
 
-    def write() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(_SENT_SQL, params)
+        def write() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
 
-    try:
-        write()
-    except (OperationalError, InterfaceError):
-        if connection.in_atomic_block:
-            raise
-        logger.warning("database connection lost recording delivery %s; reconnecting", delivery_id)
-        connection.close()
-        write()
+        try:
+            write()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block:
+                raise
+            logger.warning("database connection lost recording %s sends; reconnecting", len(rows))
+            connection.close()
+            write()
 
 
 def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
@@ -306,13 +328,15 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     retry_ids: dict[tuple[int, float], list[int]] = {}
     pending = list(delivery_ids)
     sessions = MailSessions()
+    sent = _SentRows()
+    messages: dict[int, Message] = {}
 
     def refill(wanted: int) -> tuple[list[Job], bool]:
         jobs: list[Job] = []
         while pending and len(jobs) < wanted:
             batch = pending[: min(CLAIM_BATCH, wanted - len(jobs))]
             del pending[: len(batch)]
-            claimed = _claim_batch(batch)
+            claimed = _claim_batch(batch, messages)
             counts["skipped"] += len(batch) - len(claimed)
             for delivery in claimed:
                 send = _prepare(delivery)
@@ -322,7 +346,7 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
         return jobs, not pending
 
     def done(job: Job, result, error: BaseException | None) -> None:
-        outcome, wait = _outcome(job, result, error)
+        outcome, wait = _outcome(job, result, error, sent=sent)
         counts[outcome] += 1
         if outcome == "retry":
             delivery = job.item.delivery
@@ -330,7 +354,7 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
 
     _commit_without_flush(True)
     try:
-        jobs_dispatch(refill=refill, done=done)
+        jobs_dispatch(refill=refill, done=done, after=sent.flush)
     finally:
         sessions.close()
         _commit_without_flush(False)
@@ -368,19 +392,22 @@ def _commit_without_flush(on: bool) -> None:
         connection.close()
 
 
-def _outcome(job: Job, result, error: BaseException | None) -> tuple[str, float]:
+def _outcome(
+    job: Job, result, error: BaseException | None, *, sent: _SentRows
+) -> tuple[str, float]:
     """Record what came back for one send: ("sent" | "reconciled" | "retry" |
     "failed", seconds until the retry is due).
 
-    Recorded right after the send, one row at a time: a worker killed in
-    between leaves only its requests in flight for the sweep.
+    Recorded right after the send (a sent row with the others that came back
+    at the same moment, see ``_SentRows``): a worker killed in between leaves
+    only its requests in flight for the sweep.
     """
     send: _Send = job.item
     delivery = send.delivery
     attempts = delivery.attempts + 1
     if error is None:
         provider_id, reconciled = result
-        _record_sent(delivery.pk, provider_id=provider_id, attempts=attempts)
+        sent.add(delivery.pk, provider_id=provider_id, attempts=attempts)
         return ("reconciled" if reconciled else "sent"), 0.0
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         # The mail server refuses the address: retrying cannot help.

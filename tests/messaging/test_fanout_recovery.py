@@ -93,7 +93,8 @@ def test_an_outcome_is_recorded_on_a_new_connection_when_the_old_one_dropped(
 
     def drop_once(self, sql, params=None):
         # The statement that records "sent": the connection drops under it once.
-        if sql.startswith("UPDATE") and params and params[0] == "sent" and not dropped:
+        recording = sql.startswith("WITH sent") and "UPDATE" in sql
+        if recording and not dropped:
             dropped.append(sql)
             raise OperationalError("terminating connection due to administrator command")
         return execute(self, sql, params)
