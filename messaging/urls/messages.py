@@ -3,6 +3,7 @@ messages area, with the inbox and incidents areas included below it."""
 
 from django.urls import include, path
 
+from messaging.views.exercises import message_exercise, message_self_test
 from messaging.views.inbox import watch_words
 from messaging.views.messages import (
     message_cancel_view,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("<int:pk>/submit/", message_submit_view, name="submit"),
     path("<int:pk>/return/", message_return_view, name="return"),
     path("<int:pk>/cancel/", message_cancel_view, name="cancel"),
+    path("<int:pk>/test/", message_self_test, name="self_test"),
+    path("<int:pk>/exercise/", message_exercise, name="exercise"),
     path("<int:pk>/progress/", message_progress_view, name="progress"),
     path("<int:pk>/cap.xml", message_cap, name="cap"),
     path("network/<slug:slug>/", network_messages, name="network"),
