@@ -154,7 +154,7 @@ def message_exercise_send(*, message: Message, members, sent_by) -> Message:
     )
     exercise.networks.set({member.network_id for member in members})
     exercise.exercise_members.set(members)
-    message_publish(message=exercise, published_by=sent_by)
+    exercise = message_publish(message=exercise, published_by=sent_by)
     logger.info(
         "message %s: exercise %s to %s members by %s",
         message.pk,

@@ -68,7 +68,8 @@ def message_exercise(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("messaging:detail", pk=message.pk)
     choices = exercise_member_choices(message=message, user=request.user)
     search = request.GET.get("q", "").strip()[:100]
-    form = ExerciseForm(request.POST or None, choices=choices)
+    # Bound on every POST: nothing ticked is an error, not an empty form.
+    form = ExerciseForm(request.POST if request.method == "POST" else None, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             exercise = message_exercise_send(
