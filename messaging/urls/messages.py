@@ -3,7 +3,6 @@ messages area, with the inbox and incidents areas included below it."""
 
 from django.urls import include, path
 
-from messaging.views.exercises import message_exercise, message_self_test
 from messaging.views.inbox import watch_words
 from messaging.views.messages import (
     message_cancel_view,
@@ -31,14 +30,13 @@ urlpatterns = [
     path("<int:pk>/submit/", message_submit_view, name="submit"),
     path("<int:pk>/return/", message_return_view, name="return"),
     path("<int:pk>/cancel/", message_cancel_view, name="cancel"),
-    path("<int:pk>/test/", message_self_test, name="self_test"),
-    path("<int:pk>/exercise/", message_exercise, name="exercise"),
     path("<int:pk>/progress/", message_progress_view, name="progress"),
     path("<int:pk>/cap.xml", message_cap, name="cap"),
     path("network/<slug:slug>/", network_messages, name="network"),
     path("network/<slug:slug>/problems/", network_problems, name="problems"),
     # Without a namespace of their own: their names join ``messaging``.
     path("", include("messaging.urls.incidents")),
+    path("", include("messaging.urls.exercises")),
     path("network/<slug:slug>/inbox/", include("messaging.urls.inbox")),
     path("zones/<int:pk>/watch-words/", watch_words, name="watch_words"),
 ]
