@@ -86,6 +86,22 @@ class Message(models.Model):
     # An exercise ("TEST" in every channel, CAP status Test): rehearsals that
     # must not alarm the neighbourhood or count in the reports.
     is_exercise = models.BooleanField(_("exercise"), default=False)
+    # The draft an exercise rehearses (``messaging.services.exercises``), and
+    # the members chosen to receive it: an exercise reaches nobody else.
+    exercise_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exercises",
+        verbose_name=_("exercise of"),
+    )
+    exercise_members = models.ManyToManyField(
+        "members.Member",
+        blank=True,
+        related_name="+",
+        verbose_name=_("exercise recipients"),
+    )
 
     class Meta:
         ordering = ["-created_at"]

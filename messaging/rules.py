@@ -95,6 +95,12 @@ rules.add_perm("messaging.view_message", can_follow_message & may_see_unpublishe
 rules.add_perm("messaging.publish_message", can_publish_message & may_see_unpublished)
 rules.add_perm("messaging.edit_message", (can_publish_message & may_see_unpublished) | is_own_draft)
 rules.add_perm("messaging.submit_message", is_own_draft)
+# A test to oneself and an exercise to chosen members: whoever may edit the
+# draft (its writer, the zone's officers); the members offered for an
+# exercise are those whose list the user may see.
+rules.add_perm(
+    "messaging.rehearse_message", (can_publish_message & may_see_unpublished) | is_own_draft
+)
 
 
 # Members' reports (meldingen). On a Network: who sees its reports. On a

@@ -239,6 +239,7 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("webhooks:new", lambda w: {}, WEBHOOKS),
     ("webhooks:detail", _webhook, WEBHOOK_OF_ZONE),
     ("messaging:edit", lambda w: _draft(w), PUBLISH),
+    ("messaging:exercise", lambda w: _draft(w), PUBLISH),
     ("messaging:inbox", _slug, MEMBER_DATA),
     ("messaging:conversation", lambda w: _conversation(w), MEMBER_DATA),
     # A police zone's watch words: its officers (and admins) set them.
@@ -322,6 +323,7 @@ EXEMPT = {
     "messaging:conversation_action": "POST only, tests/messaging/test_inbox.py",
     "messaging:reply": "redirect to its conversation, tests/messaging/test_inbox.py",
     "messaging:cancel": "POST only, tests/messaging/test_messages.py",
+    "messaging:self_test": "POST only, role matrix in tests/messaging/test_exercises.py",
     "messaging:incident_share": "POST only, tests/messaging/test_incidents.py",
     "messaging:incident_share_municipality": "POST only, tests/messaging/test_incidents.py",
     "members:signup:confirm_email": "token URL, tests/members/test_signup.py",

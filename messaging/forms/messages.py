@@ -78,6 +78,7 @@ class MessageForm(forms.Form):
             Message.objects.filter(
                 kind=Message.Kind.URGENT,
                 status=Message.Status.PUBLISHED,
+                is_exercise=False,
                 networks__in=networks,
             )
             .distinct()

@@ -83,6 +83,32 @@ def email_reply_hint(*, language: str, url: str, reply_by_email: bool) -> str:
         return _("To answer, write on your personal page: %(url)s") % {"url": url}
 
 
+# Said the same in every language: it leads the SMS and the email subject.
+TEST_MARK = "TEST"
+
+
+def texts_marked_test(*, texts: dict, language: str, note: str = "") -> dict:
+    """An exercise's texts as they go out, in ``language``: "TEST" before the
+    SMS, "[TEST]" before the email subject, a line saying it is an exercise
+    above the email body, and "this is a test" spoken before and after a
+    call's text (``voice``). ``note`` replaces that line (a test to oneself).
+
+    Pure: no database read, so the sending marks each delivery for free."""
+    with translation.override(language):
+        note = note or _(
+            "TEST: this is an exercise of your neighbourhood information network. "
+            "Nothing is happening and you need not do anything."
+        )
+        spoken = _("This is a test.")
+    sms = texts.get("sms", "")
+    return {
+        "sms": f"{TEST_MARK} {sms}",
+        "subject": f"[{TEST_MARK}] {texts.get('subject') or sms[:80]}",
+        "body": f"{note}\n\n{texts.get('body') or sms}",
+        "voice": f"{spoken} {sms} {spoken}",
+    }
+
+
 FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status.FAILED}
 DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}
 
@@ -138,14 +164,19 @@ def message_history(*, network: Network) -> QuerySet[Message]:
 
 
 def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> QuerySet[Message]:
-    """Urgent alerts published more than ``hours`` ago that no feedback follows yet."""
+    """Urgent alerts published more than ``hours`` ago that no feedback follows
+    yet. Exercises are neither alerts waiting for feedback nor feedback."""
     feedback = Message.objects.filter(
-        follows=OuterRef("pk"), kind=Message.Kind.FEEDBACK, status=Message.Status.PUBLISHED
+        follows=OuterRef("pk"),
+        kind=Message.Kind.FEEDBACK,
+        status=Message.Status.PUBLISHED,
+        is_exercise=False,
     )
     return (
         Message.objects.filter(
             kind=Message.Kind.URGENT,
             status=Message.Status.PUBLISHED,
+            is_exercise=False,
             networks__in=networks,
             published_at__lt=timezone.now() - timedelta(hours=hours),
         )

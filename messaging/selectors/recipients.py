@@ -53,7 +53,8 @@ def message_recipients_iter(
 ) -> Iterator[Recipient]:
     """The recipients of ``message``, in member order, as they are read.
 
-    Active members of the targeted networks (and streets); each member's own
+    Active members of the targeted networks (and streets; an exercise: the
+    chosen members among them only); each member's own
     channels intersected with the message's; non-urgent messages skip paused
     members and wait for the end of quiet hours — urgent alerts override both.
     A person on several targeted networks gets one message per channel: the
@@ -64,6 +65,9 @@ def message_recipients_iter(
         yield from _recipients_of(message.update_of)
         return
     members = Member.objects.active().filter(network__in=message.networks.all())
+    if message.is_exercise:
+        # An exercise reaches the members chosen for it, nobody else.
+        members = members.filter(pk__in=message.exercise_members.values("pk"))
     if message.streets:
         members = members.filter(street__in=message.streets)
     if not message.is_urgent:

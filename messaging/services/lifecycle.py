@@ -40,6 +40,9 @@ def message_update_draft(*, original: Message, created_by) -> Message:
         follows=original.follows,
         update_of=original,
         created_by=created_by,
+        # An update of an exercise is part of the exercise: marked TEST too.
+        is_exercise=original.is_exercise,
+        exercise_of=original.exercise_of,
     )
     update.networks.set(original.networks.all())
     return update

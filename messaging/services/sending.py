@@ -27,7 +27,11 @@ from django.utils.translation import gettext as _
 
 from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
-from messaging.selectors.messages import email_reply_hint, sms_with_reply_hint
+from messaging.selectors.messages import (
+    email_reply_hint,
+    sms_with_reply_hint,
+    texts_marked_test,
+)
 from messaging.services.completion import message_completion_check
 from messaging.services.dispatch import Job, MailSessions, jobs_dispatch
 from messaging.services.email_bounces import email_bounce_address
@@ -119,6 +123,10 @@ class _Send:
 def _prepare(delivery: Delivery) -> _Send:
     message = delivery.message
     texts = message.text_for(delivery.language, delivery.member.network.default_language)
+    if message.is_exercise:
+        # Marked here, where the texts are built: the message is the chunk's
+        # cached row, so an exercise costs no query per delivery.
+        texts = texts_marked_test(texts=texts, language=delivery.language)
     # The reference names the row at the provider (Twilio: in the status callback URL).
     reference = f"d{delivery.pk}"
     in_doubt = getattr(delivery, "in_doubt_since", None)
@@ -135,7 +143,7 @@ def _prepare(delivery: Delivery) -> _Send:
     if delivery.channel == Delivery.Channel.VOICE:
         call = OutgoingCall(
             to=delivery.to,
-            text=texts.get("sms", ""),
+            text=texts.get("voice") or texts.get("sms", ""),
             language=delivery.language,
             reference=reference,
         )

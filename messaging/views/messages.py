@@ -19,6 +19,7 @@ from messaging.forms.messages import (
 )
 from messaging.models import Message
 from messaging.selectors.cap import CAP_CONTENT_TYPE, message_cap_xml
+from messaging.selectors.exercises import message_exercises
 from messaging.selectors.messages import (
     compose_country,
     message_failures,
@@ -116,6 +117,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_publish": request.user.has_perm("messaging.publish_message", message),
         "can_edit": request.user.has_perm("messaging.edit_message", message),
         "can_submit": request.user.has_perm("messaging.submit_message", message),
+        "can_rehearse": request.user.has_perm("messaging.rehearse_message", message),
     }
     followed = _followed_networks(request, message)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
@@ -124,6 +126,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         visible = {n.pk for n in (message.networks.all() if followed is None else followed)}
         for reason in preview["unreached"]["reasons"]:
             reason["members"] = [m for m in reason["members"] if m.network_id in visible]
+        context["exercises"] = message_exercises(message=message)
         context["plan_problems"] = [
             text for texts in message_plan_problems(message=message).values() for text in texts
         ]

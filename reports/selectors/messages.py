@@ -25,7 +25,8 @@ from reports.selectors.sql import is_postgres
 
 
 def _published_in(period: Period) -> Q:
-    return Q(published_at__isnull=False) & period.range_q("published_at")
+    # Exercises (marked TEST) are rehearsals: never counted.
+    return Q(published_at__isnull=False, is_exercise=False) & period.range_q("published_at")
 
 
 def messages_per_kind_month(*, network_ids, period: Period) -> list[dict]:
@@ -59,6 +60,7 @@ def messages_by_network(*, network_ids, period: Period) -> dict[int, dict]:
         through.objects.filter(
             in_networks("network_id", network_ids),
             message__published_at__isnull=False,
+            message__is_exercise=False,
             message__published_at__gte=period.start_at,
             message__published_at__lt=period.end_before,
         )
@@ -84,6 +86,7 @@ def _messages_published(*, network_ids, period: Period):
             in_networks("network_id", network_ids),
             message__published_at__gte=period.start_at,
             message__published_at__lt=period.end_before,
+            message__is_exercise=False,
         )
         .values("message_id")
         .distinct()
@@ -212,7 +215,8 @@ def _time_to_90_sql(*, network_ids, period: Period, extra: str = "") -> tuple[st
         FROM {d} d
         JOIN {m} m ON m.id = d.message_id
         {member_join}
-        WHERE m.published_at >= %s AND m.published_at < %s {network_filter}
+        WHERE m.published_at >= %s AND m.published_at < %s AND NOT m.is_exercise
+          {network_filter}
           AND d.status <> 'cancelled'
           AND NOT EXISTS (SELECT 1 FROM {d} f WHERE f.fallback_for_id = d.id)
           {extra}
@@ -292,7 +296,9 @@ def _delivery_speed_postgres(*, network_ids, period: Period) -> dict:
         params += ids + ids
     few = (
         Message.objects.filter(
-            published_at__gte=period.start_at, published_at__lt=period.end_before
+            published_at__gte=period.start_at,
+            published_at__lt=period.end_before,
+            is_exercise=False,
         )
         .exclude(_stored_figures_fresh())[: STALE_BY_INDEX + 1]
         .count()
@@ -303,7 +309,7 @@ def _delivery_speed_postgres(*, network_ids, period: Period) -> dict:
         # messages are read through the (message, status) index.
         extra = (
             f"AND d.message_id = ANY(ARRAY(SELECT m2.id FROM {m} m2"  # noqa: S608  # nosec B608
-            " WHERE m2.published_at >= %s AND m2.published_at < %s"
+            " WHERE m2.published_at >= %s AND m2.published_at < %s AND NOT m2.is_exercise"
             " AND m2.id NOT IN (SELECT message_id FROM fresh)))"
         )
     else:
@@ -315,7 +321,8 @@ def _delivery_speed_postgres(*, network_ids, period: Period) -> dict:
             SELECT m.id AS message_id, m.kind, m.published_at,
                    COALESCE(f.t90_at, 'infinity'::timestamptz) AS t90, f.counted
             FROM {m} m JOIN {f} f ON f.message_id = m.id
-            WHERE m.published_at >= %s AND m.published_at < %s {in_scope} {outside_scope}
+            WHERE m.published_at >= %s AND m.published_at < %s AND NOT m.is_exercise
+              {in_scope} {outside_scope}
               AND NOT EXISTS (SELECT 1 FROM {st} s WHERE s.message_id = m.id)
         ),
         d AS ({base}),
