@@ -86,6 +86,11 @@ class Message(models.Model):
     # An exercise ("TEST" in every channel, CAP status Test): rehearsals that
     # must not alarm the neighbourhood or count in the reports.
     is_exercise = models.BooleanField(_("exercise"), default=False)
+    # When the officers were reminded that this urgent alert still has no
+    # feedback (``messaging.services.feedback``): set once, so once only.
+    feedback_reminded_at = models.DateTimeField(
+        _("feedback reminder sent at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
