@@ -28,7 +28,11 @@ def alert_label(*, message: Message) -> str:
     """An alert as people name it: local date, time and first words, e.g.
     "12/03 02:14 — Verdachte wagen in de Kerkstraat…" (not "#12")."""
     when = message.published_at or message.created_at
-    words = Truncator(message.summary).words(LABEL_WORDS, truncate="…")
+    # The reader's language if the alert has it, else its first network's.
+    networks = list(message.networks.all())
+    fallback = networks[0].default_language if networks else ""
+    text = message.text_for((translation.get_language() or "")[:2], fallback)
+    words = Truncator(text.get("sms", "")).words(LABEL_WORDS, truncate="…")
     return f"{timezone.localtime(when):%d/%m %H:%M} — {words}"
 
 
@@ -46,7 +50,9 @@ def feedback_alert_choices(*, networks: QuerySet[Network], include: int | None =
     )
     if include is not None and alerts.filter(pk=include).exists():
         recent.append(include)
-    return Message.objects.filter(pk__in=recent).order_by("-published_at")
+    return (
+        Message.objects.filter(pk__in=recent).prefetch_related("networks").order_by("-published_at")
+    )
 
 
 def feedback_initial(*, alert: Message, networks: QuerySet[Network]) -> dict:

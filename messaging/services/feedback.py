@@ -78,8 +78,11 @@ def _remind(*, alert: Message, user) -> None:
     url = (
         settings.PUBLIC_BASE_URL + reverse("messaging:new") + "?" + urlencode({"follows": alert.pk})
     )
-    networks = ", ".join(n.name for n in alert.networks.all())
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    networks = list(alert.networks.all())
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    # The alert in the officer's language if it has it, else its network's.
+    text = alert.text_for(language, networks[0].default_language if networks else "")
+    with translation.override(language):
         label = alert_label(message=alert)
         subject = _("No feedback yet on the alert of %(alert)s") % {"alert": label}
         body = render_to_string(
@@ -87,7 +90,8 @@ def _remind(*, alert: Message, user) -> None:
             {
                 "alert": alert,
                 "label": label,
-                "networks": networks,
+                "networks": ", ".join(n.name for n in networks),
+                "text": text,
                 "url": url,
                 "page": settings.PUBLIC_BASE_URL + reverse("messaging:detail", args=[alert.pk]),
             },

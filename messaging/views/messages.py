@@ -181,6 +181,9 @@ def _sent_context(request: HttpRequest, message: Message, followed, visible) -> 
         "audience": message_audience(message=message, networks=followed),
         "timeline": message_timeline(message=message, networks=followed),
         "conversations": message_conversations(message=message, networks=visible)[:100],
+        "replies": message.replies.filter(network__in=visible).select_related("member", "network")[
+            :100
+        ],
         "failure_reasons": message_failure_reasons(message=message, networks=visible),
         "failures": message_failures(message=message).filter(member__network__in=named)[:100],
         "feedback": message.followed_by.filter(status=Message.Status.PUBLISHED).order_by(
