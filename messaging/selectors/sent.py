@@ -133,7 +133,7 @@ def message_timeline(*, message: Message, networks=None) -> list[dict]:
     return [
         {"key": "published", "label": _("Published"), "at": message.published_at},
         {"key": "first", "label": _("First delivery"), "at": first_at},
-        {"key": "t90", "label": _("90 % delivered"), "at": t90_at},
+        {"key": "t90", "label": _("Reached 90 %"), "at": t90_at},
         {"key": "done", "label": _("Done"), "at": done_at},
     ]
 
