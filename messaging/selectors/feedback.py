@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from messaging.models import Message
+from messaging.selectors.policy import plan_default_channels
 from networks.models import Network
 
 # An urgent alert without feedback this long after publishing reminds its officers.
@@ -58,14 +59,24 @@ def feedback_alert_choices(*, networks: QuerySet[Network], include: int | None =
 def feedback_initial(*, alert: Message, networks: QuerySet[Network]) -> dict:
     """The compose form's initial values for feedback on ``alert``: the kind,
     the alert's networks among ``networks`` (those the writer may write for),
-    its streets, the link, and in each of its languages a subject to start
-    from, so the form asks for the feedback text in those languages."""
+    its streets, the link, its channels that the plan allows for feedback,
+    and in each of its languages a subject to start from, so the form asks
+    for the feedback text in those languages."""
+    chosen = list(networks.filter(pk__in=alert.networks.values("pk")))
     initial = {
         "kind": Message.Kind.FEEDBACK,
-        "networks": list(networks.filter(pk__in=alert.networks.values("pk"))),
+        "networks": chosen,
         "streets": "\n".join(alert.streets),
         "follows": alert,
     }
+    # The channels that reached people with the alert, as far as the plan
+    # allows them for feedback (no voice call at night for news that can
+    # wait unless the alert called); the plan's defaults if none is left.
+    allowed = plan_default_channels(networks=chosen, kind=Message.Kind.FEEDBACK)
+    used = {"sms": alert.by_sms, "email": alert.by_email, "voice": alert.by_voice}
+    ticked = [c for c in allowed if used[c]] or list(allowed)
+    for channel in ("sms", "email", "voice"):
+        initial[f"by_{channel}"] = channel in ticked
     for code, text in alert.texts.items():
         about = text.get("subject") or Truncator(text.get("sms", "")).words(LABEL_WORDS, "…")
         with translation.override(code):

@@ -80,6 +80,8 @@ def test_write_feedback_opens_the_compose_form_filled_in(client, world):
     assert form.initial["networks"] == [world.network]
     assert form.initial["streets"] == "Kerkstraat"
     assert form.initial["follows"] == alert
+    # The alert's channels (SMS and email, no voice call).
+    assert [form.initial[f"by_{c}"] for c in ("sms", "email", "voice")] == [True, True, False]
     # The alert's languages: a subject to start from in each, so the form asks
     # for the feedback text in Dutch and French.
     assert form.initial["subject_nl"] == "Feedback: Verdachte wagen"
