@@ -284,3 +284,12 @@ def test_the_reminder_runs_from_beat():
     entry = settings.CELERY_BEAT_SCHEDULE["feedback-reminders"]
     assert entry["task"] == "messaging.tasks.feedback_reminders_task"
     assert entry["schedule"] <= 3600
+
+
+def test_the_dashboard_offers_to_write_feedback_on_unanswered_alerts(client, world):
+    alert = _alert(world, published_at=timezone.now() - timedelta(hours=25))
+    link = f"{reverse('messaging:new')}?follows={alert.pk}"
+    client.force_login(world.users["officer"])
+    assert link in client.get(reverse("accounts:home")).content.decode()
+    client.force_login(world.users["officer_other"])
+    assert link not in client.get(reverse("accounts:home")).content.decode()
