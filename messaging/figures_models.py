@@ -34,13 +34,15 @@ class MessageDeliveryFigures(models.Model):
     """A message's time to 90 % delivered, as ``reports.selectors.messages.delivery_speed``
     computes it over all its deliveries: ``counted`` deliveries (not cancelled,
     not replaced by a fallback) and ``t90_at``, the ⌈0.9·n⌉-th earliest
-    arrival (None: not reached)."""
+    arrival (None: not reached), and ``first_at``, the earliest arrival (for
+    the timeline on the message's page)."""
 
     message = models.OneToOneField(
         Message, on_delete=models.CASCADE, primary_key=True, related_name="delivery_figures"
     )
     counted = models.PositiveIntegerField(default=0)
     t90_at = models.DateTimeField(null=True, blank=True)
+    first_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

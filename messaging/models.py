@@ -102,6 +102,11 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("exercise recipients"),
     )
+    # When the officers were reminded that this urgent alert still has no
+    # feedback (``messaging.services.feedback``): set once, so once only.
+    feedback_reminded_at = models.DateTimeField(
+        _("feedback reminder sent at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]

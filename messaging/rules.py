@@ -103,6 +103,31 @@ rules.add_perm(
 )
 
 
+@rules.predicate
+def may_write_feedback(user, message) -> bool:
+    """A published urgent alert, and the user writes feedback for every
+    network it went to: the zone's officer or an admin, or a coordinator
+    whose communication plan lets coordinators write feedback."""
+    if message is None or message.kind != message.Kind.URGENT:
+        return False
+    if message.status != message.Status.PUBLISHED:
+        return False
+    # why: looked up at call time, as in can_publish_message above.
+    from messaging.selectors.policy import communication_policy
+
+    def allowed(network) -> bool:
+        if user.has_perm("messaging.send_to_network", network):
+            return True
+        kinds = communication_policy(network=network).coordinator_kinds
+        return runs_network(user, network) and message.Kind.FEEDBACK in kinds
+
+    networks = list(message.networks.all())
+    return bool(networks) and all(allowed(n) for n in networks)
+
+
+rules.add_perm("messaging.write_feedback", can_follow_message & may_write_feedback)
+
+
 # Members' reports (meldingen). On a Network: who sees its reports. On a
 # IncidentReport: who triages it, and who sees its photo (the police only).
 def _on_report_network(predicate):

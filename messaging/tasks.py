@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from messaging.services.delivery_figures import delivery_figures_refresh
 from messaging.services.fanout import message_fanout
+from messaging.services.feedback import feedback_reminders_send
 from messaging.services.sending import delivery_send_chunk
 from messaging.services.sweep import delivery_sweep
 
@@ -39,3 +40,8 @@ def delivery_sweep_task() -> None:
 @shared_task
 def delivery_figures_refresh_task() -> None:
     delivery_figures_refresh()
+
+
+@shared_task
+def feedback_reminders_task() -> None:
+    feedback_reminders_send()

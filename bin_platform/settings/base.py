@@ -208,6 +208,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "charters.tasks.meeting_reminders_task",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Officers of urgent alerts still without feedback after 24 hours, once
+    # per alert (messaging.services.feedback.feedback_reminders_send).
+    "feedback-reminders": {
+        "task": "messaging.tasks.feedback_reminders_task",
+        "schedule": 900.0,
+    },
     "api-idempotency-purge": {
         "task": "api.tasks.idempotency_purge_task",
         "schedule": 3600.0,

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
+from messaging.selectors.feedback import alert_label, feedback_alert_choices
 from messaging.selectors.policy import (
     communication_policy,
     plan_channel_problems,
@@ -48,6 +49,13 @@ def user_may_compose(*, user) -> bool:
     return roles.is_admin or bool(roles.officer_of_zones) or bool(roles.coordinates)
 
 
+class AlertChoiceField(forms.ModelChoiceField):
+    """Urgent alerts named by date, time and first words, not "#12"."""
+
+    def label_from_instance(self, obj: Message) -> str:
+        return alert_label(message=obj)
+
+
 class MessageForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Message.Kind.choices)
     networks = forms.ModelMultipleChoiceField(
@@ -59,7 +67,7 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One street per line. Leave empty for the whole area."),
     )
-    follows = forms.ModelChoiceField(
+    follows = AlertChoiceField(
         label=_("Feedback on the alert"),
         queryset=Message.objects.none(),
         required=False,
@@ -74,15 +82,11 @@ class MessageForm(forms.Form):
         self.user = user
         networks = composable_networks(user)
         self.fields["networks"].queryset = networks
-        self.fields["follows"].queryset = (
-            Message.objects.filter(
-                kind=Message.Kind.URGENT,
-                status=Message.Status.PUBLISHED,
-                is_exercise=False,
-                networks__in=networks,
-            )
-            .distinct()
-            .order_by("-published_at")[:50]
+        # The alert feedback was started from stays offered however old it is.
+        chosen = self.data.get("follows") if self.is_bound else self.initial.get("follows")
+        chosen = getattr(chosen, "pk", chosen)
+        self.fields["follows"].queryset = feedback_alert_choices(
+            networks=networks, include=int(chosen) if str(chosen or "").isdigit() else None
         )
         for code, name in LANGUAGES:
             self.fields[f"sms_{code}"] = forms.CharField(

@@ -20,6 +20,7 @@ from messaging.forms.messages import (
 from messaging.models import Message
 from messaging.selectors.cap import CAP_CONTENT_TYPE, message_cap_xml
 from messaging.selectors.exercises import message_exercises
+from messaging.selectors.feedback import alert_label, feedback_initial
 from messaging.selectors.messages import (
     compose_country,
     message_failures,
@@ -35,6 +36,12 @@ from messaging.selectors.reach import (
     network_member_problems,
     problem_counts,
     reach_of_channels,
+)
+from messaging.selectors.sent import (
+    message_audience,
+    message_conversations,
+    message_failure_reasons,
+    message_timeline,
 )
 from messaging.services.drafts import message_draft_save, message_return, message_submit
 from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
@@ -77,6 +84,11 @@ def message_new(request: HttpRequest) -> HttpResponse:
         initial = message_template_initial(
             template=chosen, country=compose_country(user=request.user)
         )
+    # "Write feedback" on an alert's page: its networks, streets, languages
+    # and the link filled in, for those who may write feedback to them all.
+    alert = _feedback_alert(request)
+    if alert is not None:
+        initial |= feedback_initial(alert=alert, networks=composable_networks(request.user))
     form = MessageForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         message = _save(request, form, None)
@@ -84,8 +96,29 @@ def message_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/messages/form.html",
-        {"form": form, "compose_languages": LANGUAGES, "templates": templates, "chosen": chosen},
+        {
+            "form": form,
+            "compose_languages": LANGUAGES,
+            "templates": templates,
+            "chosen": chosen,
+            "feedback_on": alert,
+        },
     )
+
+
+def _feedback_alert(request: HttpRequest) -> Message | None:
+    """The alert of ``?follows=<id>``; refused unless the user may write feedback on it."""
+    follows = request.GET.get("follows", "")
+    if not follows:
+        return None
+    alert = (
+        Message.objects.prefetch_related("networks").filter(pk=int(follows)).first()
+        if follows.isdigit()
+        else None
+    )
+    if alert is None or not request.user.has_perm("messaging.write_feedback", alert):
+        raise PermissionDenied
+    return alert
 
 
 @login_required
@@ -118,6 +151,8 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": request.user.has_perm("messaging.edit_message", message),
         "can_submit": request.user.has_perm("messaging.submit_message", message),
         "can_rehearse": request.user.has_perm("messaging.rehearse_message", message),
+        "can_write_feedback": request.user.has_perm("messaging.write_feedback", message),
+        "follows_label": alert_label(message=message.follows) if message.follows_id else "",
     }
     followed = _followed_networks(request, message)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
@@ -134,18 +169,32 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A message to several networks: each viewer sees the failures and
         # replies of the networks they follow only.
         visible = list(message.networks.all()) if followed is None else followed
-        context["progress"] = message_progress(message=message, networks=followed)
-        context["failures"] = message_failures(message=message).filter(member__network__in=visible)[
-            :100
-        ]
-        context["replies"] = message.replies.filter(network__in=visible).select_related(
-            "member", "network"
-        )[:100]
-        # Provider errors may quote the phone number or address.
-        context["show_errors"] = all(
-            request.user.has_perm("members.view_member_contact", n) for n in visible
-        )
+        context.update(_sent_context(request, message, followed, visible))
     return render(request, "messaging/messages/detail.html", context)
+
+
+def _sent_context(request: HttpRequest, message: Message, followed, visible) -> dict:
+    """A sent message's page: texts, audience, timeline, conversations and
+    failures, of the networks the viewer follows only."""
+    user = request.user
+    # Who failed: names only where the viewer may see the member list.
+    named = [n for n in visible if user.has_perm("members.view_member_list", n)]
+    return {
+        "progress": message_progress(message=message, networks=followed),
+        "audience": message_audience(message=message, networks=followed),
+        "timeline": message_timeline(message=message, networks=followed),
+        "conversations": message_conversations(message=message, networks=visible)[:100],
+        "replies": message.replies.filter(network__in=visible).select_related("member", "network")[
+            :100
+        ],
+        "failure_reasons": message_failure_reasons(message=message, networks=visible),
+        "failures": message_failures(message=message).filter(member__network__in=named)[:100],
+        "feedback": message.followed_by.filter(status=Message.Status.PUBLISHED).order_by(
+            "published_at"
+        ),
+        # Provider errors may quote the phone number or address.
+        "show_errors": all(user.has_perm("members.view_member_contact", n) for n in visible),
+    }
 
 
 @login_required
