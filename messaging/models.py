@@ -7,6 +7,7 @@ One person's messages (codes, welcome, notices) are ``outbox.Notification``.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import models
@@ -62,6 +63,17 @@ class Message(models.Model):
         related_name="updates",
         verbose_name=_("update of"),
     )
+    # A cancel notice: the short "Cancelled: ..." message the platform sends
+    # to the members a cancelled message had already reached
+    # (``messaging.services.notices``).
+    cancels = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cancel_notices",
+        verbose_name=_("cancel notice of"),
+    )
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
     )
@@ -81,11 +93,25 @@ class Message(models.Model):
     # the ``message_completed`` signal is sent once, when this is set.
     completed_at = models.DateTimeField(_("all deliveries done at"), null=True, blank=True)
     # CAP's ``expires``: deliveries not handed to a provider by then are never
-    # sent late. Null means the kind's default validity applies.
+    # sent late (they end ``expired``). Set when publishing, to the kind's
+    # ``DEFAULT_VALIDITY`` unless the writer chose a moment; null on a draft
+    # without a chosen one (and on messages published before it was set).
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
     # An exercise ("TEST" in every channel, CAP status Test): rehearsals that
     # must not alarm the neighbourhood or count in the reports.
     is_exercise = models.BooleanField(_("exercise"), default=False)
+
+    # How long a message stays valid after publishing when its writer chose
+    # no moment: an urgent alert is about what happens now; feedback and tips
+    # stay useful for a while. CAP ``expires`` follows it.
+    DEFAULT_VALIDITY = {
+        Kind.URGENT: timedelta(hours=4),
+        Kind.FEEDBACK: timedelta(days=7),
+        Kind.PREVENTION: timedelta(days=30),
+        Kind.INFO: timedelta(days=30),
+    }
+    # The longest validity a writer may choose.
+    MAX_VALIDITY = timedelta(days=90)
 
     class Meta:
         ordering = ["-created_at"]
@@ -94,6 +120,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    def valid_until(self) -> datetime | None:
+        """When the message stops being valid: ``expires_at``, else publishing
+        plus the kind's ``DEFAULT_VALIDITY``; None for a draft without one."""
+        if self.expires_at:
+            return self.expires_at
+        if self.published_at is None:
+            return None
+        return self.published_at + self.DEFAULT_VALIDITY.get(self.kind, timedelta(days=1))
+
+    @property
+    def is_expired(self) -> bool:
+        until = self.valid_until()
+        return until is not None and until <= timezone.now()
 
     @property
     def is_urgent(self) -> bool:
@@ -135,6 +175,9 @@ class Delivery(models.Model):
         UNDELIVERED = "undelivered", _("Not delivered")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Not handed to a provider before the message's validity ended
+        # (``Message.expires_at``): never sent late.
+        EXPIRED = "expired", _("Expired")
 
     # No index of its own: (message, status) and the unique constraint both
     # start with it. Every send updates its row, and each index costs a write.

@@ -74,6 +74,10 @@ def message_cancel(*, message: Message, cancelled_by) -> int:
 def message_publish(*, message: Message, published_by, check_plan: bool = True) -> Message:
     """Publish a draft (or approved) message; the fan-out starts after commit.
 
+    Its validity is the one the writer chose (refused once passed), else the
+    kind's ``Message.DEFAULT_VALIDITY`` from now: deliveries not handed to a
+    provider by then end ``expired``.
+
     The channels must be ones the networks' communication plans allow for the
     kind (``messaging.selectors.policy.message_plan_problems``). ``check_plan=False``
     is for the platform's own notices about the charter itself (new house
@@ -92,11 +96,19 @@ def message_publish(*, message: Message, published_by, check_plan: bool = True) 
         problems = message_plan_problems(message=message)
         if problems:
             raise ValidationError(problems)
+    now = timezone.now()
+    if message.expires_at is not None and message.expires_at <= now:
+        # Written as a draft, its chosen validity passed before publishing.
+        raise ValidationError(
+            {"expires_at": _("Its validity has passed: choose a later moment before publishing.")}
+        )
     message.status = Message.Status.PUBLISHED
-    message.published_at = timezone.now()
+    message.published_at = now
+    if message.expires_at is None:
+        message.expires_at = now + Message.DEFAULT_VALIDITY[message.kind]
     if message.approved_by_id is None:
         message.approved_by = published_by
-    message.save(update_fields=["status", "published_at", "approved_by"])
+    message.save(update_fields=["status", "published_at", "approved_by", "expires_at"])
     transaction.on_commit(lambda: message_fanout_queue(message))
     logger.info("message %s (%s) published by %s", message.pk, message.kind, published_by.pk)
     message_published.send(sender=Message, message=message)
