@@ -26,26 +26,46 @@ def published_validity(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0018_delivery_rate_limited'),
+        ("messaging", "0018_delivery_rate_limited"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='cancels',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cancel_notices', to='messaging.message', verbose_name='cancel notice of'),
+            model_name="message",
+            name="cancels",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cancel_notices",
+                to="messaging.message",
+                verbose_name="cancel notice of",
+            ),
         ),
         migrations.AddField(
-            model_name='messagedeliverycount',
-            name='expired',
+            model_name="messagedeliverycount",
+            name="expired",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('undelivered', 'Not delivered'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='queued', max_length=12, verbose_name='status'),
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("undelivered", "Not delivered"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                    ("expired", "Expired"),
+                ],
+                default="queued",
+                max_length=12,
+                verbose_name="status",
+            ),
         ),
         migrations.RunPython(published_validity, migrations.RunPython.noop),
     ]

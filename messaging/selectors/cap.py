@@ -27,7 +27,7 @@ Every document validates against the OASIS CAP 1.2 schema
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET  # nosec B405 - builds XML, parses nothing
 

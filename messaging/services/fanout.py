@@ -100,6 +100,7 @@ def message_fanout(*, message_id: int) -> int:
         if expires is not None and (expires <= started or (not_before and not_before >= expires)):
             return Delivery.Status.EXPIRED
         return Delivery.Status.QUEUED
+
     # Read as they are written: the first batch goes out before the rest of
     # the member list has been read.
     recipients = message_recipients_iter(message=message)

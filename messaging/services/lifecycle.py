@@ -18,6 +18,7 @@ from messaging.models import Delivery, Message
 from messaging.selectors.policy import message_plan_problems
 from messaging.services.completion import message_completion_check
 from messaging.services.fanout import message_fanout_queue
+from messaging.services.notices import message_cancel_notice, message_update_texts
 from messaging.signals import message_cancelled, message_published
 
 logger = logging.getLogger(__name__)
@@ -25,10 +26,13 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def message_update_draft(*, original: Message, created_by) -> Message:
-    """A draft update of a published message, with its texts to edit; once
-    published it reaches the same recipients as the original."""
+    """A draft update of a published message, its texts starting with
+    "Update from BIN …:" and the original's words for the officer to correct
+    (``messaging.services.notices.message_update_texts``); once published it
+    reaches the people the original reached, on the channels that reached
+    them (``messaging.selectors.recipients``)."""
     original = Message.objects.get(pk=original.pk)
-    if original.status != Message.Status.PUBLISHED:
+    if original.status != Message.Status.PUBLISHED or original.cancels_id is not None:
         raise ValidationError(_("Only a published message can be updated."))
     update = Message.objects.create(
         kind=original.kind,
@@ -36,7 +40,7 @@ def message_update_draft(*, original: Message, created_by) -> Message:
         by_sms=original.by_sms,
         by_email=original.by_email,
         by_voice=original.by_voice,
-        texts=original.texts,
+        texts=message_update_texts(original=original),
         follows=original.follows,
         update_of=original,
         created_by=created_by,
@@ -47,14 +51,19 @@ def message_update_draft(*, original: Message, created_by) -> Message:
 
 @transaction.atomic
 def message_cancel(*, message: Message, cancelled_by) -> int:
-    """Cancel a message: what has not gone out yet never will.
+    """Cancel a published message: what has not gone out yet never will, and
+    the people it already reached get a short cancel notice in their
+    language on the channels that reached them
+    (``messaging.services.notices.message_cancel_notice``).
 
-    Returns how many deliveries were stopped. Sent messages cannot be called
-    back; send an update to correct them.
+    Returns how many deliveries were stopped. A draft is not cancelled but
+    deleted (``message_draft_delete``).
     """
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status == Message.Status.CANCELLED:
         return 0
+    if message.status != Message.Status.PUBLISHED:
+        raise ValidationError(_("Only a published message can be cancelled; delete a draft."))
     message.status = Message.Status.CANCELLED
     message.cancelled_at = timezone.now()
     message.save(update_fields=["status", "cancelled_at"])
@@ -64,10 +73,25 @@ def message_cancel(*, message: Message, cancelled_by) -> int:
     logger.info(
         "message %s cancelled by %s; %s deliveries stopped", message.pk, cancelled_by.pk, stopped
     )
+    message_cancel_notice(original=message, cancelled_by=cancelled_by)
     message_cancelled.send(sender=Message, message=message)
     # What was left is stopped: the deliveries may all be final now.
     message_completion_check(message_id=message.pk)
     return stopped
+
+
+@transaction.atomic
+def message_draft_delete(*, message: Message, deleted_by) -> None:
+    """Delete a draft (nothing of it went out): cancelling a draft is deleting it.
+
+    Published and cancelled messages stay (their deliveries and replies are
+    the record); a message awaiting approval goes back to draft first.
+    """
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != Message.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be deleted."))
+    logger.info("draft message %s deleted by %s", message.pk, deleted_by.pk)
+    message.delete()
 
 
 @transaction.atomic

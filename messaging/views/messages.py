@@ -36,7 +36,12 @@ from messaging.selectors.reach import (
     reach_of_channels,
 )
 from messaging.services.drafts import message_draft_save, message_return, message_submit
-from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
+from messaging.services.lifecycle import (
+    message_cancel,
+    message_draft_delete,
+    message_publish,
+    message_update_draft,
+)
 from networks.views import network_from_url as _network
 
 
@@ -116,6 +121,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_publish": request.user.has_perm("messaging.publish_message", message),
         "can_edit": request.user.has_perm("messaging.edit_message", message),
         "can_submit": request.user.has_perm("messaging.submit_message", message),
+        "can_delete": request.user.has_perm("messaging.delete_message", message),
     }
     followed = _followed_networks(request, message)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
@@ -202,13 +208,41 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
 def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = _message(request, pk)
-    stopped = message_cancel(message=message, cancelled_by=request.user)
+    try:
+        stopped = message_cancel(message=message, cancelled_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("messaging:detail", pk=message.pk)
     messages.success(
         request,
         _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")
         % {"count": stopped},
     )
+    if message.cancel_notices.exists():
+        messages.info(
+            request, _("Those it had already reached get a short cancel notice in their language.")
+        )
     return redirect("messaging:detail", pk=message.pk)
+
+
+@login_required
+@require_POST
+@permission_required("messaging.delete_message", fn=_message, raise_exception=True)
+def message_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a draft (cancelling a draft deletes it), back to its network's messages."""
+    message = _message(request, pk)
+    followed = [
+        n for n in message.networks.all() if request.user.has_perm("messaging.view_messages", n)
+    ]
+    try:
+        message_draft_delete(message=message, deleted_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("messaging:detail", pk=message.pk)
+    messages.success(request, _("The draft is deleted."))
+    if followed:
+        return redirect("messaging:network", slug=followed[0].slug)
+    return redirect("accounts:home")
 
 
 @login_required
