@@ -63,9 +63,7 @@ class Message(models.Model):
         related_name="updates",
         verbose_name=_("update of"),
     )
-    # A cancel notice: the short "Cancelled: ..." message the platform sends
-    # to the members a cancelled message had already reached
-    # (``messaging.services.notices``).
+    # A cancel notice ("Cancelled: ...") to those a cancelled message reached.
     cancels = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -92,18 +90,15 @@ class Message(models.Model):
     # When every delivery became final (``messaging.services.completion``):
     # the ``message_completed`` signal is sent once, when this is set.
     completed_at = models.DateTimeField(_("all deliveries done at"), null=True, blank=True)
-    # CAP's ``expires``: deliveries not handed to a provider by then are never
-    # sent late (they end ``expired``). Set when publishing, to the kind's
-    # ``DEFAULT_VALIDITY`` unless the writer chose a moment; null on a draft
-    # without a chosen one (and on messages published before it was set).
+    # CAP's ``expires``: deliveries not handed to a provider by then end
+    # ``expired``. Publishing sets the kind's ``DEFAULT_VALIDITY`` if empty.
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
     # An exercise ("TEST" in every channel, CAP status Test): rehearsals that
     # must not alarm the neighbourhood or count in the reports.
     is_exercise = models.BooleanField(_("exercise"), default=False)
 
-    # How long a message stays valid after publishing when its writer chose
-    # no moment: an urgent alert is about what happens now; feedback and tips
-    # stay useful for a while. CAP ``expires`` follows it.
+    # Validity after publishing when the writer chose none: an urgent alert
+    # is about what happens now; feedback and tips stay useful for a while.
     DEFAULT_VALIDITY = {
         Kind.URGENT: timedelta(hours=4),
         Kind.FEEDBACK: timedelta(days=7),
