@@ -90,6 +90,7 @@ class MessageForm(forms.Form):
                 kind=Message.Kind.URGENT,
                 status=Message.Status.PUBLISHED,
                 networks__in=networks,
+                cancels__isnull=True,
             )
             .distinct()
             .order_by("-published_at")[:50]

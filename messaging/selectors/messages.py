@@ -156,7 +156,8 @@ def message_history(*, network: Network) -> QuerySet[Message]:
 
 
 def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> QuerySet[Message]:
-    """Urgent alerts published more than ``hours`` ago that no feedback follows yet."""
+    """Urgent alerts published more than ``hours`` ago that no feedback follows
+    yet (their cancel notices are no alerts of their own)."""
     feedback = Message.objects.filter(
         follows=OuterRef("pk"), kind=Message.Kind.FEEDBACK, status=Message.Status.PUBLISHED
     )
@@ -166,6 +167,7 @@ def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> 
             status=Message.Status.PUBLISHED,
             networks__in=networks,
             published_at__lt=timezone.now() - timedelta(hours=hours),
+            cancels__isnull=True,
         )
         .filter(~Exists(feedback))
         .distinct()

@@ -74,6 +74,7 @@ def _sent_alert(world, **fields) -> tuple[Message, People]:
     alert.deliveries.filter(member=people.waiting).update(status=Delivery.Status.QUEUED)
     locmem.outbox.clear()
     mail.outbox.clear()
+    alert.refresh_from_db()
     return alert, people
 
 
@@ -229,3 +230,22 @@ def test_the_delete_button_is_on_the_draft_page_of_those_who_may(client, world):
     page = client.get(reverse("messaging:detail", args=[published.pk])).content.decode()
     assert reverse("messaging:delete", args=[published.pk]) not in page
     assert client.post(reverse("messaging:delete", args=[published.pk])).status_code == 403
+
+
+def test_a_cancel_notice_is_no_alert_awaiting_feedback(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.forms.messages import MessageForm
+    from messaging.selectors.messages import alerts_without_feedback
+    from networks.models import Network
+
+    alert, _p = _sent_alert(world)
+    _cancel(world, alert)
+    notice = alert.cancel_notices.get()
+    Message.objects.filter(pk=notice.pk).update(published_at=timezone.now() - timedelta(days=2))
+    networks = Network.objects.filter(pk=world.network.pk)
+    assert notice not in alerts_without_feedback(networks=networks)
+    form = MessageForm(user=world.users["officer"])
+    assert notice not in form.fields["follows"].queryset
