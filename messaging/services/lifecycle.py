@@ -56,14 +56,14 @@ def message_cancel(*, message: Message, cancelled_by) -> int:
     language on the channels that reached them
     (``messaging.services.notices.message_cancel_notice``).
 
-    Returns how many deliveries were stopped. A draft is not cancelled but
-    deleted (``message_draft_delete``).
+    Returns how many deliveries were stopped. A draft or a message awaiting
+    approval may be withdrawn this way by the platform (a meeting's
+    invitation, ``charters.services.meetings``); on the staff pages a draft
+    is deleted instead (``message_draft_delete``).
     """
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status == Message.Status.CANCELLED:
         return 0
-    if message.status != Message.Status.PUBLISHED:
-        raise ValidationError(_("Only a published message can be cancelled; delete a draft."))
     message.status = Message.Status.CANCELLED
     message.cancelled_at = timezone.now()
     message.save(update_fields=["status", "cancelled_at"])

@@ -207,12 +207,12 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
 def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a published message; a draft is deleted instead (``messaging:delete``)."""
     message = _message(request, pk)
-    try:
-        stopped = message_cancel(message=message, cancelled_by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if message.status != Message.Status.PUBLISHED:
+        messages.error(request, _("Only a published message can be cancelled; delete a draft."))
         return redirect("messaging:detail", pk=message.pk)
+    stopped = message_cancel(message=message, cancelled_by=request.user)
     messages.success(
         request,
         _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")
