@@ -147,6 +147,8 @@ def test_the_compose_page_saves_the_validity_and_shows_it(client, world):
     assert message.expires_at == until
     page = client.get(response["Location"]).content.decode()
     assert "valid until" in page
+    edit = client.get(reverse("messaging:edit", args=[message.pk])).content.decode()
+    assert f'value="{until:%Y-%m-%dT%H:%M}"' in edit  # in local time, for datetime-local
     # Left empty on the edit form, the draft's validity becomes the default again.
     client.post(reverse("messaging:edit", args=[message.pk]), _form_data(world))
     message.refresh_from_db()
