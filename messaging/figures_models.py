@@ -65,6 +65,7 @@ class MessageDeliveryCount(models.Model):
     failed = models.PositiveIntegerField(default=0)
     pending = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("delivery count of a message")

@@ -7,6 +7,7 @@ One person's messages (codes, welcome, notices) are ``outbox.Notification``.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import models
@@ -62,6 +63,15 @@ class Message(models.Model):
         related_name="updates",
         verbose_name=_("update of"),
     )
+    # A cancel notice ("Cancelled: ...") to those a cancelled message reached.
+    cancels = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cancel_notices",
+        verbose_name=_("cancel notice of"),
+    )
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
     )
@@ -80,8 +90,8 @@ class Message(models.Model):
     # When every delivery became final (``messaging.services.completion``):
     # the ``message_completed`` signal is sent once, when this is set.
     completed_at = models.DateTimeField(_("all deliveries done at"), null=True, blank=True)
-    # CAP's ``expires``: deliveries not handed to a provider by then are never
-    # sent late. Null means the kind's default validity applies.
+    # CAP's ``expires``: deliveries not handed to a provider by then end
+    # ``expired``. Publishing sets the kind's ``DEFAULT_VALIDITY`` if empty.
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
     # An exercise ("TEST" in every channel, CAP status Test): rehearsals that
     # must not alarm the neighbourhood or count in the reports.
@@ -108,6 +118,17 @@ class Message(models.Model):
         _("feedback reminder sent at"), null=True, blank=True
     )
 
+    # Validity after publishing when the writer chose none: an urgent alert
+    # is about what happens now; feedback and tips stay useful for a while.
+    DEFAULT_VALIDITY = {
+        Kind.URGENT: timedelta(hours=4),
+        Kind.FEEDBACK: timedelta(days=7),
+        Kind.PREVENTION: timedelta(days=30),
+        Kind.INFO: timedelta(days=30),
+    }
+    # The longest validity a writer may choose.
+    MAX_VALIDITY = timedelta(days=90)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("message")
@@ -115,6 +136,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    def valid_until(self) -> datetime | None:
+        """When the message stops being valid: ``expires_at``, else publishing
+        plus the kind's ``DEFAULT_VALIDITY``; None for a draft without one."""
+        if self.expires_at:
+            return self.expires_at
+        if self.published_at is None:
+            return None
+        return self.published_at + self.DEFAULT_VALIDITY.get(self.kind, timedelta(days=1))
+
+    @property
+    def is_expired(self) -> bool:
+        until = self.valid_until()
+        return until is not None and until <= timezone.now()
 
     @property
     def is_urgent(self) -> bool:
@@ -156,6 +191,9 @@ class Delivery(models.Model):
         UNDELIVERED = "undelivered", _("Not delivered")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Not handed to a provider before the message's validity ended
+        # (``Message.expires_at``): never sent late.
+        EXPIRED = "expired", _("Expired")
 
     # No index of its own: (message, status) and the unique constraint both
     # start with it. Every send updates its row, and each index costs a write.
@@ -280,160 +318,6 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"reply {self.pk} ({self.channel})"
-
-
-class Conversation(models.Model):
-    """A member's thread with the network's coordinators and the zone's
-    officers: the member's replies, the staff's answers and what happened
-    (``ConversationEvent``). A member's next message continues their open
-    conversation; a closed one stays closed and a new message opens another."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
-
-    class Urgency(models.TextChoices):
-        NONE = "", _("Not urgent")
-        URGENT_ALERT = "urgent_alert", _("Reply to a recent urgent alert")
-        WATCH_WORD = "watch_word", _("Contains a watch word")
-
-    network = models.ForeignKey(
-        "networks.Network",
-        on_delete=models.CASCADE,
-        related_name="conversations",
-        verbose_name=_("network"),
-    )
-    member = models.ForeignKey(
-        "members.Member",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="conversations",
-        verbose_name=_("member"),
-    )
-    message = models.ForeignKey(
-        Message,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="conversations",
-        verbose_name=_("about"),
-    )
-    status = models.CharField(
-        _("status"), max_length=6, choices=Status.choices, default=Status.OPEN, db_index=True
-    )
-    urgency = models.CharField(
-        _("urgency"), max_length=12, choices=Urgency.choices, blank=True, default=""
-    )
-    assigned_to = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("assigned to"),
-    )
-    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
-    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
-    # The automatic answer goes out at most once every few hours per
-    # conversation, so two auto-responders never answer each other forever.
-    auto_answered_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-last_activity_at"]
-        verbose_name = _("conversation")
-        verbose_name_plural = _("conversations")
-        indexes = [
-            models.Index(fields=["network", "status", "last_activity_at"]),
-            models.Index(fields=["member", "status"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"conversation {self.pk}"
-
-
-class ConversationEvent(models.Model):
-    """What happened in a conversation besides the member's replies: a staff
-    answer (its text stays on the thread), the automatic answer, a forward,
-    an assignment, the urgent notice to the police, closing and reopening."""
-
-    class Kind(models.TextChoices):
-        ANSWER = "answer", _("Answer")
-        AUTO_ANSWER = "auto_answer", _("Automatic answer")
-        FORWARD = "forward", _("Forwarded")
-        ASSIGN = "assign", _("Assigned")
-        ALERTED = "alerted", _("Police and coordinators notified")
-        CLOSE = "close", _("Closed")
-        REOPEN = "reopen", _("Reopened")
-
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    # None: the platform itself (automatic answer, urgent notice).
-    actor = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    text = models.TextField(_("text"), blank=True)
-    # The channel an answer went out on, the address a forward went to, the
-    # name of the person assigned.
-    detail = models.CharField(_("detail"), max_length=254, blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name = _("conversation event")
-        verbose_name_plural = _("conversation events")
-
-    def __str__(self) -> str:
-        return f"{self.kind} in conversation {self.conversation_id}"
-
-    @property
-    def detail_display(self) -> str:
-        """The detail for people: an answer's channel by its name."""
-        if self.kind in (self.Kind.ANSWER, self.Kind.AUTO_ANSWER):
-            return str(dict(Reply.Channel.choices).get(self.detail, self.detail))
-        return self.detail
-
-
-class WatchWordList(models.Model):
-    """Words that make a member's reply urgent, for one police zone and one
-    language, one word or phrase per line. A zone without a list for a
-    language uses the platform's (``messaging.selectors.conversations.DEFAULT_WATCH_WORDS``)."""
-
-    police_zone = models.ForeignKey(
-        "networks.PoliceZone",
-        on_delete=models.CASCADE,
-        related_name="watch_word_lists",
-        verbose_name=_("police zone"),
-    )
-    language = models.CharField(_("language"), max_length=2)
-    words = models.TextField(_("words"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["police_zone", "language"]
-        verbose_name = _("watch word list")
-        verbose_name_plural = _("watch word lists")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["police_zone", "language"], name="one_watch_list_per_zone_language"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.police_zone} ({self.language})"
-
-    @property
-    def word_list(self) -> list[str]:
-        return [w.strip() for w in self.words.splitlines() if w.strip()]
 
 
 def _report_photo_path(instance, filename: str) -> str:
@@ -571,6 +455,12 @@ class MessageTemplate(models.Model):
 
 # The dashboards' per-message delivery figures live in their own module (this
 # one stays readable); imported here so that Django registers them with the app.
+# Conversations with members live in their own module too.
+from messaging.conversation_models import (  # noqa: E402, F401
+    Conversation,
+    ConversationEvent,
+    WatchWordList,
+)
 from messaging.figures_models import (  # noqa: E402, F401
     DeliveryFiguresStale,
     MessageDeliveryCount,

@@ -91,6 +91,11 @@ def may_see_unpublished(user, message) -> bool:
     )
 
 
+@rules.predicate
+def is_draft(user, message) -> bool:
+    return message is not None and message.status == message.Status.DRAFT
+
+
 rules.add_perm("messaging.view_message", can_follow_message & may_see_unpublished)
 rules.add_perm("messaging.publish_message", can_publish_message & may_see_unpublished)
 rules.add_perm("messaging.edit_message", (can_publish_message & may_see_unpublished) | is_own_draft)
@@ -126,6 +131,11 @@ def may_write_feedback(user, message) -> bool:
 
 
 rules.add_perm("messaging.write_feedback", can_follow_message & may_write_feedback)
+# Cancelling a draft deletes it: whoever may edit the draft.
+rules.add_perm(
+    "messaging.delete_message",
+    is_draft & ((can_publish_message & may_see_unpublished) | is_own_draft),
+)
 
 
 # Members' reports (meldingen). On a Network: who sees its reports. On a

@@ -324,6 +324,7 @@ EXEMPT = {
     "messaging:reply": "redirect to its conversation, tests/messaging/test_inbox.py",
     "messaging:cancel": "POST only, tests/messaging/test_messages.py",
     "messaging:self_test": "POST only, role matrix in tests/messaging/test_exercises.py",
+    "messaging:delete": "POST only, test_draft_delete_post_matrix below",
     "messaging:incident_share": "POST only, tests/messaging/test_incidents.py",
     "messaging:incident_share_municipality": "POST only, tests/messaging/test_incidents.py",
     "members:signup:confirm_email": "token URL, tests/members/test_signup.py",
@@ -438,6 +439,36 @@ def test_role_revoke_post_matrix(client, world, role):
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("account_login"))
         assert assignment.revoked_at is None
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_draft_delete_post_matrix(client, world, role):
+    """Deleting a draft (cancelling a draft deletes it): whoever may edit it.
+    An officer's draft: the zone's officer and admins; a coordinator's own
+    draft: its writer too. Everyone else is refused and the draft stays."""
+    from messaging.models import Message
+
+    officers = MessageFactory(created_by=world.users["officer_other"], networks=[world.network])
+    coordinators = MessageFactory(
+        kind=Message.Kind.PREVENTION,
+        created_by=world.users["coordinator"],
+        networks=[world.network],
+    )
+    client = _client_for(client, world, role)
+    for draft, allowed in (
+        (officers, {"admin", "officer"}),
+        (coordinators, {"admin", "officer", "coordinator"}),
+    ):
+        response = client.post(reverse("messaging:delete", kwargs={"pk": draft.pk}))
+        exists = Message.objects.filter(pk=draft.pk).exists()
+        if role in allowed:
+            assert response.status_code == 302, (role, draft.created_by)
+            assert not exists
+        else:
+            assert response.status_code in (302, 403, 404)
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse("account_login"))
+            assert exists, (role, draft.created_by)
 
 
 @pytest.mark.parametrize("role", ["municipal", "federal", "steering"])

@@ -83,6 +83,13 @@ class MessageWriteSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         help_text="For feedback: the id of the urgent alert it follows up.",
     )
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Valid until (CAP expires): in the future, at most 90 days ahead. Empty: "
+        "4 hours after publishing for an urgent alert, 7 days for feedback, 30 days for "
+        "prevention tips and information. Deliveries not sent by then are marked expired.",
+    )
 
     def validate_texts(self, value: dict) -> dict:
         unknown = sorted(set(value) - set(LANGUAGE_CODES))

@@ -30,6 +30,7 @@ def message_as_payload(message: Message) -> dict:
         "by_voice": message.by_voice,
         "texts": message.texts,
         "follows": message.follows_id,
+        "expires_at": message.expires_at,
     }
 
 
@@ -48,6 +49,7 @@ def _form_data(payload: dict) -> dict:
         "networks": [found[s] for s in slugs],
         "streets": "\n".join(payload.get("streets") or []),
         "follows": payload.get("follows") or "",
+        "expires_at": payload.get("expires_at") or "",
     }
     for channel in ("by_sms", "by_email", "by_voice"):
         if payload.get(channel):

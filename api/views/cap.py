@@ -39,12 +39,14 @@ def _cap_url(message: Message) -> str:
 
 def _feed(request, *, networks, title: str) -> HttpResponse:
     """The published (and cancelled) alerts to ``networks`` that the owner
-    follows, newest first, as an Atom feed of CAP alerts."""
+    follows, newest first, as an Atom feed of CAP alerts. Cancel notices to
+    members are left out: the cancelled alert's own CAP Cancel says it."""
     messages = (
         api_messages_for(user=request.user, filters={})
         .filter(
             networks__in=networks,
             status__in=[Message.Status.PUBLISHED, Message.Status.CANCELLED],
+            cancels__isnull=True,
         )
         .distinct()
         .order_by("-published_at", "-pk")[:FEED_SIZE]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
 from messaging.selectors.feedback import alert_label, feedback_alert_choices
+from messaging.selectors.messages import message_validity_problem
 from messaging.selectors.policy import (
     communication_policy,
     plan_channel_problems,
@@ -76,6 +77,16 @@ class MessageForm(forms.Form):
     by_sms = forms.BooleanField(label=_("By SMS"), required=False, initial=True)
     by_email = forms.BooleanField(label=_("By email"), required=False, initial=True)
     by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+    expires_at = forms.DateTimeField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_(
+            "Empty: 4 hours after publishing for an urgent alert, 7 days for feedback, "
+            "30 days for a prevention tip or information. What has not gone out by then "
+            "is not sent any more."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,6 +143,7 @@ class MessageForm(forms.Form):
             "by_sms": message.by_sms,
             "by_email": message.by_email,
             "by_voice": message.by_voice,
+            "expires_at": message.expires_at,
         }
         for code, text in message.texts.items():
             initial[f"sms_{code}"] = text.get("sms", "")
@@ -181,6 +193,10 @@ class MessageForm(forms.Form):
                     % {"network": network, "kinds": labels},
                 )
         self._check_plan(data, networks)
+        if data.get("expires_at"):
+            problem = message_validity_problem(expires_at=data["expires_at"])
+            if problem:
+                self.add_error("expires_at", problem)
         if data.get("kind") != Message.Kind.FEEDBACK and data.get("follows"):
             self.add_error("follows", _("Only feedback follows an alert."))
         data["texts"] = texts
@@ -200,6 +216,7 @@ class MessageForm(forms.Form):
             "by_voice": data["by_voice"],
             "texts": data["texts"],
             "follows": data.get("follows"),
+            "expires_at": data.get("expires_at"),
         }
 
     def _check_plan(self, data: dict, networks) -> None:

@@ -27,7 +27,7 @@ Every document validates against the OASIS CAP 1.2 schema
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET  # nosec B405 - builds XML, parses nothing
 
@@ -59,15 +59,9 @@ KIND_PROFILE: dict[str, tuple[str, str, str, str, str]] = {
     Message.Kind.INFO: ("Other", "None", "Unknown", "Minor", "Unknown"),
 }
 
-# How long a message stays valid when it has no ``expires_at`` of its own,
-# counted from publishing: an urgent alert is about what happens now; feedback
-# and tips stay useful for a while.
-DEFAULT_VALIDITY: dict[str, timedelta] = {
-    Message.Kind.URGENT: timedelta(hours=6),
-    Message.Kind.FEEDBACK: timedelta(days=7),
-    Message.Kind.PREVENTION: timedelta(days=30),
-    Message.Kind.INFO: timedelta(days=30),
-}
+# How long a message stays valid when it has no ``expires_at`` of its own
+# (messages published before publishing set it): the model's defaults.
+DEFAULT_VALIDITY = Message.DEFAULT_VALIDITY
 
 # The official municipality code's name in CAP's geocode, per country.
 GEOCODE_NAMES = {Country.BELGIUM: "NIS", Country.NETHERLANDS: "CBS"}
@@ -100,13 +94,10 @@ def _reference(message: Message) -> str:
 
 
 def message_cap_expires(*, message: Message) -> datetime | None:
-    """When the message stops being valid: ``expires_at``, else publishing plus
-    the kind's ``DEFAULT_VALIDITY``; None for a message never published."""
-    if message.expires_at:
-        return message.expires_at
-    if message.published_at is None:
-        return None
-    return message.published_at + DEFAULT_VALIDITY.get(message.kind, timedelta(days=1))
+    """When the message stops being valid (``Message.valid_until``): its
+    ``expires_at``, else publishing plus the kind's default; None for a
+    draft without one."""
+    return message.valid_until()
 
 
 def _updated_chain(message: Message) -> list[Message]:

@@ -45,6 +45,7 @@ def feedback_alert_choices(*, networks: QuerySet[Network], include: int | None =
         kind=Message.Kind.URGENT,
         status=Message.Status.PUBLISHED,
         is_exercise=False,
+        cancels__isnull=True,
         networks__in=networks,
     )
     recent = list(
@@ -90,8 +91,8 @@ def feedback_initial(*, alert: Message, networks: QuerySet[Network]) -> dict:
 def alerts_due_feedback_reminder(*, now: datetime | None = None) -> QuerySet[Message]:
     """Urgent alerts published between ``REMINDER_AFTER`` and ``REMINDER_UNTIL``
     ago that no feedback follows yet (published or awaiting approval) and
-    whose officers were not reminded. Exercises, cancelled alerts and updates
-    of an alert (the original is the one to follow up) are left out."""
+    whose officers were not reminded. Exercises, cancelled alerts, cancel notices
+    and updates of an alert (the original is the one to follow up) are left out."""
     now = now or timezone.now()
     feedback = Message.objects.filter(
         follows=OuterRef("pk"),
@@ -104,6 +105,7 @@ def alerts_due_feedback_reminder(*, now: datetime | None = None) -> QuerySet[Mes
             status=Message.Status.PUBLISHED,
             is_exercise=False,
             update_of__isnull=True,
+            cancels__isnull=True,
             feedback_reminded_at__isnull=True,
             published_at__lte=now - REMINDER_AFTER,
             published_at__gt=now - REMINDER_UNTIL,

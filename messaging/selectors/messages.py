@@ -110,7 +110,22 @@ def texts_marked_test(*, texts: dict, language: str, note: str = "") -> dict:
 
 
 FINAL = {Delivery.Status.DELIVERED, Delivery.Status.UNDELIVERED, Delivery.Status.FAILED}
-DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED}
+# Nothing more happens to these: sent (email gives no report), cancelled, and
+# expired (not handed to a provider before the message's validity ended).
+DONE = FINAL | {Delivery.Status.SENT, Delivery.Status.CANCELLED, Delivery.Status.EXPIRED}
+
+
+def message_validity_problem(*, expires_at, now=None) -> str:
+    """Why a chosen "valid until" cannot be (empty when it can): it must lie
+    in the future and at most ``Message.MAX_VALIDITY`` ahead."""
+    now = now or timezone.now()
+    if expires_at <= now:
+        return _("Choose a moment in the future.")
+    if expires_at > now + Message.MAX_VALIDITY:
+        return _("A message is valid for at most %(days)s days.") % {
+            "days": Message.MAX_VALIDITY.days
+        }
+    return ""
 
 
 def message_progress(*, message: Message, networks=None) -> dict:
@@ -125,16 +140,19 @@ def message_progress(*, message: Message, networks=None) -> dict:
         deliveries = deliveries.filter(member__network__in=list(networks))
     rows = deliveries.values("channel", "status").annotate(n=Count("id")).order_by()
     table: dict[str, dict[str, int]] = {}
-    total = done = 0
+    total = done = expired = 0
     for row in rows:
         table.setdefault(row["channel"], {})[row["status"]] = row["n"]
         total += row["n"]
         if row["status"] in DONE:
             done += row["n"]
+        if row["status"] == Delivery.Status.EXPIRED:
+            expired += row["n"]
     return {
         "table": table,
         "total": total,
         "done": done,
+        "expired": expired,
         "percent": round(100 * done / total) if total else (100 if message.fanout_done_at else 0),
         "finished": bool(message.fanout_done_at) and done == total,
         "statuses": Delivery.Status.choices,
@@ -165,7 +183,8 @@ def message_history(*, network: Network) -> QuerySet[Message]:
 
 def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> QuerySet[Message]:
     """Urgent alerts published more than ``hours`` ago that no feedback follows
-    yet. Exercises are neither alerts waiting for feedback nor feedback."""
+    yet. Exercises are neither alerts waiting for feedback nor feedback, and
+    cancel notices are no alerts of their own."""
     feedback = Message.objects.filter(
         follows=OuterRef("pk"),
         kind=Message.Kind.FEEDBACK,
@@ -179,6 +198,7 @@ def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> 
             is_exercise=False,
             networks__in=networks,
             published_at__lt=timezone.now() - timedelta(hours=hours),
+            cancels__isnull=True,
         )
         .filter(~Exists(feedback))
         .distinct()

@@ -228,8 +228,9 @@ def message_unreached(
     Returns ``{"total": n, "reasons": [{"code", "label", "count", "members"}]}``
     with at most ``sample`` members named per reason.
     """
-    if message.update_of_id:
-        # An update goes to whom the original reached; its preview says so.
+    if message.update_of_id or message.cancels_id:
+        # An update (or a cancel notice) goes to whom the original reached;
+        # its preview says so.
         return {"total": 0, "reasons": []}
     now = now or timezone.now()
     targeted = message.networks.all() if networks is None else list(networks)

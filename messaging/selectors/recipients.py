@@ -14,6 +14,9 @@ from members.models import Member
 from messaging.models import Delivery, Message
 
 LOCAL_TZ = ZoneInfo("Europe/Brussels")
+# A delivery in these has reached its member, or is being handed over: its
+# member gets the message's cancel notice and updates.
+REACHED_STATUSES = [Delivery.Status.SENDING, Delivery.Status.SENT, Delivery.Status.DELIVERED]
 # Member rows read per round trip; the same size as the fan-out's insert
 # batches (``messaging.services.fanout.FANOUT_BATCH``).
 READ_BATCH = 2000
@@ -57,12 +60,16 @@ def message_recipients_iter(
     chosen members among them only); each member's own
     channels intersected with the message's; non-urgent messages skip paused
     members and wait for the end of quiet hours — urgent alerts override both.
-    A person on several targeted networks gets one message per channel: the
+    A cancel notice or an update goes to whom the original reached
+    (``_recipients_of``). A person on several targeted networks gets one message per channel: the
     same phone number or email address is served once.
     """
     now = now or timezone.now()
+    if message.cancels_id:
+        yield from _recipients_of(message.cancels, now=now, with_queued=False)
+        return
     if message.update_of_id:
-        yield from _recipients_of(message.update_of)
+        yield from _recipients_of(message.update_of, now=now, with_queued=True)
         return
     members = Member.objects.active().filter(network__in=message.networks.all())
     if message.is_exercise:
@@ -105,35 +112,56 @@ def message_recipients_iter(
             )
 
 
-def _recipients_of(original: Message) -> list[Recipient]:
-    """An update goes to the members the original reached, by the same channels,
-    with their details and wishes as they are now: a changed number or address,
-    a channel switched off (STOP), a pause, or leaving are respected."""
-    pairs = set(
-        original.deliveries.exclude(status=Delivery.Status.CANCELLED)
-        .filter(fallback_for__isnull=True)
-        .values_list("member_id", "channel")
-    )
+def _recipients_of(original: Message, *, now: datetime, with_queued: bool) -> list[Recipient]:
+    """The people ``original`` reached (handed to a provider, or being so),
+    for its cancel notice or update: on the channels that reached them, with
+    their details and wishes as they are now (a changed number or address, a
+    channel switched off by STOP, a pause, or leaving are respected).
+
+    A voice call's notice goes by SMS to a mobile, else by email, else by
+    voice again (a landline only): short texts read better than a second
+    call. ``with_queued``: also those it is still to reach (an update).
+    Non-urgent notices wait for the end of quiet hours."""
+    statuses = [*REACHED_STATUSES, Delivery.Status.QUEUED] if with_queued else REACHED_STATUSES
+    pairs = set(original.deliveries.filter(status__in=statuses).values_list("member_id", "channel"))
     members = Member.objects.active().filter(pk__in={m for m, _c in pairs})
     if not original.is_urgent:
-        members = members.exclude(paused_until__gte=timezone.localdate())
+        members = members.exclude(paused_until__gte=now.astimezone(LOCAL_TZ).date())
     recipients = []
+    seen: set[tuple[str, str]] = set()
     for member in members.order_by("pk"):
-        current = {
-            Delivery.Channel.SMS: member.by_sms and str(member.mobile_phone or ""),
-            Delivery.Channel.EMAIL: member.by_email and member.email,
-            Delivery.Channel.VOICE: member.by_voice
-            and str(member.landline or member.mobile_phone or ""),
-        }
-        for channel, address in current.items():
-            if (member.pk, channel) in pairs and address:
-                recipients.append(
-                    Recipient(
-                        member_id=member.pk,
-                        channel=channel,
-                        to=address,
-                        language=member.language,
-                        not_before=None,
-                    )
+        mobile = str(member.mobile_phone or "")
+        sms = member.by_sms and mobile
+        email = member.by_email and member.email
+        wanted: dict[str, str] = {}
+        if (member.pk, Delivery.Channel.SMS) in pairs and sms:
+            wanted[Delivery.Channel.SMS] = sms
+        if (member.pk, Delivery.Channel.EMAIL) in pairs and email:
+            wanted[Delivery.Channel.EMAIL] = email
+        if (member.pk, Delivery.Channel.VOICE) in pairs and member.by_voice:
+            if mobile and not member.sms_opted_out_at:
+                wanted.setdefault(Delivery.Channel.SMS, mobile)
+            elif member.email and not member.email_complained_at:
+                wanted.setdefault(Delivery.Channel.EMAIL, member.email)
+            elif member.landline:
+                wanted[Delivery.Channel.VOICE] = str(member.landline)
+        not_before = None
+        if not original.is_urgent:
+            not_before = _quiet_until(
+                start=member.quiet_hours_start, end=member.quiet_hours_end, now=now
+            )
+        for channel, address in wanted.items():
+            key = (channel, address.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            recipients.append(
+                Recipient(
+                    member_id=member.pk,
+                    channel=channel,
+                    to=address,
+                    language=member.language,
+                    not_before=not_before,
                 )
+            )
     return recipients

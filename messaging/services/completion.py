@@ -20,7 +20,7 @@ from messaging.signals import message_completed
 def message_completion_check(*, message_id: int) -> bool:
     """Mark the message completed and send ``message_completed`` when its
     fan-out is done and each of its deliveries is final (sent, delivered,
-    undelivered, failed or cancelled). Returns whether it did so now."""
+    undelivered, failed, cancelled or expired). Returns whether it did so now."""
     message = Message.objects.filter(
         pk=message_id,
         completed_at__isnull=True,

@@ -97,6 +97,7 @@ def delivery_figures_recompute(*, message_id: int) -> None:
             failed=Count("id", filter=Q(status__in=FAILED)),
             pending=Count("id", filter=Q(status__in=PENDING)),
             cancelled=Count("id", filter=Q(status=S.CANCELLED)),
+            expired=Count("id", filter=Q(status=S.EXPIRED)),
         )
         .order_by()
     )

@@ -39,6 +39,7 @@ STATUS_RANK = {
     _S.UNDELIVERED: 3,
     _S.FAILED: 3,
     _S.CANCELLED: 3,
+    _S.EXPIRED: 3,
 }
 FINAL_RANK = 3
 

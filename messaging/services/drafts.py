@@ -13,7 +13,16 @@ from accounts.selectors import zone_officers
 from messaging.models import Message
 from outbox.services.notifications import notification_queue
 
-DRAFT_FIELDS = ("kind", "streets", "by_sms", "by_email", "by_voice", "texts", "follows")
+DRAFT_FIELDS = (
+    "kind",
+    "streets",
+    "by_sms",
+    "by_email",
+    "by_voice",
+    "texts",
+    "follows",
+    "expires_at",
+)
 
 
 @transaction.atomic
@@ -21,7 +30,11 @@ def message_draft_save(
     *, created_by, networks, message: Message | None = None, **fields
 ) -> Message:
     """Create or change a draft message. Published messages are not edited:
-    an update is a new message (``update_of``)."""
+    an update is a new message (``update_of``).
+
+    ``expires_at`` (optional) is the validity the writer chose; the form
+    checks it (``messaging.selectors.messages.message_validity_problem``),
+    publishing checks it again and sets the kind's default when empty."""
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
         raise ValueError(f"not a draft field: {sorted(unknown)}")

@@ -82,11 +82,25 @@ def message_fanout(*, message_id: int) -> int:
     Rows are written in batches and each batch's sends are queued at once, so
     the first members get the alert before the last rows exist. Safe to run
     again: existing rows are kept (unique constraint), and only queued rows
-    are sent. Returns the number of deliveries of the message.
+    are sent. Rows that could only be sent after the message's validity are
+    written ``expired``. Returns the number of deliveries of the message.
     """
     message = Message.objects.get(pk=message_id)
     if message.status != Message.Status.PUBLISHED:
         return 0
+    # Rows that could only go out after the message's validity (a fan-out
+    # started late by the sweep, quiet hours ending after it) are written
+    # ``expired`` at once: counted and shown, never sent late.
+    expires = message.valid_until()
+    started = timezone.now()
+    if expires is not None and expires <= started:
+        logger.warning("message %s expired before its fan-out; nothing is sent", message.pk)
+
+    def status_of(not_before) -> str:
+        if expires is not None and (expires <= started or (not_before and not_before >= expires)):
+            return Delivery.Status.EXPIRED
+        return Delivery.Status.QUEUED
+
     # Read as they are written: the first batch goes out before the rest of
     # the member list has been read.
     recipients = message_recipients_iter(message=message)
@@ -109,6 +123,7 @@ def message_fanout(*, message_id: int) -> int:
                     to=r.to,
                     language=r.language,
                     not_before=r.not_before,
+                    status=status_of(r.not_before),
                 )
                 for r in batch
             ),

@@ -66,9 +66,12 @@ CLAIM_BATCH = 20
 
 def _claim_batch(
     delivery_ids: list[int], messages: dict[int, Message] | None = None
-) -> list[Delivery]:
+) -> tuple[list[Delivery], int]:
     """Take the queued, due rows among ``delivery_ids`` for sending; rows held
     by another worker, not due, or of a message no longer published are left.
+    Rows of a message whose validity ended (``Message.expires_at``) are never
+    sent late: they are marked ``expired``. Returns the claimed rows and how
+    many were marked expired.
 
     A queued row that still has a ``claimed_at`` was claimed before and never
     decided (its worker died; the sweep handed it back): it is marked
@@ -88,6 +91,8 @@ def _claim_batch(
                 # A cancelled message sends nothing more, whatever was queued.
                 message__status=Message.Status.PUBLISHED,
             )
+            # Nor does one whose validity ended (say, after a broker outage).
+            .filter(Q(message__expires_at__isnull=True) | Q(message__expires_at__gt=now))
             .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .order_by("pk")
@@ -96,6 +101,15 @@ def _claim_batch(
             Delivery.objects.filter(pk__in=[d.pk for d in claimable]).update(
                 status=Delivery.Status.SENDING, claimed_at=now
             )
+    expired = 0
+    if len(claimable) < len(delivery_ids):
+        # Only when rows were left (rare): the usual batch costs no statement more.
+        taken = {d.pk for d in claimable}
+        expired = Delivery.objects.filter(
+            pk__in=[pk for pk in delivery_ids if pk not in taken],
+            status=Delivery.Status.QUEUED,
+            message__expires_at__lte=now,
+        ).update(status=Delivery.Status.EXPIRED)
     messages = {} if messages is None else messages
     missing = {d.message_id for d in claimable} - messages.keys()
     if missing:
@@ -104,7 +118,7 @@ def _claim_batch(
         delivery.message = messages[delivery.message_id]
         delivery.in_doubt_since = delivery.claimed_at
         delivery.status, delivery.claimed_at = Delivery.Status.SENDING, now
-    return claimable
+    return claimable, expired
 
 
 @dataclass
@@ -328,10 +342,11 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
     Rows are claimed CLAIM_BATCH at a time as the send threads need work,
     each send takes a lease of its provider account first, and each outcome
     is recorded on this thread as soon as it comes back. Returns counts per
-    outcome (``reconciled``: in-doubt SMS the provider already had), for logs
-    and tests.
+    outcome (``reconciled``: in-doubt SMS the provider already had;
+    ``expired``: not sent, the message's validity had ended), for logs and
+    tests.
     """
-    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "reconciled": 0}
+    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "reconciled": 0, "expired": 0}
     # (message, seconds to wait) → rows to try again then.
     retry_ids: dict[tuple[int, float], list[int]] = {}
     pending = list(delivery_ids)
@@ -344,8 +359,9 @@ def delivery_send_chunk(*, delivery_ids: list[int]) -> dict[str, int]:
         while pending and len(jobs) < wanted:
             batch = pending[: min(CLAIM_BATCH, wanted - len(jobs))]
             del pending[: len(batch)]
-            claimed = _claim_batch(batch, messages)
-            counts["skipped"] += len(batch) - len(claimed)
+            claimed, expired = _claim_batch(batch, messages)
+            counts["expired"] += expired
+            counts["skipped"] += len(batch) - len(claimed) - expired
             for delivery in claimed:
                 send = _prepare(delivery)
                 jobs.append(

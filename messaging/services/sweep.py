@@ -28,6 +28,8 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
       ``claimed_at``: they are in doubt, and before such an SMS is sent
       again the provider is asked whether it already has it
       (``messaging.services.sending._transmit``, the gateway's ``lookup_sms``);
+    - queued rows of messages whose validity ended are marked ``expired``
+      (one statement): never sent late, e.g. after a broker outage;
     - published messages whose fan-out never ran get it now;
     - queued rows that are due (quiet hours over, backoff passed) are queued;
     - messages whose deliveries are all final are marked completed.
@@ -36,6 +38,12 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
     reclaimed = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=now - _stale_claim()
     ).update(status=Delivery.Status.QUEUED)
+    # The expiry is on the message, so one statement marks every row of
+    # every stale message, whatever its count.
+    expired = Delivery.objects.filter(
+        status=Delivery.Status.QUEUED,
+        message_id__in=Message.objects.filter(expires_at__lte=now).values("pk"),
+    ).update(status=Delivery.Status.EXPIRED)
     started = 0
     for message in Message.objects.filter(
         status=Message.Status.PUBLISHED,
@@ -62,4 +70,5 @@ def delivery_sweep(*, now: datetime | None = None) -> dict[str, int]:
         "reclaimed": reclaimed,
         "fanouts": started,
         "requeued": sum(len(v) for v in by_message.values()),
+        "expired": expired,
     }

@@ -7,6 +7,7 @@ from messaging.views.inbox import watch_words
 from messaging.views.messages import (
     message_cancel_view,
     message_cap,
+    message_delete_view,
     message_detail,
     message_edit,
     message_new,
@@ -30,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/submit/", message_submit_view, name="submit"),
     path("<int:pk>/return/", message_return_view, name="return"),
     path("<int:pk>/cancel/", message_cancel_view, name="cancel"),
+    path("<int:pk>/delete/", message_delete_view, name="delete"),
     path("<int:pk>/progress/", message_progress_view, name="progress"),
     path("<int:pk>/cap.xml", message_cap, name="cap"),
     path("network/<slug:slug>/", network_messages, name="network"),

@@ -44,7 +44,12 @@ from messaging.selectors.sent import (
     message_timeline,
 )
 from messaging.services.drafts import message_draft_save, message_return, message_submit
-from messaging.services.lifecycle import message_cancel, message_publish, message_update_draft
+from messaging.services.lifecycle import (
+    message_cancel,
+    message_draft_delete,
+    message_publish,
+    message_update_draft,
+)
 from networks.views import network_from_url as _network
 
 
@@ -153,6 +158,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_rehearse": request.user.has_perm("messaging.rehearse_message", message),
         "can_write_feedback": request.user.has_perm("messaging.write_feedback", message),
         "follows_label": alert_label(message=message.follows) if message.follows_id else "",
+        "can_delete": request.user.has_perm("messaging.delete_message", message),
     }
     followed = _followed_networks(request, message)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
@@ -253,14 +259,42 @@ def message_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("messaging.publish_message", fn=_message, raise_exception=True)
 def message_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a published message; a draft is deleted instead (``messaging:delete``)."""
     message = _message(request, pk)
+    if message.status != Message.Status.PUBLISHED:
+        messages.error(request, _("Only a published message can be cancelled; delete a draft."))
+        return redirect("messaging:detail", pk=message.pk)
     stopped = message_cancel(message=message, cancelled_by=request.user)
     messages.success(
         request,
         _("The message is cancelled; %(count)s deliveries that had not gone out were stopped.")
         % {"count": stopped},
     )
+    if message.cancel_notices.exists():
+        messages.info(
+            request, _("Those it had already reached get a short cancel notice in their language.")
+        )
     return redirect("messaging:detail", pk=message.pk)
+
+
+@login_required
+@require_POST
+@permission_required("messaging.delete_message", fn=_message, raise_exception=True)
+def message_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a draft (cancelling a draft deletes it), back to its network's messages."""
+    message = _message(request, pk)
+    followed = [
+        n for n in message.networks.all() if request.user.has_perm("messaging.view_messages", n)
+    ]
+    try:
+        message_draft_delete(message=message, deleted_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("messaging:detail", pk=message.pk)
+    messages.success(request, _("The draft is deleted."))
+    if followed:
+        return redirect("messaging:network", slug=followed[0].slug)
+    return redirect("accounts:home")
 
 
 @login_required

@@ -98,7 +98,15 @@ FAILED_STATUSES = (Delivery.Status.FAILED, Delivery.Status.UNDELIVERED)
 PENDING_STATUSES = (Delivery.Status.QUEUED, Delivery.Status.SENDING)
 
 
-_EMPTY_COUNTS = {"total": 0, "delivered": 0, "sent": 0, "failed": 0, "pending": 0, "cancelled": 0}
+_EMPTY_COUNTS = {
+    "total": 0,
+    "delivered": 0,
+    "sent": 0,
+    "failed": 0,
+    "pending": 0,
+    "cancelled": 0,
+    "expired": 0,
+}
 
 
 def _fresh_messages() -> Q:
@@ -125,7 +133,8 @@ def delivery_by_channel(*, network_ids, period: Period) -> list[dict]:
     """Deliveries of the messages published in the period, per channel: total,
     delivered (confirmed by the provider), sent (handed over without a report
     yet; email has no reports, so this is its success), failed, still pending,
-    cancelled, and the success rate over those not cancelled.
+    cancelled, expired (not sent before the message's validity ended, so not
+    a success), and the success rate over those not cancelled.
 
     On PostgreSQL the messages whose figures are up to date are read from
     ``MessageDeliveryCount`` (one row per message, network and channel), the
@@ -138,6 +147,7 @@ def delivery_by_channel(*, network_ids, period: Period) -> list[dict]:
         "failed": Count("id", filter=Q(status__in=FAILED_STATUSES)),
         "pending": Count("id", filter=Q(status__in=PENDING_STATUSES)),
         "cancelled": Count("id", filter=Q(status=S.CANCELLED)),
+        "expired": Count("id", filter=Q(status=S.EXPIRED)),
     }
     published = _messages_published(network_ids=network_ids, period=period)
     deliveries = Delivery.objects.filter(
@@ -181,6 +191,7 @@ def delivery_by_channel(*, network_ids, period: Period) -> list[dict]:
                 "channel": channel,
                 **{k: row[k] for k in ("total", "delivered", "sent", "failed", "pending")},
                 "cancelled": row["cancelled"],
+                "expired": row["expired"],
                 "success_rate": round(100.0 * success / counted, 1) if counted else None,
             }
         )

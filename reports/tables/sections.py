@@ -17,7 +17,7 @@ from reports.tables.report import Chart, Columns, Section, hours, minutes, month
 
 MESSAGES = Columns("messages", ("month", *Message.Kind.values, "total"))
 # The delivery statuses that add up to a channel's deliveries.
-DELIVERY_STATUSES = ("delivered", "sent", "failed", "pending", "cancelled")
+DELIVERY_STATUSES = ("delivered", "sent", "failed", "pending", "cancelled", "expired")
 DELIVERY = Columns("delivery", ("channel", "total", *DELIVERY_STATUSES, "success_rate"))
 # One row per message kind, in the order of Message.Kind.
 SPEED = Columns("speed", ("kind", "messages", "reached", "median", "mean"))
@@ -70,6 +70,7 @@ def delivery_section(*, ids, period: Period) -> Section:
             _("Failed"),
             _("Pending"),
             _("Cancelled"),
+            _("Expired"),
             _("Success (%)"),
         ],
         rows=table,
@@ -80,7 +81,8 @@ def delivery_section(*, ids, period: Period) -> Section:
         ),
         note=_(
             "Messages published in the period. Success: delivered, or sent where the channel "
-            "gives no delivery report (email), out of all deliveries not cancelled."
+            "gives no delivery report (email), out of all deliveries not cancelled. Expired: "
+            "not sent because the message's validity had ended."
         ),
     )
 

@@ -50,6 +50,8 @@ def test_feeds_carry_the_published_alerts_the_owner_follows(world, reader, feed)
     ours = _published(world)
     _published(world, network=world.other_network)  # another zone: not in the feed
     MessageFactory(created_by=world.users["officer"], networks=[world.network])  # a draft
+    # A cancel notice to members: the cancelled alert's CAP Cancel says it.
+    _published(world, cancels=_published(world, network=world.other_network))
     kwargs = {"number": world.zone.number} if feed == "zone" else {"slug": world.network.slug}
     response = reader.get(reverse(f"api:v1:feed_{feed}", kwargs=kwargs))
     assert response.status_code == 200

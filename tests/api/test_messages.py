@@ -151,3 +151,37 @@ def test_message_list_filters(world, api):
     assert kinds == ["info"]
     other = client.get(f"/api/v1/messages/?network={world.other_network.slug}").json()
     assert other["results"] == []
+
+
+def test_a_draft_takes_a_validity_checked_like_the_page(world, api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = api("officer")
+    past = (timezone.now() - timedelta(hours=1)).isoformat()
+    response = client.post(
+        "/api/v1/messages/", draft_payload(world, expires_at=past), format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["expires_at"] == ["Choose a moment in the future."]
+    far = (timezone.now() + timedelta(days=91)).isoformat()
+    response = client.post("/api/v1/messages/", draft_payload(world, expires_at=far), format="json")
+    assert response.status_code == 422 and "expires_at" in response.json()["errors"]
+    assert not Message.objects.exists()
+    until = (timezone.now() + timedelta(hours=2)).replace(microsecond=0)
+    response = client.post(
+        "/api/v1/messages/", draft_payload(world, expires_at=until.isoformat()), format="json"
+    )
+    assert response.status_code == 201, response.content
+    message = Message.objects.get()
+    assert message.expires_at == until
+    assert response.json()["expires_at"] is not None
+    # A PATCH without it keeps it; null takes it away (the kind's default then).
+    client.patch(f"/api/v1/messages/{message.pk}/", {"by_email": False}, format="json")
+    message.refresh_from_db()
+    assert message.expires_at == until
+    response = client.patch(f"/api/v1/messages/{message.pk}/", {"expires_at": None}, format="json")
+    assert response.status_code == 200, response.content
+    message.refresh_from_db()
+    assert message.expires_at is None

@@ -93,9 +93,9 @@ def test_published_urgent_alert(network):
     assert "101" in _text(nl, "cap:instruction") and "112" in _text(fr, "cap:instruction")
     assert "PZ Erpe-Mere/Lede" in _text(nl, "cap:contact")
     assert _text(nl, "cap:web").endswith(reverse("messaging:detail", kwargs={"pk": message.pk}))
-    # Default validity of an urgent alert: six hours after publishing.
+    # Default validity of an urgent alert: four hours after publishing.
     expires = timezone.datetime.fromisoformat(_text(nl, "cap:expires"))
-    assert expires == message.published_at.replace(microsecond=0) + timedelta(hours=6)
+    assert expires == message.published_at.replace(microsecond=0) + timedelta(hours=4)
     area = nl.find("cap:area", NS)
     assert _text(area, "cap:areaDesc") == "BIN Oordegem, Erpe-Mere"
     assert _text(area, "cap:geocode/cap:valueName") == "NIS"

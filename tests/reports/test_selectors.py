@@ -108,12 +108,24 @@ def test_delivery_by_channel(dataset):
     rows = delivery_by_channel(network_ids=_ids(dataset.a, dataset.b), period=dataset.period)
     assert rows == [
         {"channel": "sms", "total": 9, "delivered": 7, "sent": 0, "failed": 2, "pending": 0,
-         "cancelled": 0, "success_rate": 77.8},
+         "cancelled": 0, "expired": 0, "success_rate": 77.8},
         {"channel": "email", "total": 8, "delivered": 0, "sent": 6, "failed": 1, "pending": 0,
-         "cancelled": 1, "success_rate": 85.7},
+         "cancelled": 1, "expired": 0, "success_rate": 85.7},
         {"channel": "voice", "total": 0, "delivered": 0, "sent": 0, "failed": 0, "pending": 0,
-         "cancelled": 0, "success_rate": None},
+         "cancelled": 0, "expired": 0, "success_rate": None},
     ]  # fmt: skip
+
+
+def test_expired_deliveries_are_counted_apart_and_are_no_success(dataset):
+    from tests.reports.conftest import _delivery
+
+    m1 = dataset.messages["m1"]
+    members = [m for m in dataset.members.values() if m.network_id == dataset.a.pk][:2]
+    _delivery(m1, members[0], "voice", "delivered", minutes=3)
+    _delivery(m1, members[1], "voice", "expired", minutes=3)
+    voice = delivery_by_channel(network_ids=_ids(dataset.a), period=dataset.period)[2]
+    assert (voice["total"], voice["delivered"], voice["expired"]) == (2, 1, 1)
+    assert voice["success_rate"] == 50.0
 
 
 def _speed(dataset, network_ids):
