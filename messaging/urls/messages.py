@@ -3,7 +3,7 @@ messages area, with the inbox and incidents areas included below it."""
 
 from django.urls import include, path
 
-from messaging.views.inbox import watch_words
+from messaging.views.inbox import conversation_shared, watch_words
 from messaging.views.messages import (
     message_cancel_view,
     message_cap,
@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("messaging.urls.incidents")),
     path("network/<slug:slug>/inbox/", include("messaging.urls.inbox")),
     path("zones/<int:pk>/watch-words/", watch_words, name="watch_words"),
+    path("shared/conversations/<int:pk>/", conversation_shared, name="conversation_shared"),
 ]

@@ -73,8 +73,12 @@ def message_new(request: HttpRequest) -> HttpResponse:
     template_id = request.GET.get("template", "")
     chosen = templates.filter(pk=int(template_id)).first() if template_id.isdigit() else None
     if chosen is not None:
+        # {network} is filled for someone who writes for one network only.
+        networks = list(composable_networks(request.user)[:2])
         initial = message_template_initial(
-            template=chosen, country=compose_country(user=request.user)
+            template=chosen,
+            country=compose_country(user=request.user),
+            network=networks[0] if len(networks) == 1 else None,
         )
     form = MessageForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -118,6 +122,9 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": request.user.has_perm("messaging.submit_message", message),
     }
     followed = _followed_networks(request, message)
+    # The writer who follows none of the networks (municipal staff) sees the
+    # texts and the approval only: no recipient figures, replies or failures.
+    context["show_figures"] = followed is None or bool(followed)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
         context["preview"] = preview = message_preview(message=message, networks=followed)
         # Names only of the members of networks the viewer follows.
