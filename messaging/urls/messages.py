@@ -36,6 +36,7 @@ urlpatterns = [
     path("network/<slug:slug>/problems/", network_problems, name="problems"),
     # Without a namespace of their own: their names join ``messaging``.
     path("", include("messaging.urls.incidents")),
+    path("templates/", include("messaging.urls.templates")),
     path("network/<slug:slug>/inbox/", include("messaging.urls.inbox")),
     path("zones/<int:pk>/watch-words/", watch_words, name="watch_words"),
     path("shared/conversations/<int:pk>/", conversation_shared, name="conversation_shared"),
