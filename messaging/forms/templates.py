@@ -96,6 +96,5 @@ class TemplateForm(forms.Form):
 
     def preview_values(self) -> dict[str, str]:
         data = self.cleaned_data
-        return {
-            name: data.get(f"preview_{name}", "") for name in ("street", "time", "vehicle", "network")
-        }
+        names = ("street", "time", "vehicle", "network")
+        return {name: data.get(f"preview_{name}", "") for name in names}

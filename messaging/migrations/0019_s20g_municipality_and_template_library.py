@@ -5,20 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0018_delivery_rate_limited'),
+        ("messaging", "0018_delivery_rate_limited"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='shared_with_municipality_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='shared with the municipality at'),
+            model_name="conversation",
+            name="shared_with_municipality_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="shared with the municipality at"
+            ),
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='overrides',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='overridden_by', to='messaging.messagetemplate', verbose_name='replaces the standard template'),
+            model_name="messagetemplate",
+            name="overrides",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="overridden_by",
+                to="messaging.messagetemplate",
+                verbose_name="replaces the standard template",
+            ),
         ),
     ]

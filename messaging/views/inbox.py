@@ -176,9 +176,7 @@ def conversation_action(request: HttpRequest, slug: str, pk: int, action: str) -
 def _shared_conversation(request: HttpRequest, pk: int) -> Conversation:
     cached = getattr(request, "_bin_conversation", None)
     if cached is None or cached.pk != pk:
-        cached = get_object_or_404(
-            Conversation.objects.select_related("network", "message"), pk=pk
-        )
+        cached = get_object_or_404(Conversation.objects.select_related("network", "message"), pk=pk)
         request._bin_conversation = cached
     return cached
 
