@@ -97,4 +97,8 @@ class TemplateForm(forms.Form):
     def preview_values(self) -> dict[str, str]:
         data = self.cleaned_data
         names = ("street", "time", "vehicle", "network")
-        return {name: data.get(f"preview_{name}", "") for name in names}
+        # A sample left empty takes its default, so the preview shows a text.
+        return {
+            name: data.get(f"preview_{name}") or self.fields[f"preview_{name}"].initial
+            for name in names
+        }
