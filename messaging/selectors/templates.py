@@ -129,9 +129,10 @@ def template_library(*, user, kind: str = "", zone_ids=None) -> QuerySet[Message
     own = MessageTemplate.objects.filter(police_zone__isnull=False)
     if zones is not None:
         own = own.filter(police_zone_id__in=zones)
-    replaced = own.exclude(overrides=None).values("overrides_id")
     qs = MessageTemplate.objects.filter(Q(police_zone__isnull=True) | Q(pk__in=own.values("pk")))
-    qs = qs.exclude(pk__in=replaced)
+    if zones is not None:
+        # An admin (every zone) keeps the standard set as it is.
+        qs = qs.exclude(pk__in=own.exclude(overrides=None).values("overrides_id"))
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("police_zone", "overrides").order_by("kind", "title")
