@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from rules.contrib.views import permission_required
 
 from bin_platform.forms import errors_to_form
+from messaging.forms.messages import LANGUAGES
 from messaging.forms.templates import TemplateForm
 from messaging.models import Message, MessageTemplate
 from messaging.selectors.messages import compose_country
@@ -83,6 +84,7 @@ def _render_form(request, form, *, template=None, zone=None, preview=None, statu
             "zone": zone,
             "preview": preview,
             "placeholders": [f"{{{n}}}" for n in PLACEHOLDERS],
+            "compose_languages": LANGUAGES,
         },
         status=status,
     )
