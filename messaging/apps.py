@@ -14,11 +14,16 @@ class MessagingConfig(AppConfig):
         from accounts.hooks import home_panels
         from members.hooks import channel_reach, member_erasers
         from messaging import receivers  # noqa: F401 - connects inbound email, SMS and status receivers
-        from messaging.panels import home_panel_alerts, home_panel_conversations
+        from messaging.panels import (
+            home_panel_alerts,
+            home_panel_conversations,
+            home_panel_municipal_messages,
+        )
         from messaging.selectors.reach import reach_of_channels
         from messaging.services.erasure import member_messaging_erase
 
         home_panels.register(home_panel_alerts)
         home_panels.register(home_panel_conversations)
+        home_panels.register(home_panel_municipal_messages)
         member_erasers.register(member_messaging_erase)
         channel_reach.provide(reach_of_channels)

@@ -68,6 +68,11 @@ class Conversation(models.Model):
     # conversation, so two auto-responders never answer each other forever.
     auto_answered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Forwarded to the municipality's staff (nuisance, seeds 003/004), who
+    # then open this conversation only.
+    shared_with_municipality_at = models.DateTimeField(
+        _("shared with the municipality at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-last_activity_at"]
@@ -95,6 +100,9 @@ class ConversationEvent(models.Model):
         ALERTED = "alerted", _("Police and coordinators notified")
         CLOSE = "close", _("Closed")
         REOPEN = "reopen", _("Reopened")
+
+    # The detail of a forward to the municipality's staff (else an email address).
+    TO_MUNICIPALITY = "municipality"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -126,6 +134,8 @@ class ConversationEvent(models.Model):
         """The detail for people: an answer's channel by its name."""
         if self.kind in (self.Kind.ANSWER, self.Kind.AUTO_ANSWER):
             return str(dict(Reply.Channel.choices).get(self.detail, self.detail))
+        if self.kind == self.Kind.FORWARD and self.detail == self.TO_MUNICIPALITY:
+            return str(_("the municipality's staff"))
         return self.detail
 
 

@@ -442,6 +442,16 @@ class MessageTemplate(models.Model):
         related_name="message_templates",
         verbose_name=_("police zone"),
     )
+    # A zone's own version of a standard template: the zone's officers see it
+    # in its place (messaging.selectors.templates.template_library).
+    overrides = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="overridden_by",
+        verbose_name=_("replaces the standard template"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from messaging.selectors.conversations import conversations_urgent_open
-from messaging.selectors.messages import alerts_without_feedback, messages_awaiting_approval
+from messaging.selectors.messages import (
+    alerts_without_feedback,
+    messages_awaiting_approval,
+    messages_written_by,
+)
 from networks.models import Network
 from networks.selectors import UserRoles
 
@@ -45,3 +49,17 @@ def home_panel_conversations(
     if not handled:
         return {}
     return {"urgent_conversations": conversations_urgent_open(network_ids=handled)}
+
+
+def home_panel_municipal_messages(
+    *, request: HttpRequest, roles: UserRoles, networks: list[Network]
+) -> dict[str, Any]:
+    """For municipal staff: the link to write a prevention tip or information
+    for their municipality's networks, and their own messages (their
+    approval status). Officers and admins have their own panel."""
+    if not roles.staff_of_municipalities:
+        return {}
+    return {
+        "municipal_can_compose": True,
+        "own_messages": messages_written_by(user=request.user),
+    }

@@ -24,6 +24,14 @@ rules.add_perm("messaging.send_to_network", is_platform_admin | is_zone_officer)
 # the officer approves first follows messaging.selectors.policy.communication_policy.
 rules.add_perm("messaging.compose_for_network", is_platform_admin | is_zone_officer | runs_network)
 rules.add_perm("messaging.view_messages", is_platform_admin | is_zone_officer | runs_network)
+# Who writes drafts for the network: the above, and the municipality's staff
+# (prevention tips and information, messaging.forms.messages.MUNICIPAL_KINDS),
+# whose drafts always go to the zone's officer for approval. They never get
+# view_messages: no message lists, figures, members or replies.
+rules.add_perm(
+    "messaging.draft_for_network",
+    is_platform_admin | is_zone_officer | runs_network | is_municipal_staff,
+)
 
 
 @rules.predicate
@@ -60,7 +68,18 @@ def is_own_draft(user, message) -> bool:
         message is not None
         and message.status == message.Status.DRAFT
         and message.created_by_id == user.pk
-        and all(user.has_perm("messaging.compose_for_network", n) for n in message.networks.all())
+        and all(user.has_perm("messaging.draft_for_network", n) for n in message.networks.all())
+    )
+
+
+@rules.predicate
+def wrote_message(user, message) -> bool:
+    """The message's writer, while they may still write for its networks:
+    municipal staff follow their own messages this way only."""
+    return (
+        message is not None
+        and message.created_by_id == user.pk
+        and all(user.has_perm("messaging.draft_for_network", n) for n in message.networks.all())
     )
 
 
@@ -77,7 +96,7 @@ def may_see_unpublished(user, message) -> bool:
         return True
     networks = list(message.networks.all())
     if message.created_by_id == user.pk:
-        return all(user.has_perm("messaging.compose_for_network", n) for n in networks)
+        return all(user.has_perm("messaging.draft_for_network", n) for n in networks)
     if not networks:
         return False
     if all(user.has_perm("messaging.send_to_network", n) for n in networks):
@@ -96,7 +115,7 @@ def is_draft(user, message) -> bool:
     return message is not None and message.status == message.Status.DRAFT
 
 
-rules.add_perm("messaging.view_message", can_follow_message & may_see_unpublished)
+rules.add_perm("messaging.view_message", (can_follow_message | wrote_message) & may_see_unpublished)
 rules.add_perm("messaging.publish_message", can_publish_message & may_see_unpublished)
 rules.add_perm("messaging.edit_message", (can_publish_message & may_see_unpublished) | is_own_draft)
 rules.add_perm("messaging.submit_message", is_own_draft)
@@ -140,6 +159,8 @@ rules.add_perm(
 
 # Members' reports (meldingen). On a Network: who sees its reports. On a
 # IncidentReport: who triages it, and who sees its photo (the police only).
+# ``_on_report_network`` checks on the network of anything that has one (a
+# report, a conversation).
 def _on_report_network(predicate):
     @rules.predicate(name=f"report_network_{predicate.name}")
     def check(user, report) -> bool:
@@ -202,3 +223,42 @@ def is_officer_of_police_zone(user, zone) -> bool:
 
 
 rules.add_perm("messaging.edit_watch_words", is_platform_admin | is_officer_of_police_zone)
+
+
+# A conversation forwarded to the municipality (seeds 003/004): its staff open
+# that conversation only (messaging:conversation_shared), never the inbox, the
+# member list or contact data. Those who handle the inbox forward it.
+@rules.predicate
+def is_conversation_shared_with_municipality(user, conversation) -> bool:
+    return getattr(conversation, "shared_with_municipality_at", None) is not None
+
+
+_handles_conversation = _on_report_network(is_zone_officer | runs_network)
+rules.add_perm(
+    "messaging.share_conversation_with_municipality", is_platform_admin | _handles_conversation
+)
+rules.add_perm(
+    "messaging.view_shared_conversation",
+    is_platform_admin
+    | _handles_conversation
+    | (_on_report_network(is_municipal_staff) & is_conversation_shared_with_municipality),
+)
+
+
+# The message template library (messaging:templates): the zone's officers
+# keep their zone's templates; admins every zone's and the standard set.
+@rules.predicate
+def is_some_zone_officer(user) -> bool:
+    return bool(user_roles(user=user).officer_of_zones)
+
+
+@rules.predicate
+def is_template_of_own_zone(user, template) -> bool:
+    zone_id = getattr(template, "police_zone_id", None)
+    return zone_id is not None and zone_id in user_roles(user=user).officer_of_zones
+
+
+rules.add_perm("messaging.view_templates", is_platform_admin | is_some_zone_officer)
+# On a PoliceZone (None: the standard set, admins only).
+rules.add_perm("messaging.manage_templates", is_platform_admin | is_officer_of_police_zone)
+rules.add_perm("messaging.change_template", is_platform_admin | is_template_of_own_zone)

@@ -54,6 +54,7 @@ COMPOSE = frozenset(
     {"admin", "officer", "officer_other", "coordinator", "co_coordinator", "coordinator_other"}
 )
 PUBLISH = frozenset({"admin", "officer"})
+MUNICIPAL = frozenset({"municipal", "municipal_other"})
 CAN_INVITE = frozenset({"admin", "coordinator", "coordinator_other", "officer", "officer_other"})
 REPORT_PHOTO = frozenset({"admin", "officer"})  # the police only
 REPORTS_MUNICIPALITY = frozenset({"admin", "municipal", "officer"})
@@ -76,6 +77,37 @@ def _draft(w, *, published: bool = False):
         networks=[w.network], status="published" if published else "draft",
     )  # fmt: skip
     return {"pk": draft.pk}
+
+
+def _municipal_draft(w):
+    draft = MessageFactory(
+        kind="prevention", texts={"nl": {"sms": "Tip"}}, created_by=w.users["municipal"],
+        networks=[w.network], status="draft",
+    )  # fmt: skip
+    return {"pk": draft.pk}
+
+
+def _template(w):
+    from messaging.models import MessageTemplate
+
+    template = MessageTemplate.objects.create(
+        kind="prevention", title="Fietsdiefstal", police_zone=w.zone,
+        texts={"nl": {"sms": "Zet uw fiets op slot."}},
+    )  # fmt: skip
+    return {"pk": template.pk}
+
+
+def _shared_conversation(w, *, shared: bool = True):
+    from django.utils import timezone
+
+    from messaging.models import Conversation
+
+    kwargs = _conversation(w)
+    if shared:
+        Conversation.objects.filter(pk=kwargs["pk"]).update(
+            shared_with_municipality_at=timezone.now()
+        )
+    return {"pk": kwargs["pk"]}
 
 
 def _conversation(w):
@@ -225,7 +257,9 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("members:imports:errors", lambda w: _import(w), MEMBER_DATA),
     ("members:imports:export_csv", _slug, MEMBER_DATA),
     ("members:imports:export_xlsx", _slug, MEMBER_DATA),
-    ("messaging:new", lambda w: {}, COMPOSE),
+    # Municipal staff write prevention tips and information for their
+    # municipality's networks (the officer approves them, issue 14 item 6).
+    ("messaging:new", lambda w: {}, COMPOSE | MUNICIPAL),
     ("messaging:network", _slug, MEMBER_DATA),
     ("messaging:problems", _slug, MEMBER_DATA),
     # An officer's draft: its writer's work in progress (issue 16, item 5).
@@ -240,6 +274,26 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("webhooks:detail", _webhook, WEBHOOK_OF_ZONE),
     ("messaging:edit", lambda w: _draft(w), PUBLISH),
     ("messaging:exercise", lambda w: _draft(w), PUBLISH),
+    # A municipal staff member's draft: the writer, the zone's officer who
+    # approves it, and (as for a coordinator's draft) the network's coordinators.
+    (
+        "messaging:detail",
+        _municipal_draft,
+        PUBLISH | {"municipal", "coordinator", "co_coordinator"},
+    ),
+    ("messaging:edit", _municipal_draft, PUBLISH | {"municipal"}),
+    # A conversation forwarded to the municipality: its staff see that one only.
+    ("messaging:conversation_shared", _shared_conversation, MEMBER_DATA | {"municipal"}),
+    (
+        "messaging:conversation_shared",
+        lambda w: _shared_conversation(w, shared=False),
+        MEMBER_DATA,
+    ),
+    # The template library: officers manage their zone's templates.
+    ("messaging:templates", lambda w: {}, WEBHOOKS),
+    ("messaging:template_new", lambda w: {}, WEBHOOKS),
+    ("messaging:template_edit", _template, WEBHOOK_OF_ZONE),
+    ("messaging:template_delete", _template, WEBHOOK_OF_ZONE),
     ("messaging:inbox", _slug, MEMBER_DATA),
     ("messaging:conversation", lambda w: _conversation(w), MEMBER_DATA),
     # A police zone's watch words: its officers (and admins) set them.

@@ -33,8 +33,10 @@ from tests.test_role_matrix import (
 
 OFFICER_ONLY = frozenset({"officer"})  # officers of the world's zone, not admins
 POLICE = frozenset({"officer", "admin"})
-# Roles whose own draft they may edit and submit: those who write for the network.
-OWN_DRAFT = COMPOSE - {"officer_other", "coordinator_other"}
+# Roles whose own draft they may edit and submit: those who write for the
+# network, the municipality's staff too (prevention tips and information,
+# approved by the officer: issue 14, item 6).
+OWN_DRAFT = (COMPOSE - {"officer_other", "coordinator_other"}) | {"municipal"}
 
 
 def _draft(w, role, *, kind="prevention"):
@@ -96,7 +98,7 @@ API_MATRIX: list[tuple[str, str, str, Callable, Callable | None, frozenset, str 
         Scope.DRAFTS_WRITE,
         _none,
         _prevention,
-        COMPOSE - {"officer_other", "coordinator_other"},
+        OWN_DRAFT,
         None,
     ),
     ("api:v1:message", "get", Scope.MESSAGES_READ, _officer_draft, None, PUBLISH, None),

@@ -16,12 +16,18 @@ from messaging.selectors.policy import (
     plan_channels_by_network,
     plan_default_channels,
 )
+from messaging.selectors.templates import template_placeholders_left
 from networks.models import Network, Street
 from networks.selectors import user_roles
 from outbox.sms import sms_length
 
 # Networks whose plans the compose page hands to its script (see MessageForm).
 PLAN_SCRIPT_MAX = 100
+
+# What the municipality's staff may write (seeds 003 and 004: the local
+# prevention service supplies tips; "politie en gemeente sturen relevante
+# informatie"), always approved by the zone's officer before it goes out.
+MUNICIPAL_KINDS = (Message.Kind.PREVENTION, Message.Kind.INFO)
 
 LANGUAGES = (("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en", _("English")))
 
@@ -36,18 +42,28 @@ def sendable_networks(user):
 
 
 def composable_networks(user):
-    """Networks the user may write for: their zone's, or the ones they coordinate."""
+    """Networks the user may write for: their zone's, the ones they
+    coordinate, or (municipal staff) their municipality's."""
     roles = user_roles(user=user)
     qs = Network.objects.filter(status=Network.Status.ACTIVE)
     if not roles.is_admin:
-        qs = qs.filter(Q(police_zone_id__in=roles.officer_of_zones) | Q(pk__in=roles.coordinates))
+        qs = qs.filter(
+            Q(police_zone_id__in=roles.officer_of_zones)
+            | Q(pk__in=roles.coordinates)
+            | Q(municipality_id__in=roles.staff_of_municipalities)
+        )
     return qs.order_by("name")
 
 
 def user_may_compose(*, user) -> bool:
     """Whether the user writes messages at all (the compose page, the API's drafts)."""
     roles = user_roles(user=user)
-    return roles.is_admin or bool(roles.officer_of_zones) or bool(roles.coordinates)
+    return (
+        roles.is_admin
+        or bool(roles.officer_of_zones)
+        or bool(roles.coordinates)
+        or bool(roles.staff_of_municipalities)
+    )
 
 
 class AlertChoiceField(forms.ModelChoiceField):
@@ -93,11 +109,19 @@ class MessageForm(forms.Form):
         self.user = user
         networks = composable_networks(user)
         self.fields["networks"].queryset = networks
+        roles = user_roles(user=user)
+        # Alerts to follow up: of the networks whose messages the user sees
+        # (not the municipality's staff, who write tips and information only).
+        followed = networks
+        if not roles.is_admin:
+            followed = networks.filter(
+                Q(police_zone_id__in=roles.officer_of_zones) | Q(pk__in=roles.coordinates)
+            )
         # The alert feedback was started from stays offered however old it is.
         chosen = self.data.get("follows") if self.is_bound else self.initial.get("follows")
         chosen = getattr(chosen, "pk", chosen)
         self.fields["follows"].queryset = feedback_alert_choices(
-            networks=networks, include=int(chosen) if str(chosen or "").isdigit() else None
+            networks=followed, include=int(chosen) if str(chosen or "").isdigit() else None
         )
         for code, name in LANGUAGES:
             self.fields[f"sms_{code}"] = forms.CharField(
@@ -180,18 +204,8 @@ class MessageForm(forms.Form):
                     "streets",
                     _("Not in the chosen networks: %(streets)s.") % {"streets": ", ".join(unknown)},
                 )
-        direct = set(sendable_networks(self.user).values_list("pk", flat=True))
-        for network in networks:
-            if network.pk in direct:
-                continue
-            allowed = communication_policy(network=network).coordinator_kinds
-            if data.get("kind") and data["kind"] not in allowed:
-                labels = ", ".join(str(Message.Kind(k).label) for k in allowed)
-                self.add_error(
-                    "kind",
-                    _("As coordinator of %(network)s you can send: %(kinds)s.")
-                    % {"network": network, "kinds": labels},
-                )
+        self._check_kind(data, networks)
+        self._check_placeholders()
         self._check_plan(data, networks)
         if data.get("expires_at"):
             problem = message_validity_problem(expires_at=data["expires_at"])
@@ -218,6 +232,42 @@ class MessageForm(forms.Form):
             "follows": data.get("follows"),
             "expires_at": data.get("expires_at"),
         }
+
+    def _check_kind(self, data: dict, networks) -> None:
+        """The kinds a coordinator (per the network's plan) or the
+        municipality's staff (prevention tips and information) may write."""
+        direct = set(sendable_networks(self.user).values_list("pk", flat=True))
+        roles = user_roles(user=self.user)
+        kind = data.get("kind")
+        for network in networks:
+            if network.pk in direct or not kind:
+                continue
+            allowed = set()
+            if network.pk in roles.coordinates:
+                allowed |= set(communication_policy(network=network).coordinator_kinds)
+            if network.municipality_id in roles.staff_of_municipalities:
+                allowed |= set(MUNICIPAL_KINDS)
+            if kind in allowed:
+                continue
+            labels = ", ".join(str(Message.Kind(k).label) for k in Message.Kind if k in allowed)
+            if network.pk in roles.coordinates:
+                error = _("As coordinator of %(network)s you can send: %(kinds)s.")
+            else:
+                error = _("As municipal staff you can write for %(network)s: %(kinds)s.")
+            self.add_error("kind", error % {"network": network, "kinds": labels})
+
+    def _check_placeholders(self) -> None:
+        """A text started from a template is sent only once its placeholders
+        ({street}, {time}, ...) are filled in."""
+        for code, _name in LANGUAGES:
+            for part in ("sms", "subject", "body"):
+                left = template_placeholders_left(text=self.cleaned_data.get(f"{part}_{code}", ""))
+                if left:
+                    self.add_error(
+                        f"{part}_{code}",
+                        _("Fill in %(placeholders)s before saving.")
+                        % {"placeholders": ", ".join(left)},
+                    )
 
     def _check_plan(self, data: dict, networks) -> None:
         """Channels the networks' signed communication plans allow for the kind

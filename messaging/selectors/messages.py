@@ -16,7 +16,8 @@ from members.models import Member
 from messaging.models import Delivery, Message, MessageTemplate
 from messaging.selectors.reach import message_unreached
 from messaging.selectors.recipients import message_recipients
-from networks.models import EMERGENCY_NUMBERS, Country, Network, PoliceZone
+from messaging.selectors.templates import country_numbers, template_fill, template_library
+from networks.models import Country, Network, PoliceZone
 from networks.selectors import user_roles
 from outbox.sms import sms_length
 
@@ -207,7 +208,8 @@ def alerts_without_feedback(*, networks: QuerySet[Network], hours: int = 24) -> 
 
 
 def messages_awaiting_approval(*, user) -> QuerySet[Message]:
-    """Coordinators' messages waiting for this officer (or admin)."""
+    """Coordinators' and municipal staff's messages waiting for this officer
+    (or admin)."""
     roles = user_roles(user=user)
     qs = Message.objects.filter(status=Message.Status.PENDING_APPROVAL)
     if not roles.is_admin:
@@ -217,7 +219,8 @@ def messages_awaiting_approval(*, user) -> QuerySet[Message]:
 
 def compose_country(*, user) -> str:
     """The country whose emergency numbers fill a template for this user:
-    their police zone's, else the country of a network they run; Belgium for
+    their police zone's, else the country of a network they run (or of their
+    municipality, for municipal staff); Belgium for
     platform admins without either."""
     roles = user_roles(user=user)
     zone_country = (
@@ -229,7 +232,9 @@ def compose_country(*, user) -> str:
     if zone_country:
         return zone_country
     network_country = (
-        Network.objects.filter(pk__in=roles.coordinates)
+        Network.objects.filter(
+            Q(pk__in=roles.coordinates) | Q(municipality_id__in=roles.staff_of_municipalities)
+        )
         .order_by("pk")
         .values_list("country", flat=True)
         .first()
@@ -237,33 +242,31 @@ def compose_country(*, user) -> str:
     return network_country or Country.BELGIUM
 
 
-def message_template_initial(*, template: MessageTemplate, country: str) -> dict:
+def message_template_initial(
+    *, template: MessageTemplate, country: str, network: Network | None = None
+) -> dict:
     """The compose form's initial values from a template, its ``{police}`` and
     ``{emergency}`` placeholders filled with the country's numbers (BE: 101
-    and 112; NL: 0900-8844 and 112)."""
-    emergency, police = (number for number, _label in EMERGENCY_NUMBERS[country])
+    and 112; NL: 0900-8844 and 112) and ``{network}`` with the network's name
+    when the writer writes for one network only. ``{street}``, ``{time}`` and
+    ``{vehicle}`` are left for the writer (the form refuses them unfilled)."""
+    values = country_numbers(country=country)
+    if network is not None:
+        values["network"] = network.name
     initial = {"kind": template.kind}
     for code, text in template.texts.items():
         for part in ("sms", "subject", "body"):
-            value = text.get(part, "")
-            initial[f"{part}_{code}"] = value.replace("{police}", police).replace(
-                "{emergency}", emergency
-            )
+            initial[f"{part}_{code}"] = template_fill(text=text.get(part, ""), values=values)
     return initial
 
 
 def message_templates_for(*, user) -> QuerySet:
-    """Platform-wide templates plus those of the user's zones."""
-    roles = user_roles(user=user)
-    if roles.is_admin:
-        return MessageTemplate.objects.order_by("kind", "title")
-    zones = set(roles.officer_of_zones)
-    if roles.coordinates:
-        zones |= set(
-            Network.objects.filter(pk__in=roles.coordinates).values_list(
-                "police_zone_id", flat=True
-            )
-        )
-    return MessageTemplate.objects.filter(
-        Q(police_zone__isnull=True) | Q(police_zone_id__in=zones)
-    ).order_by("kind", "title")
+    """The standard templates plus those of the user's zones (a zone's version
+    of a standard template in its place)."""
+    return template_library(user=user)
+
+
+def messages_written_by(*, user, limit: int = 20) -> list[Message]:
+    """The user's own messages, newest first: municipal staff follow their
+    drafts here (they do not see the networks' message lists)."""
+    return list(Message.objects.filter(created_by=user).order_by("-created_at")[:limit])

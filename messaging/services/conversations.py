@@ -25,6 +25,7 @@ from members.models import Member
 from members.tokens import member_personal_url
 from messaging.models import Conversation, ConversationEvent, Message, Reply, WatchWordList
 from messaging.selectors.conversations import conversation_staff, conversation_watch_words_found
+from messaging.services.incidents import incident_municipal_staff
 from messaging.signals import reply_received
 from networks.models import LANGUAGE_CODES, Network, PoliceZone
 from outbox.services.notifications import notification_queue
@@ -38,6 +39,7 @@ __all__ = [
     "conversation_mark_read",
     "conversation_reopen",
     "conversation_reply_receive",
+    "conversation_share_with_municipality",
     "member_web_reply",
     "watch_words_save",
 ]
@@ -351,6 +353,51 @@ def conversation_forward(
         conversation=conversation, kind=_Kind.FORWARD, actor=forwarded_by, text=note.strip(),
         detail=officer.email,
     )  # fmt: skip
+
+
+@transaction.atomic
+def conversation_share_with_municipality(
+    *, conversation: Conversation, shared_by: User, note: str = ""
+) -> Conversation:
+    """Forward the conversation to the staff of the network's municipality
+    (seeds 003/004: answers go "naar de politie en/of gemeente"): they get an
+    email with its link and then open this conversation only, never the
+    inbox, the member list or the member's contact data. Sharing again
+    changes nothing.
+
+    Raises PermissionDenied unless ``shared_by`` handles the network's
+    conversations (its coordinators, the zone's officers, admins).
+    """
+    if not shared_by.has_perm("messaging.share_conversation_with_municipality", conversation):
+        raise PermissionDenied
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.shared_with_municipality_at is not None:
+        return conversation
+    network = conversation.network
+    staff = list(incident_municipal_staff(network=network))
+    if not staff:
+        raise ValidationError(_("The municipality has no staff on the platform yet."))
+    conversation.shared_with_municipality_at = timezone.now()
+    conversation.save(update_fields=["shared_with_municipality_at"])
+    url = settings.PUBLIC_BASE_URL + reverse(
+        "messaging:conversation_shared", args=[conversation.pk]
+    )
+    for user in staff:
+        with translation.override(user.preferred_language):
+            context = {"network": network, "url": url, "note": note.strip()}
+            subject = _("Conversation shared with you in %(network)s") % {
+                "network": network.bin_name
+            }
+            body = render_to_string("messaging/texts/conversation_shared.txt", context)
+        notification_queue(
+            kind="reply_forward", channel="email", to=user.email, subject=subject, body=body
+        )
+    ConversationEvent.objects.create(
+        conversation=conversation, kind=_Kind.FORWARD, actor=shared_by, text=note.strip(),
+        detail=ConversationEvent.TO_MUNICIPALITY,
+    )  # fmt: skip
+    logger.info("conversation %s shared with the municipality by %s", conversation.pk, shared_by.pk)
+    return conversation
 
 
 @transaction.atomic

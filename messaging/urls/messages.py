@@ -3,7 +3,7 @@ messages area, with the inbox and incidents areas included below it."""
 
 from django.urls import include, path
 
-from messaging.views.inbox import watch_words
+from messaging.views.inbox import conversation_shared, watch_words
 from messaging.views.messages import (
     message_cancel_view,
     message_cap,
@@ -39,6 +39,8 @@ urlpatterns = [
     # Without a namespace of their own: their names join ``messaging``.
     path("", include("messaging.urls.incidents")),
     path("", include("messaging.urls.exercises")),
+    path("templates/", include("messaging.urls.templates")),
     path("network/<slug:slug>/inbox/", include("messaging.urls.inbox")),
     path("zones/<int:pk>/watch-words/", watch_words, name="watch_words"),
+    path("shared/conversations/<int:pk>/", conversation_shared, name="conversation_shared"),
 ]

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rules.contrib.views import permission_required
 
 from accounts.selectors import zone_officer_emails
@@ -39,6 +39,7 @@ from messaging.services.conversations import (
     conversation_forward,
     conversation_mark_read,
     conversation_reopen,
+    conversation_share_with_municipality,
     watch_words_save,
 )
 from networks.models import Network, PoliceZone
@@ -149,6 +150,14 @@ def conversation_action(request: HttpRequest, slug: str, pk: int, action: str) -
             assignee = next((u for u in staff if str(u.pk) == chosen), None)
             conversation_assign(conversation=conversation, assigned_by=user, assignee=assignee)
             messages.success(request, _("The conversation was assigned."))
+        elif action == "share-municipality":
+            conversation_share_with_municipality(
+                conversation=conversation, shared_by=user, note=request.POST.get("note", "")[:1000]
+            )
+            messages.success(
+                request,
+                _("The conversation is shared with the municipality's staff; they get an email."),
+            )
         elif action == "close":
             conversation_close(conversation=conversation, closed_by=user)
             messages.success(request, _("The conversation is closed."))
@@ -162,6 +171,36 @@ def conversation_action(request: HttpRequest, slug: str, pk: int, action: str) -
             errors_to_form(form, exc)
             return _detail(request, network, conversation, **{action: form})
     return redirect("messaging:conversation", slug=network.slug, pk=conversation.pk)
+
+
+def _shared_conversation(request: HttpRequest, pk: int) -> Conversation:
+    cached = getattr(request, "_bin_conversation", None)
+    if cached is None or cached.pk != pk:
+        cached = get_object_or_404(Conversation.objects.select_related("network", "message"), pk=pk)
+        request._bin_conversation = cached
+    return cached
+
+
+@login_required
+@require_safe
+@permission_required(
+    "messaging.view_shared_conversation", fn=_shared_conversation, raise_exception=True
+)
+def conversation_shared(request: HttpRequest, pk: int) -> HttpResponse:
+    """A conversation forwarded to the municipality, as its staff see it: the
+    thread's texts only, without the member's name or contact data, the
+    inbox or the handling forms."""
+    conversation = _shared_conversation(request, pk)
+    return render(
+        request,
+        "messaging/inbox/shared.html",
+        {
+            "network": conversation.network,
+            "conversation": conversation,
+            "thread": conversation_thread(conversation=conversation),
+            "handles": request.user.has_perm("messaging.view_messages", conversation.network),
+        },
+    )
 
 
 @login_required

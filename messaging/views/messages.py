@@ -86,8 +86,12 @@ def message_new(request: HttpRequest) -> HttpResponse:
     template_id = request.GET.get("template", "")
     chosen = templates.filter(pk=int(template_id)).first() if template_id.isdigit() else None
     if chosen is not None:
+        # {network} is filled for someone who writes for one network only.
+        networks = list(composable_networks(request.user)[:2])
         initial = message_template_initial(
-            template=chosen, country=compose_country(user=request.user)
+            template=chosen,
+            country=compose_country(user=request.user),
+            network=networks[0] if len(networks) == 1 else None,
         )
     # "Write feedback" on an alert's page: its networks, streets, languages
     # and the link filled in, for those who may write feedback to them all.
@@ -161,6 +165,9 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_delete": request.user.has_perm("messaging.delete_message", message),
     }
     followed = _followed_networks(request, message)
+    # The writer who follows none of the networks (municipal staff) sees the
+    # texts and the approval only: no recipient figures, replies or failures.
+    context["show_figures"] = followed is None or bool(followed)
     if message.status in (Message.Status.DRAFT, Message.Status.PENDING_APPROVAL):
         context["preview"] = preview = message_preview(message=message, networks=followed)
         # Names only of the members of networks the viewer follows.
@@ -171,7 +178,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["plan_problems"] = [
             text for texts in message_plan_problems(message=message).values() for text in texts
         ]
-    else:
+    elif context["show_figures"]:
         # A message to several networks: each viewer sees the failures and
         # replies of the networks they follow only.
         visible = list(message.networks.all()) if followed is None else followed

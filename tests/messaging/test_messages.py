@@ -222,6 +222,9 @@ def shipped_templates(db):
     importlib.import_module("messaging.migrations.0013_template_emergency_placeholders").forwards(
         apps, None
     )
+    importlib.import_module(
+        "messaging.migrations.0023_s20g_standard_templates"
+    ).standard_templates_set(apps, None)
 
 
 def test_compose_starts_from_a_template(client, world, shipped_templates):
@@ -259,13 +262,16 @@ def test_the_urgent_template_names_the_emergency_numbers_of_the_zone_country(
     from networks.models import PoliceZone
 
     PoliceZone.objects.filter(pk=world.zone.pk).update(country=country)
-    urgent = MessageTemplate.objects.get(kind="urgent", police_zone__isnull=True)
+    urgent = MessageTemplate.objects.get(
+        title="Burglars active / Cambrioleurs actifs", police_zone__isnull=True
+    )
     assert "{police}" in urgent.texts["nl"]["sms"]  # stored with placeholders
     client.force_login(world.users["officer"])
     form = client.get(reverse("messaging:new"), {"template": urgent.pk}).context["form"]
     assert police in form.initial["sms_nl"]
     assert not_police not in form.initial["sms_nl"] + form.initial["body_nl"]
-    assert "{" not in form.initial["body_fr"]
+    assert "{police}" not in form.initial["body_fr"]
+    assert "{emergency}" not in form.initial["body_fr"]
 
 
 def test_message_page_shows_its_replies(client, world):
