@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
 
 from networks.models import Network
 
@@ -489,4 +490,7 @@ class ContactChange(models.Model):
             parts = self.value
             street = f"{parts.get('street', '')} {parts.get('house_number', '')}".strip()
             return f"{street}, {parts.get('postcode', '')}".strip(" ,")
-        return str(self.value.get(self.field, ""))
+        value = str(self.value.get(self.field, ""))
+        if value and self.field in (self.Field.MOBILE, self.Field.LANDLINE):
+            return PhoneNumber.from_string(value).as_international
+        return value
