@@ -188,6 +188,7 @@ def _apply(*, change: ContactChange, actor=None) -> ContactChange | ValidationEr
     """
     member = Member.objects.select_for_update().get(pk=change.member_id)
     now = timezone.now()
+    old = str(getattr(member, change.field, "") or "")
     fields = list(change.value)
     for name, value in change.value.items():
         setattr(member, name, value)
@@ -224,7 +225,27 @@ def _apply(*, change: ContactChange, actor=None) -> ContactChange | ValidationEr
     change.save(update_fields=["status", "secret_hash", "finished_at", "decided_by"])
     _consent(change=change, recorded_by=actor)
     _audit(change=change, step="applied", actor=actor)
+    if old and change.field in (ContactChange.Field.EMAIL, ContactChange.Field.MOBILE):
+        _changed_notice(member=member, field=change.field, old=old)
     return change
+
+
+def _changed_notice(*, member: Member, field: str, old: str) -> None:
+    """Tell the old address that it is no longer used: whoever holds a
+    member's link can change it, and the member must be able to notice."""
+    channel = "email" if field == ContactChange.Field.EMAIL else "sms"
+    context = {"member": member, "network": member.network, "field": field}
+    template = "members/messages/contact_changed"
+    with translation.override(member.language):
+        if channel == "email":
+            subject = render_to_string(f"{template}_subject.txt", context).strip()
+            body = render_to_string(f"{template}.txt", context)
+        else:
+            subject, body = "", render_to_string(f"{template}_sms.txt", context).strip()
+    notification_queue(
+        kind="contact_changed_notice", channel=channel, to=old, subject=subject, body=body,
+        about=member,
+    )  # fmt: skip
 
 
 # --- email ---------------------------------------------------------------------
