@@ -204,3 +204,11 @@ def test_other_roles_cannot_decide(client, world, member, outside, role):
     assert client.post(url, {"decision": "accept"}).status_code in (403, 404)
     outside.refresh_from_db()
     assert outside.status == ContactChange.Status.AWAITING_DECISION
+
+
+def test_staff_home_shows_new_addresses_waiting(client, world, member, outside):
+    for role, shown in (("coordinator", True), ("officer", True), ("steering", False),
+                        ("municipal", False)):  # fmt: skip
+        client.force_login(world.users[role])
+        page = client.get(reverse("accounts:home")).content.decode()
+        assert ("New addresses outside the area" in page) is shown, role
