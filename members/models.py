@@ -451,7 +451,7 @@ class ContactChange(models.Model):
     field = models.CharField(_("what"), max_length=12, choices=Field.choices)
     # The new value as member fields: {"email": ...}, {"mobile_phone": ...},
     # {"landline": ...} or {"street": ..., "house_number": ..., "postcode": ...}.
-    # Emptied once the change is refused, cancelled or failed.
+    # Emptied once the change is finished (applied: the value is on the member).
     value = models.JSONField(_("new value"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.VERIFYING

@@ -219,10 +219,13 @@ def _apply(*, change: ContactChange, actor=None) -> ContactChange | ValidationEr
         )
     change.member = member
     change.status = ContactChange.Status.APPLIED
+    # The value now lives on the member; a copy here would keep every former
+    # address of the member for ever.
+    change.value = {}
     change.secret_hash = ""
     change.finished_at = now
     change.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    change.save(update_fields=["status", "secret_hash", "finished_at", "decided_by"])
+    change.save(update_fields=["status", "value", "secret_hash", "finished_at", "decided_by"])
     _consent(change=change, recorded_by=actor)
     _audit(change=change, step="applied", actor=actor)
     if old and change.field in (ContactChange.Field.EMAIL, ContactChange.Field.MOBILE):

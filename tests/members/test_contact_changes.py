@@ -106,6 +106,7 @@ def test_new_mobile_is_used_only_once_the_sms_code_is_right(member, settings):
     assert "+32470222222" not in notice.body
     assert member.phone_verified_at is not None
     assert change.status == ContactChange.Status.APPLIED and change.secret_hash == ""
+    assert change.value == {}  # the value lives on the member now, no history of it
     assert _steps(member) == ["requested", "applied"]
     consent = member.consents.get(subject=ConsentRecord.Subject.CONTACT_MOBILE)
     assert consent.method == ConsentRecord.Method.PERSONAL_PAGE
