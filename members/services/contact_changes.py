@@ -435,6 +435,8 @@ def contact_landline_change(*, member: Member, landline: str) -> ContactChange |
             number = voice_normalise(raw=raw, country=member.network.country)
         except ValidationError as exc:
             raise ValidationError({"landline": exc.messages}) from None
+    if not number and not member.landline:
+        raise ValidationError({"landline": [_("Enter a phone number.")]})
     if number == str(member.landline or ""):
         raise ValidationError({"landline": [_("This is already your landline.")]})
     if not number and not (member.email or member.mobile_phone):

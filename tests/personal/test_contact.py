@@ -212,3 +212,17 @@ def test_staff_home_shows_new_addresses_waiting(client, world, member, outside):
         client.force_login(world.users[role])
         page = client.get(reverse("accounts:home")).content.decode()
         assert ("New addresses outside the area" in page) is shown, role
+
+
+def test_the_data_download_lists_the_changes(client, member):
+    client.post(_url("contact", member), {"form": "email", "email-email": "nieuw@example.org"})
+    data = client.get(_url("data", member)).json()
+    (change,) = data["contact_changes"]
+    assert change["field"] == "email" and change["status"] == "verifying"
+    assert change["value"] == {"email": "nieuw@example.org"}
+
+
+def test_an_empty_landline_without_one_asks_for_a_number(client, member):
+    response = client.post(_url("contact", member), {"form": "landline", "landline-landline": ""})
+    assert "Enter a phone number." in response.content.decode()
+    assert not ContactChange.objects.exists()
