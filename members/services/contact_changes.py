@@ -14,6 +14,9 @@
   network gets exactly the same answer as a free one: the change waits for a
   proof that never comes, and the owner of that address gets a notice instead.
 - ``CONTACT_CHANGES_PER_DAY`` changes per member and 24 hours.
+- Removing an email address or mobile number: ``contact_removal.contact_remove``
+  (which shares ``_audit``, ``_close_open`` and ``_limit_check``; the names
+  with an underscore are for these two modules only).
 
 Every step is in the audit log (``AuditEntry.Action.CONTACT_CHANGE``, the
 member by id, no values) and every applied change in the consent records

@@ -15,7 +15,11 @@ class EmailChangeForm(forms.Form):
     email = forms.EmailField(
         label=_("New email address"),
         max_length=254,
-        help_text=_("We send a link to this address; it is used once you open the link."),
+        required=False,
+        help_text=_(
+            "We send a link to this address; it is used once you open the link. "
+            "Leave empty to remove your address."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -24,13 +28,15 @@ class MobileChangeForm(forms.Form):
     mobile_phone = forms.CharField(
         label=_("New mobile number"),
         max_length=30,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
     def __init__(self, *args, member: Member, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mobile_phone"].help_text = _(
-            "As you would dial it, e.g. %(example)s. We send a code to this number by SMS."
+            "As you would dial it, e.g. %(example)s. We send a code to this number by SMS. "
+            "Leave empty to remove your number."
         ) % {"example": mobile_example(country=member.network.country)}
 
 

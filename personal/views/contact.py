@@ -27,6 +27,7 @@ from members.services.contact_changes import (
     contact_landline_change,
     contact_mobile_change,
 )
+from members.services.contact_removal import contact_remove
 from networks.selectors import street_names
 from personal.decorators import invalid_link, keep_private, personal_page
 from personal.forms.contact import (
@@ -53,6 +54,10 @@ def _outside_area(exc: ValidationError) -> bool:
 
 def _submit(*, which: str, member: Member, data: dict) -> tuple[ContactChange, str]:
     """Call the service of one form; the change and what to tell the member."""
+    field = {"email": "email", "mobile": "mobile_phone"}.get(which)
+    if field and not data[field]:
+        change = contact_remove(member=member, field=field)
+        return change, _("It has been removed; we no longer use it.")
     if which == "email":
         change = contact_email_change(member=member, email=data["email"])
         return change, _(

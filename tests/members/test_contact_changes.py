@@ -367,3 +367,36 @@ def test_erasing_the_member_deletes_the_changes(member):
     contact_email_change(member=member, email="nieuw@example.org")
     member_erase(member=member, actor=None, reason="left")
     assert not ContactChange.objects.filter(member=member).exists()
+
+
+# --- removal -------------------------------------------------------------------------
+
+
+def test_removing_the_mobile_stops_sms_and_withdraws_its_consent(member):
+    from members.services.contact_removal import contact_remove
+
+    ConsentRecord.objects.create(
+        member=member, subject=ConsentRecord.Subject.SMS, version="1",
+        given_at=timezone.now(), method=ConsentRecord.Method.WEB_FORM,
+    )  # fmt: skip
+    Member.objects.filter(pk=member.pk).update(by_sms=True, by_email=True, by_voice=True)
+    member.refresh_from_db()
+    change = contact_remove(member=member, field="mobile_phone")
+    member.refresh_from_db()
+    assert str(member.mobile_phone or "") == "" and member.phone_verified_at is None
+    assert (member.by_sms, member.by_voice, member.by_email) == (False, False, True)
+    assert member.consents.get(subject=ConsentRecord.Subject.SMS).withdrawn_at is not None
+    assert change.status == ContactChange.Status.APPLIED and change.value == {}
+    assert _steps(member) == ["removed"]
+
+
+def test_the_only_contact_or_channel_cannot_be_removed(world):
+    from members.services.contact_removal import contact_remove
+
+    only_email = MemberFactory(network=world.network, mobile_phone="", by_sms=False)
+    with pytest.raises(ValidationError, match="only way"):
+        contact_remove(member=only_email, field="email")
+    sms_only = MemberFactory(network=world.network, by_email=False, by_sms=True)
+    with pytest.raises(ValidationError, match="no messages"):
+        contact_remove(member=sms_only, field="mobile_phone")
+    assert not ContactChange.objects.exists()

@@ -226,3 +226,11 @@ def test_an_empty_landline_without_one_asks_for_a_number(client, member):
     response = client.post(_url("contact", member), {"form": "landline", "landline-landline": ""})
     assert "Enter a phone number." in response.content.decode()
     assert not ContactChange.objects.exists()
+
+
+def test_member_removes_the_email_address(client, member):
+    Member.objects.filter(pk=member.pk).update(by_sms=True)
+    response = client.post(_url("contact", member), {"form": "email", "email-email": ""})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.email == "" and member.by_email is False
