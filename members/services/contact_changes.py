@@ -110,7 +110,12 @@ def _audit(*, change: ContactChange, step: str, actor=None) -> None:
 
 
 def _limit_check(*, member: Member) -> None:
-    """At most CONTACT_CHANGES_PER_DAY changes per member and 24 hours."""
+    """At most CONTACT_CHANGES_PER_DAY changes per member and 24 hours.
+
+    Call inside the transaction that creates the change: the member's row is
+    locked, so parallel requests are counted one after the other.
+    """
+    list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True))
     since = timezone.now() - timedelta(hours=24)
     if member.contact_changes.filter(created_at__gte=since).count() >= (
         settings.CONTACT_CHANGES_PER_DAY
