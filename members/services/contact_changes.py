@@ -503,13 +503,12 @@ def contact_address_change(
         )
     _limit_check(member=member)
     _close_open(member=member, field=ContactChange.Field.ADDRESS)
+    waiting = ContactChange.Status.AWAITING_DECISION
     change = ContactChange.objects.create(
         member=member,
         field=ContactChange.Field.ADDRESS,
         value=values,
-        status=ContactChange.Status.AWAITING_DECISION
-        if problems
-        else (ContactChange.Status.VERIFYING),
+        status=waiting if problems else ContactChange.Status.VERIFYING,
     )
     _audit(change=change, step="requested_outside_area" if problems else "requested")
     if problems:
