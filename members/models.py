@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
 
 from networks.models import Network
 
@@ -196,6 +197,12 @@ class ConsentRecord(models.Model):
         SMS = "sms", _("Messages by SMS")
         EMAIL = "email", _("Messages by email")
         VOICE = "voice", _("Messages by voice call")
+        # A contact detail the member changed (personal page): the new value
+        # is used under the privacy notice of ``version``.
+        CONTACT_EMAIL = "contact_email", _("New email address")
+        CONTACT_MOBILE = "contact_mobile", _("New mobile number")
+        CONTACT_LANDLINE = "contact_landline", _("New landline")
+        CONTACT_ADDRESS = "contact_address", _("New address")
 
     class Method(models.TextChoices):
         WEB_FORM = "web_form", _("Public sign-up form")
@@ -290,6 +297,7 @@ class AuditEntry(models.Model):
         SUSPEND = "suspend", _("Suspended a member")
         REMOVE = "remove", _("Removed a member")
         ERASE = "erase", _("Erased a member's data")
+        CONTACT_CHANGE = "contact_change", _("Contact details change")
 
     actor = models.ForeignKey(
         "accounts.User",
@@ -410,3 +418,79 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network} – {self.get_category_display()}"
+
+
+class ContactChange(models.Model):
+    """A member's change of a contact detail, asked for on the personal page.
+
+    A new email address or mobile number waits for its proof (a link by
+    email, a 6-digit code by SMS; only hashes are stored) and the old value
+    stays in use until then. A new address outside the network's streets
+    waits for the coordinator's decision, as a sign-up does. A landline and
+    an address inside the area are applied at once; the row still records
+    the change (and counts towards the member's daily limit).
+    """
+
+    class Field(models.TextChoices):
+        EMAIL = "email", _("Email address")
+        MOBILE = "mobile_phone", _("Mobile phone")
+        LANDLINE = "landline", _("Landline")
+        ADDRESS = "address", _("Address")
+
+    class Status(models.TextChoices):
+        VERIFYING = "verifying", _("Awaiting confirmation")
+        AWAITING_DECISION = "awaiting_decision", _("Awaiting the coordinator's decision")
+        APPLIED = "applied", _("Applied")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Not confirmed")
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="contact_changes", verbose_name=_("member")
+    )
+    field = models.CharField(_("what"), max_length=12, choices=Field.choices)
+    # The new value as member fields: {"email": ...}, {"mobile_phone": ...},
+    # {"landline": ...} or {"street": ..., "house_number": ..., "postcode": ...}.
+    # Emptied once the change is finished (applied: the value is on the member).
+    value = models.JSONField(_("new value"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.VERIFYING
+    )
+    secret_hash = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    created_at = models.DateTimeField(_("asked for at"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    reason = models.TextField(_("reason given"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+        indexes = [models.Index(fields=["member", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} of member {self.member_id}: {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.VERIFYING, self.Status.AWAITING_DECISION)
+
+    @property
+    def display_value(self) -> str:
+        if self.field == self.Field.ADDRESS:
+            parts = self.value
+            street = f"{parts.get('street', '')} {parts.get('house_number', '')}".strip()
+            return f"{street}, {parts.get('postcode', '')}".strip(" ,")
+        value = str(self.value.get(self.field, ""))
+        if value and self.field in (self.Field.MOBILE, self.Field.LANDLINE):
+            return PhoneNumber.from_string(value).as_international
+        return value

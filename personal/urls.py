@@ -6,7 +6,7 @@ is resolved by ``personal.decorators.personal_page``.
 
 from django.urls import include, path
 
-from personal.views import home, house_rules, incidents, meetings, messages, surveys
+from personal.views import contact, home, house_rules, incidents, meetings, messages, surveys
 
 app_name = "personal"
 
@@ -24,9 +24,18 @@ page_urlpatterns = [
     ),
     path("meetings/<int:pk>/rsvp/", meetings.meeting_rsvp_view, name="meeting_rsvp"),
     path("messages/<int:pk>/", messages.message_reply, name="message_reply"),
+    path("contact/", contact.contact, name="contact"),
+    path("contact/<int:pk>/code/", contact.contact_code, name="contact_code"),
+    path("contact/<int:pk>/cancel/", contact.contact_cancel, name="contact_cancel"),
 ]
 
 urlpatterns = [
     path("me/<str:token>/", include(page_urlpatterns)),
     path("m/<str:code>/", home.short_link, name="short_link"),
+    # The link sent to a new email address: its secret is the key, no personal token.
+    path(
+        "contact/confirm/<str:secret>/",
+        contact.contact_confirm_email,
+        name="contact_confirm_email",
+    ),
 ]

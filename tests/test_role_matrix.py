@@ -251,6 +251,8 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("members:access_report", _member, MEMBER_DATA),
     ("members:audit", _slug, AUDIT),
     ("members:rejections", _slug, AUDIT),
+    # Members' new addresses outside the area: the coordinator decides (issue 14).
+    ("members:contact_changes", _slug, MEMBER_DATA),
     ("members:imports:upload", _slug, MEMBER_DATA),
     ("members:imports:template", _slug, MEMBER_DATA),
     ("members:imports:preview", lambda w: _import(w), MEMBER_DATA),
@@ -383,6 +385,7 @@ EXEMPT = {
     "messaging:incident_share_municipality": "POST only, tests/messaging/test_incidents.py",
     "members:signup:confirm_email": "token URL, tests/members/test_signup.py",
     "members:bulk": "POST only, test_member_action_post_matrix below",
+    "members:contact_change_decide": "POST only, test_contact_change_decide_post_matrix below",
     "surveys:question_action": "POST only, tests/surveys/test_views.py",
     "surveys:open": "POST only, tests/surveys/test_views.py",
     "surveys:close": "POST only, tests/surveys/test_views.py",
@@ -598,3 +601,28 @@ def test_charter_post_matrix(client, world, role):
         assert response.status_code in (302, 403)
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_contact_change_decide_post_matrix(client, world, role):
+    """Accepting a member's new address outside the area: those who manage
+    members only; everyone else is refused and the address stays."""
+    from members.models import ContactChange
+    from members.services.contact_changes import contact_address_change
+
+    change = contact_address_change(
+        member=world.member, street="Stationsstraat", house_number="4", postcode="9340",
+        outside_confirmed=True,
+    )  # fmt: skip
+    url = reverse("members:contact_change_decide", kwargs={**_slug(world), "pk": change.pk})
+    response = _client_for(client, world, role).post(url, {"decision": "accept"})
+    change.refresh_from_db()
+    if role in MEMBER_DATA:
+        assert response.status_code == 302
+        assert change.status == ContactChange.Status.APPLIED, role
+    else:
+        assert change.status == ContactChange.Status.AWAITING_DECISION, role
+        if role == "anonymous":
+            assert response["Location"].startswith(reverse("account_login"))
+        else:
+            assert response.status_code in (403, 404)

@@ -393,6 +393,12 @@ SIGNUP_EMAIL_LINK_HOURS = env.int("SIGNUP_EMAIL_LINK_HOURS", default=48)
 SIGNUP_SMS_CODE_MINUTES = env.int("SIGNUP_SMS_CODE_MINUTES", default=30)
 # Unverified sign-ups are purged after this many days (GDPR retention).
 SIGNUP_RETENTION_DAYS = env.int("SIGNUP_RETENTION_DAYS", default=30)
+# A member's new email address or mobile number (personal page): how long the
+# email link and the SMS code stay valid, and how many changes a member may
+# ask for per 24 hours (every message to a new address costs and may annoy).
+CONTACT_EMAIL_LINK_HOURS = env.int("CONTACT_EMAIL_LINK_HOURS", default=48)
+CONTACT_SMS_CODE_MINUTES = env.int("CONTACT_SMS_CODE_MINUTES", default=15)
+CONTACT_CHANGES_PER_DAY = env.int("CONTACT_CHANGES_PER_DAY", default=5)
 # The national dashboard reads every member and delivery: its anonymised
 # figures are kept this many seconds in the cache (0: computed on every view).
 REPORTS_NATIONAL_CACHE_SECONDS = env.int("REPORTS_NATIONAL_CACHE_SECONDS", default=600)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from members.models import AuditEntry, Channel, Member, Rejection
+from members.models import AuditEntry, Channel, ContactChange, Member, Rejection
 from members.phones import phone_search_prefix
 from networks.models import Network
 from outbox.selectors import notifications_about
@@ -153,6 +153,11 @@ def member_nav_context(*, user, network: Network) -> dict:
     return {
         "network": network,
         "queue_count": member_approval_queue(network=network).count(),
+        "contact_change_count": ContactChange.objects.filter(
+            member__network=network, status=ContactChange.Status.AWAITING_DECISION
+        )
+        .exclude(member__status=Member.Status.LEFT)
+        .count(),
         "can_export": user.has_perm("members.export_members", network),
         "can_audit": user.has_perm("members.view_audit_log", network),
         "can_oversee_rejections": user.has_perm("members.view_rejections", network),

@@ -111,6 +111,7 @@ def member_data_erase(*, member: Member) -> None:
     member_import_rows_erase(member=member)
     member.consents.all().delete()
     member.verifications.all().delete()
+    member.contact_changes.all().delete()
     _notifications_erase(member=member, addresses=addresses)
     for name in _PERSONAL_FIELDS:
         setattr(member, name, "")

@@ -58,17 +58,17 @@ def _preference_errors(
     if by_sms and not member.mobile_phone:
         add(
             "by_sms",
-            _("We have no mobile number for you. Ask your coordinator to add one first."),
+            _("We have no mobile number for you. Add one under your contact details first."),
         )
     if by_voice and not (member.landline or member.mobile_phone):
         add(
             "by_voice",
-            _("We have no phone number for you. Ask your coordinator to add one first."),
+            _("We have no phone number for you. Add one under your contact details first."),
         )
     if by_email and not member.email:
         add(
             "by_email",
-            _("We have no email address for you. Ask your coordinator to add one first."),
+            _("We have no email address for you. Add one under your contact details first."),
         )
     if not (by_sms or by_email or by_voice):
         # Shown on the first channel this member could actually choose.

@@ -21,6 +21,7 @@ from bin_platform.forms import errors_to_form
 from members.forms.staff import BulkActionForm, MemberFilterForm, MemberForm, RejectForm
 from members.hooks import house_rules_current
 from members.models import AuditEntry, ConsentRecord, Member, Rejection
+from members.selectors.contact_changes import contact_changes_awaiting_decision
 from members.selectors.staff import (
     MemberFilter,
     audit_entries,
@@ -117,6 +118,7 @@ def member_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "member": member,
             "consents": member.consents.select_related("recorded_by"),
             "reject_form": RejectForm(),
+            "contact_changes": contact_changes_awaiting_decision(network=network, member=member),
         },
     )
 

@@ -55,7 +55,7 @@ class PreferencesForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         # Say where each channel would reach the member, so a refusal is no surprise.
-        nothing = _("We have no number or address for this; ask your coordinator.")
+        nothing = _("We have no number or address for this; add one under your contact details.")
         mobile = member.mobile_phone.as_international if member.mobile_phone else ""
         voice = member.landline.as_international if member.landline else mobile
         # And what each channel carries under the network's communication plan.

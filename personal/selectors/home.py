@@ -130,6 +130,21 @@ def member_personal_data(*, member: Member) -> dict:
         "member": fields,
         "consents": consents,
         "verifications": verifications,
+        "contact_changes": [
+            {
+                "field": field,
+                "value": value,
+                "status": status,
+                "created_at": created_at,
+                "finished_at": finished_at,
+                "reason": reason,
+            }
+            for field, value, status, created_at, finished_at, reason in (
+                member.contact_changes.order_by("created_at", "pk").values_list(
+                    "field", "value", "status", "created_at", "finished_at", "reason"
+                )
+            )
+        ],
         "notifications": notifications,
         "reports": _reports_of(member),
         "replies": _replies_of(member),

@@ -21,6 +21,11 @@ SMS_TEMPLATES = {
     "members/messages/new_link_sms.txt": {"url": "https://x/m/a/"},
     "members/messages/rejection_sms.txt": {"reason": "-"},
     "members/messages/signup_duplicate_notice_sms.txt": {"is_member": False},
+    "members/messages/contact_sms_code.txt": {"code": "123456", "minutes": 15},
+    "members/messages/contact_taken_sms.txt": {},
+    "members/messages/contact_changed_sms.txt": {},
+    "members/messages/contact_address_accepted_sms.txt": {"address": "Stationsstraat 4, 9340"},
+    "members/messages/contact_address_refused_sms.txt": {"address": "X 1", "reason": "-"},
 }
 
 

@@ -87,12 +87,16 @@ CRAWL_KWARGS = {
     "personal:survey_answer": lambda w: _survey_answer(w),
     "personal:meeting_rsvp": lambda w: _meeting_rsvp(w),
     "personal:message_reply": lambda w: _message_reply(w),
+    "personal:contact": _personal_link,
+    "personal:contact_confirm_email": lambda w: {"secret": "not-a-real-secret"},
 }
 # URLs with arguments that the crawl leaves out, and why.
 NOT_CRAWLED = {
     "account_confirm_email": "allauth's token page; staff email is verified at invitation",
     "account_reset_password_from_key": "allauth's token page, same template as reset",
     "personal:house_rules_accept": "POST only, tests/charters/test_charter.py",
+    "personal:contact_code": "POST only, tests/personal/test_contact.py",
+    "personal:contact_cancel": "POST only, tests/personal/test_contact.py",
 }
 # The member's personal pages: never cached, never leak the token in a Referer.
 PERSONAL = ("personal:",)
