@@ -257,12 +257,12 @@ def test_an_update_of_an_exercise_stays_an_exercise(world):
 
 
 def test_exercise_view_officer_chooses_members_and_sends(client, world):
-    chosen = MemberFactory(network=world.network, first_name="Anna", last_name="Peeters")
+    chosen = MemberFactory(network=world.network, first_name="Anna", last_name="Xylofoonmakers")
     MemberFactory(network=world.network, first_name="Bert", last_name="Claes")
     draft = _draft(world)
     client.force_login(world.users["officer"])
     url = reverse("messaging:exercise", args=[draft.pk])
-    page = client.get(url, {"q": "peet"})
+    page = client.get(url, {"q": "xylofoon"})
     assert [m.pk for m in page.context["shown"]] == [chosen.pk]
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(url, {"members": [chosen.pk]})
