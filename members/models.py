@@ -410,3 +410,12 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network} – {self.get_category_display()}"
+
+
+# The dashboards' member figures per network live in their own module (this
+# one stays readable); imported here so that Django registers them with the app.
+from members.figures_models import (  # noqa: E402, F401
+    MemberCount,
+    MemberEarlyLeave,
+    MemberFlow,
+)
