@@ -48,12 +48,35 @@ class MemberFlow(models.Model):
 
     class Meta:
         verbose_name = _("members joined and left on a day")
+        # The national dashboard reads a few days of every network.
+        indexes = [models.Index(fields=["day"], name="member_flow_day")]
         constraints = [
             models.UniqueConstraint(fields=["network_id", "day"], name="one_member_flow_per_day")
         ]
 
     def __str__(self) -> str:
         return f"network {self.network_id}, {self.day}: +{self.joined} -{self.left}"
+
+
+class MemberFlowMonth(models.Model):
+    """``MemberFlow`` added up per month (``month``: its first day): a long
+    period reads its whole months here, and only its partial months per day."""
+
+    network_id = models.BigIntegerField()
+    month = models.DateField()
+    joined = models.IntegerField(default=0)
+    left = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("members joined and left in a month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network_id", "month"], name="one_member_flow_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"network {self.network_id}, {self.month:%Y-%m}: +{self.joined} -{self.left}"
 
 
 class MemberEarlyLeave(models.Model):

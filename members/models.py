@@ -418,4 +418,5 @@ from members.figures_models import (  # noqa: E402, F401
     MemberCount,
     MemberEarlyLeave,
     MemberFlow,
+    MemberFlowMonth,
 )

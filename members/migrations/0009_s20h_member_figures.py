@@ -30,15 +30,24 @@ counts AS (
     DO UPDATE SET members = t.members + EXCLUDED.members
     RETURNING 1
 ),
+e AS MATERIALIZED (
+    SELECT network_id, jd AS day, sign AS joined, 0 AS gone FROM r WHERE jd IS NOT NULL
+    UNION ALL
+    SELECT network_id, ld, 0, sign FROM r WHERE ld IS NOT NULL
+),
 flows AS (
     INSERT INTO members_memberflow AS t (network_id, day, joined, "left")
-    SELECT network_id, day, SUM(joined), SUM(gone) FROM (
-        SELECT network_id, jd AS day, sign AS joined, 0 AS gone FROM r WHERE jd IS NOT NULL
-        UNION ALL
-        SELECT network_id, ld, 0, sign FROM r WHERE ld IS NOT NULL
-    ) e
+    SELECT network_id, day, SUM(joined), SUM(gone) FROM e
     GROUP BY 1, 2 HAVING SUM(joined) <> 0 OR SUM(gone) <> 0 ORDER BY 1, 2
     ON CONFLICT (network_id, day)
+    DO UPDATE SET joined = t.joined + EXCLUDED.joined, "left" = t."left" + EXCLUDED."left"
+    RETURNING 1
+),
+months AS (
+    INSERT INTO members_memberflowmonth AS t (network_id, month, joined, "left")
+    SELECT network_id, date_trunc('month', day::timestamp)::date, SUM(joined), SUM(gone) FROM e
+    GROUP BY 1, 2 HAVING SUM(joined) <> 0 OR SUM(gone) <> 0 ORDER BY 1, 2
+    ON CONFLICT (network_id, month)
     DO UPDATE SET joined = t.joined + EXCLUDED.joined, "left" = t."left" + EXCLUDED."left"
     RETURNING 1
 )
@@ -64,6 +73,7 @@ CREATE FUNCTION members_member_figures_truncate() RETURNS trigger LANGUAGE plpgs
 BEGIN
     DELETE FROM members_membercount;
     DELETE FROM members_memberflow;
+    DELETE FROM members_memberflowmonth;
     DELETE FROM members_memberearlyleave;
     RETURN NULL;
 END $$;
@@ -183,9 +193,33 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "members joined and left on a day",
+                "indexes": [models.Index(fields=["day"], name="member_flow_day")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("network_id", "day"), name="one_member_flow_per_day"
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="MemberFlowMonth",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("network_id", models.BigIntegerField()),
+                ("month", models.DateField()),
+                ("joined", models.IntegerField(default=0)),
+                ("left", models.IntegerField(default=0)),
+            ],
+            options={
+                "verbose_name": "members joined and left in a month",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("network_id", "month"), name="one_member_flow_per_month"
                     )
                 ],
             },

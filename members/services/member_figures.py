@@ -30,7 +30,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
-from members.figures_models import MemberCount, MemberEarlyLeave, MemberFlow
+from members.figures_models import MemberCount, MemberEarlyLeave, MemberFlow, MemberFlowMonth
 
 # The time zone of the stored days, fixed in the triggers' SQL (migration
 # 0009_s20h_member_figures): changing TIME_ZONE needs new triggers and a
@@ -77,15 +77,24 @@ counts AS (
     DO UPDATE SET members = t.members + EXCLUDED.members
     RETURNING 1
 ),
+e AS MATERIALIZED (
+    SELECT network_id, jd AS day, sign AS joined, 0 AS gone FROM r WHERE jd IS NOT NULL
+    UNION ALL
+    SELECT network_id, ld, 0, sign FROM r WHERE ld IS NOT NULL
+),
 flows AS (
     INSERT INTO members_memberflow AS t (network_id, day, joined, "left")
-    SELECT network_id, day, SUM(joined), SUM(gone) FROM (
-        SELECT network_id, jd AS day, sign AS joined, 0 AS gone FROM r WHERE jd IS NOT NULL
-        UNION ALL
-        SELECT network_id, ld, 0, sign FROM r WHERE ld IS NOT NULL
-    ) e
+    SELECT network_id, day, SUM(joined), SUM(gone) FROM e
     GROUP BY 1, 2 HAVING SUM(joined) <> 0 OR SUM(gone) <> 0 ORDER BY 1, 2
     ON CONFLICT (network_id, day)
+    DO UPDATE SET joined = t.joined + EXCLUDED.joined, "left" = t."left" + EXCLUDED."left"
+    RETURNING 1
+),
+months AS (
+    INSERT INTO members_memberflowmonth AS t (network_id, month, joined, "left")
+    SELECT network_id, date_trunc('month', day::timestamp)::date, SUM(joined), SUM(gone) FROM e
+    GROUP BY 1, 2 HAVING SUM(joined) <> 0 OR SUM(gone) <> 0 ORDER BY 1, 2
+    ON CONFLICT (network_id, month)
     DO UPDATE SET joined = t.joined + EXCLUDED.joined, "left" = t."left" + EXCLUDED."left"
     RETURNING 1
 )
@@ -106,6 +115,6 @@ def member_figures_rebuild() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("LOCK TABLE members_member IN SHARE MODE")
-        for model in (MemberCount, MemberFlow, MemberEarlyLeave):
+        for model in (MemberCount, MemberFlow, MemberFlowMonth, MemberEarlyLeave):
             cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608  # nosec B608
         cursor.execute(member_figures_sql("SELECT *, 1 AS sign FROM members_member"))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, Lower, TruncMonth
 
-from members.figures_models import MemberCount, MemberEarlyLeave, MemberFlow
+from members.figures_models import MemberCount, MemberEarlyLeave, MemberFlow, MemberFlowMonth
 from members.models import Member
 from members.services.member_figures import member_figures_kept
 from networks.models import Network, Street
@@ -117,13 +117,24 @@ def _series(period: Period, baseline, joins, leaves, *, split_by_kind: bool) -> 
     return series
 
 
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def _stored_flows(*, network_ids, period: Period, split_by_kind: bool):
     """``members_over_time``'s start count and monthly joins and leaves, from
-    ``MemberFlow`` and ``MemberEarlyLeave``. Members at the start: those who
-    joined before it, less those who left before it; a member who left
-    before the start but joined after it (``MemberEarlyLeave``: dates out of
-    order) never was one, so is added back. Three queries."""
-    start = period.start
+    the stored figures: whole months from ``MemberFlowMonth``, the days of a
+    partial month (at the period's start or end, and before the start in its
+    first month) from ``MemberFlow``. Members at the start: those who joined
+    before it, less those who left before it; a member who left before the
+    start but joined after it (``MemberEarlyLeave``: dates out of order)
+    never was one, so is added back. Four queries, each reading at most a
+    row per network and month or per network and day of two months."""
+    start, end = period.start, period.end
+    first = start.replace(day=1)
+    # The whole months inside the period: whole_from <= month < whole_before.
+    whole_from = first if start == first else _next_month(first)
+    whole_before = max(whole_from, (end + timedelta(days=1)).replace(day=1))
     kind_of: dict[int, str] = {}
     if split_by_kind:
         kind_of = dict(
@@ -133,29 +144,45 @@ def _stored_flows(*, network_ids, period: Period, split_by_kind: bool):
     def kind(network_id: int) -> str:
         return kind_of.get(network_id, "") if split_by_kind else ""
 
-    flows = MemberFlow.objects.filter(in_networks("network_id", network_ids), day__lte=period.end)
     baseline: dict[str, int] = defaultdict(int)
     joins: dict[tuple[date, str], int] = defaultdict(int)
     leaves: dict[tuple[date, str], int] = defaultdict(int)
-    rows = (
-        flows.annotate(
-            month=Case(
+
+    def add(rows) -> None:
+        for row in rows:
+            if row["bucket"] is None:
+                baseline[kind(row["network_id"])] += row["joined"] - row["left"]
+            else:
+                key = (month_key(row["bucket"]), kind(row["network_id"]))
+                joins[key] += row["joined"]
+                leaves[key] += row["left"]
+
+    whole = Q(month__gte=whole_from, month__lt=whole_before)
+    add(
+        MemberFlowMonth.objects.filter(in_networks("network_id", network_ids))
+        .filter(Q(month__lt=first) | whole)
+        .annotate(bucket=Case(When(month__lt=first, then=None), default=F("month")))
+        .values("network_id", "bucket")
+        .annotate(joined=Sum("joined"), left=Sum("left"))
+        .order_by()
+    )
+    in_partial_months = Q(day__gte=start, day__lte=end) & ~Q(
+        day__gte=whole_from, day__lt=whole_before
+    )
+    add(
+        MemberFlow.objects.filter(in_networks("network_id", network_ids))
+        .filter(Q(day__gte=first, day__lt=start) | in_partial_months)
+        .annotate(
+            bucket=Case(
                 When(day__lt=start, then=None),
                 default=TruncMonth("day"),
                 output_field=DateField(),
             )
         )
-        .values("network_id", "month")
+        .values("network_id", "bucket")
         .annotate(joined=Sum("joined"), left=Sum("left"))
         .order_by()
     )
-    for row in rows:
-        if row["month"] is None:
-            baseline[kind(row["network_id"])] += row["joined"] - row["left"]
-        else:
-            key = (month_key(row["month"]), kind(row["network_id"]))
-            joins[key] += row["joined"]
-            leaves[key] += row["left"]
     early = (
         MemberEarlyLeave.objects.filter(
             in_networks("network_id", network_ids), left_day__lt=start, joined_day__gte=start

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from members.figures_models import MemberCount, MemberEarlyLeave, MemberFlow
+from members.figures_models import MemberCount, MemberEarlyLeave, MemberFlow, MemberFlowMonth
 from members.models import Member
 from members.services.member_figures import member_figures_kept, member_figures_rebuild
 from reports.selectors import members as member_selectors
@@ -34,6 +34,9 @@ PERIODS = [
     Period(start=date(2026, 1, 1), end=date(2026, 3, 31)),
     Period(start=date(2026, 2, 10), end=date(2026, 2, 10)),  # one day, a boundary
     Period(start=date(2025, 1, 1), end=timezone.localdate()),
+    # Partial months at both ends; a partial start ending on a month's last day.
+    Period(start=date(2025, 12, 15), end=date(2026, 2, 20)),
+    Period(start=date(2026, 1, 10), end=date(2026, 1, 31)),
 ]
 
 
@@ -79,6 +82,11 @@ def _stored_rows() -> dict:
         "flows": sorted(
             MemberFlow.objects.exclude(joined=0, left=0).values_list(
                 "network_id", "day", "joined", "left"
+            )
+        ),
+        "months": sorted(
+            MemberFlowMonth.objects.exclude(joined=0, left=0).values_list(
+                "network_id", "month", "joined", "left"
             )
         ),
         "early": sorted(
