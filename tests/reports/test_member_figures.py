@@ -259,3 +259,60 @@ def test_the_figures_are_counted_on_other_databases_and_time_zones(dataset, sett
     )
     assert series[-1]["members"] == 4
     assert isinstance(at(2026, 1, 1), datetime)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_to_one_network_add_up():
+    """Two transactions adding members to the same network and street at the
+    same time: the second waits on the counter rows until the first commits,
+    and the stored figures then hold both."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the triggers exist on PostgreSQL only")
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from tests.factories import MemberFactory, NetworkFactory
+
+    network = NetworkFactory()
+    written, go_on = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                MemberFactory.create_batch(3, network=network, street="Kouter")
+                written.set()
+                go_on.wait(10)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            with transaction.atomic():
+                MemberFactory.create_batch(2, network=network, street="Kouter")
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert written.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    time.sleep(0.3)  # the second is now waiting on the first's counter rows
+    go_on.set()
+    one.join(10)
+    two.join(10)
+    assert not errors
+    stored = MemberCount.objects.get(
+        network_id=network.pk, status=Member.Status.ACTIVE, street="Kouter"
+    )
+    assert stored.members == 5
+    rows = _stored_rows()
+    member_figures_rebuild()
+    assert _stored_rows() == rows
