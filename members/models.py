@@ -494,3 +494,13 @@ class ContactChange(models.Model):
         if value and self.field in (self.Field.MOBILE, self.Field.LANDLINE):
             return PhoneNumber.from_string(value).as_international
         return value
+
+
+# The dashboards' member figures per network live in their own module (this
+# one stays readable); imported here so that Django registers them with the app.
+from members.figures_models import (  # noqa: E402, F401
+    MemberCount,
+    MemberEarlyLeave,
+    MemberFlow,
+    MemberFlowMonth,
+)

@@ -3,9 +3,11 @@ active members per province, police zone and municipality."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 
+from members.figures_models import MemberCount
 from members.models import Member
+from members.services.member_figures import member_figures_kept
 from networks.models import Network
 
 
@@ -23,8 +25,18 @@ def networks_by_status_and_kind() -> list[dict]:
 
 
 def active_members_by_network() -> dict[int, int]:
-    """Active members per network, all networks. One query on the
-    (network, status) index."""
+    """Active members per network, all networks (those with one). One query,
+    on the stored counts on PostgreSQL (``members.services.member_figures``),
+    elsewhere on the (network, status) index of the members."""
+    if member_figures_kept():
+        rows = (
+            MemberCount.objects.filter(status=Member.Status.ACTIVE)
+            .values("network_id")
+            .annotate(n=Sum("members"))
+            .filter(n__gt=0)
+            .order_by()
+        )
+        return {row["network_id"]: row["n"] for row in rows}
     rows = (
         Member.objects.filter(status=Member.Status.ACTIVE)
         .values("network_id")

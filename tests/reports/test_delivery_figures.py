@@ -23,10 +23,17 @@ from messaging.services.delivery_figures import (
     delivery_figures_refresh,
 )
 from reports.selectors.messages import delivery_by_channel, delivery_speed
+from tests.conftest import missing
 
-# The stored figures are kept by PostgreSQL triggers; on SQLite the dashboards
-# count from the deliveries, so there is nothing stored to check.
-pytestmark = pytest.mark.usefixtures("require_postgres")
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    # The triggers that mark changed messages exist on PostgreSQL only;
+    # elsewhere the dashboards count from the deliveries (figures_are_kept).
+    if connection.vendor != "postgresql":
+        missing("PostgreSQL (set DATABASE_URL=postgres://...)")
 
 
 def _figures(dataset) -> dict:
