@@ -70,7 +70,7 @@ def message_recipients_iter(
         members = members.exclude(paused_until__gte=now.astimezone(LOCAL_TZ).date())
     rows = members.order_by("pk").values(
         "pk", "email", "mobile_phone", "landline", "language", "by_sms", "by_email",
-        "by_voice", "quiet_hours_start", "quiet_hours_end", "network__languages",
+        "by_voice", "deaf", "quiet_hours_start", "quiet_hours_end", "network__languages",
     )  # fmt: skip
     seen: set[tuple[str, str]] = set()
     for row in rows.iterator(chunk_size=READ_BATCH):
@@ -85,7 +85,8 @@ def message_recipients_iter(
         if message.by_email and row["by_email"] and row["email"]:
             wanted.append((Delivery.Channel.EMAIL, row["email"]))
         voice_number = row["landline"] or row["mobile_phone"]
-        if message.by_voice and row["by_voice"] and voice_number:
+        # A deaf or hard-of-hearing member is never called, whatever by_voice says.
+        if message.by_voice and row["by_voice"] and not row["deaf"] and voice_number:
             wanted.append((Delivery.Channel.VOICE, str(voice_number)))
         for channel, address in wanted:
             key = (channel, address.lower())
@@ -119,6 +120,7 @@ def _recipients_of(original: Message) -> list[Recipient]:
             Delivery.Channel.SMS: member.by_sms and str(member.mobile_phone or ""),
             Delivery.Channel.EMAIL: member.by_email and member.email,
             Delivery.Channel.VOICE: member.by_voice
+            and not member.deaf
             and str(member.landline or member.mobile_phone or ""),
         }
         for channel, address in current.items():

@@ -27,7 +27,11 @@ from django.utils.translation import gettext as _
 
 from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
-from messaging.selectors.messages import email_reply_hint, sms_with_reply_hint
+from messaging.selectors.messages import (
+    email_reply_hint,
+    emergency_text_routes_line,
+    sms_with_reply_hint,
+)
 from messaging.services.completion import message_completion_check
 from messaging.services.dispatch import Job, MailSessions, jobs_dispatch
 from messaging.services.email_bounces import email_bounce_address
@@ -130,6 +134,10 @@ def _prepare(delivery: Delivery) -> _Send:
             url=member_short_url(member=delivery.member),
             language=delivery.language,
         )
+        if delivery.member.deaf:
+            # Not "call 101": the text routes to the emergency services.
+            with translation.override(delivery.language):
+                body = f"{body} {emergency_text_routes_line(member=delivery.member, short=True)}"
         sms = OutgoingSMS(to=delivery.to, body=body, reference=reference)
         return _Send(delivery=delivery, sms=sms, in_doubt_since=in_doubt)
     if delivery.channel == Delivery.Channel.VOICE:
@@ -146,9 +154,11 @@ def _prepare(delivery: Delivery) -> _Send:
         footer = _(
             "Your personal page (language, channels, quiet hours, pause, leave): %(url)s"
         ) % {"url": url}
+        routes = emergency_text_routes_line(member=delivery.member)
     footer = (
         email_reply_hint(language=delivery.language, url=url, reply_by_email=bool(reply_to))
         + "\n"
+        + (routes + "\n" if routes else "")
         + footer
     )
     # Over SMTP, bounces come back to an address naming this delivery (the
