@@ -37,6 +37,7 @@ from messaging.services.dispatch import Job, MailSessions, jobs_dispatch
 from messaging.services.email_bounces import email_bounce_address
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
+from messaging.services.voice import delivery_call_fallback
 from outbox.gateways import get_sms_gateway, get_voice_gateway
 from outbox.gateways.base import (
     GatewayConfigurationError,
@@ -146,6 +147,8 @@ def _prepare(delivery: Delivery) -> _Send:
             text=texts.get("sms", ""),
             language=delivery.language,
             reference=reference,
+            # Dutch is read by a Dutch voice in the Netherlands, a Flemish one in Belgium.
+            country=delivery.member.network.country,
         )
         return _Send(delivery=delivery, call=call, in_doubt_since=in_doubt)
     reply_to = email_reply_address(delivery_id=delivery.pk)
@@ -311,7 +314,10 @@ class _SentRows:
 
 
 def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
-    """After a permanent SMS failure, the same message by email if possible."""
+    """After a permanent SMS failure, the same message by email if possible;
+    after a call that failed, by SMS or email (``delivery_call_fallback``)."""
+    if delivery.channel == Delivery.Channel.VOICE:
+        return delivery_call_fallback(delivery)
     member = delivery.member
     if delivery.channel != Delivery.Channel.SMS or not member.email:
         return None
