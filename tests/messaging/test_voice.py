@@ -464,3 +464,62 @@ def test_coordinator_marks_a_member_deaf(client, world):
     assert client.post(url, data).status_code == 302
     member.refresh_from_db()
     assert member.deaf and not member.by_voice
+
+
+def test_sign_up_as_deaf(client, world):
+    from tests.members.signup_helpers import submit
+
+    response = submit(client, world.network, by_voice="on", deaf="on")
+    assert response.status_code == 200
+    assert response.context["form"].errors["by_voice"] == [str(DEAF_VOICE_ERROR)]
+    assert 'name="deaf"' in response.content.decode()
+    assert not Member.objects.filter(email="an.claes@example.org").exists()
+    # Without calls (SMS and email, as the form offers them) the sign-up goes through.
+    response = submit(client, world.network, deaf="on")
+    assert response.status_code == 302
+    member = Member.objects.get(email="an.claes@example.org")
+    assert member.deaf and not member.by_voice
+
+
+def test_personal_page_deaf_setting_and_text_routes(client, world):
+    from members.tokens import member_personal_token
+
+    member = _caller(world, by_sms=True, by_voice=False, language="en")
+    url = reverse("personal:home", args=[member_personal_token(member=member)])
+    page = client.get(url).content.decode()
+    assert 'name="deaf"' in page and "112 BE app" not in page
+    data = {"language": "en", "by_sms": "on", "by_voice": "on", "deaf": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["by_voice"] == [str(DEAF_VOICE_ERROR)]
+    del data["by_voice"]
+    assert client.post(url, data).status_code == 302
+    member.refresh_from_db()
+    assert member.deaf
+    page = client.get(url).content.decode()
+    assert 'id="emergency-text-routes"' in page and "112 BE app" in page and "112.be" in page
+
+
+def test_reach_leaves_calls_out_for_deaf_members(world):
+    from messaging.selectors.reach import (
+        member_reachable_channels,
+        message_unreached,
+        network_member_problems,
+    )
+    from messaging.selectors.recipients import message_recipients
+
+    deaf = _caller(world, deaf=True, by_voice=True)
+    assert member_reachable_channels(deaf) == []
+    problems = {row.member.pk: [p[0] for p in row.problems] for row in network_member_problems(
+        networks=[world.network]
+    )}  # fmt: skip
+    assert problems[deaf.pk] == ["no_urgent_channel"]
+    message = MessageFactory(
+        kind=Message.Kind.URGENT, texts=TEXTS, by_sms=False, by_email=False, by_voice=True,
+        networks=[world.network],
+    )  # fmt: skip
+    recipients = message_recipients(message=message)
+    assert deaf.pk not in {r.member_id for r in recipients}
+    unreached = message_unreached(message=message, recipients=recipients)
+    [reason] = [r for r in unreached["reasons"] if r["code"] == "deaf"]
+    assert reason["members"] == [deaf]
