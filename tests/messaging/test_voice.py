@@ -523,3 +523,17 @@ def test_reach_leaves_calls_out_for_deaf_members(world):
     unreached = message_unreached(message=message, recipients=recipients)
     [reason] = [r for r in unreached["reasons"] if r["code"] == "deaf"]
     assert reason["members"] == [deaf]
+
+
+def test_the_welcome_email_of_a_deaf_member_names_the_text_routes(world):
+    from members.services.core import member_welcome_send
+
+    deaf = _caller(world, deaf=True, by_sms=True, language="en")
+    hearing = _caller(world, by_sms=True, language="en")
+    for member in (deaf, hearing):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            member_welcome_send(member=member)
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    body = bodies[deaf.email]
+    assert "without phoning" in body and "112 BE app" in body and "112.be" in body
+    assert "112 BE app" not in bodies[hearing.email] and "101" in bodies[hearing.email]
