@@ -537,3 +537,13 @@ def test_the_welcome_email_of_a_deaf_member_names_the_text_routes(world):
     body = bodies[deaf.email]
     assert "without phoning" in body and "112 BE app" in body and "112.be" in body
     assert "112 BE app" not in bodies[hearing.email] and "101" in bodies[hearing.email]
+
+
+def test_leaving_forgets_that_a_member_is_deaf(world):
+    # Health data: kept only while the member is a member.
+    from members.services.core import member_erase
+
+    deaf = _caller(world, deaf=True, by_sms=True)
+    member_erase(member=deaf)
+    deaf.refresh_from_db()
+    assert deaf.status == Member.Status.LEFT and not deaf.deaf
