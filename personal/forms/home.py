@@ -80,6 +80,11 @@ class PreferencesForm(forms.Form):
                 else nothing
             )
 
+        if member.deaf:
+            self.fields["by_voice"].help_text = _(
+                "We do not call you: you told us you are deaf or hard of hearing."
+            )
+
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(

@@ -498,6 +498,7 @@ def test_personal_page_deaf_setting_and_text_routes(client, world):
     assert member.deaf
     page = client.get(url).content.decode()
     assert 'id="emergency-text-routes"' in page and "112 BE app" in page and "112.be" in page
+    assert "We do not call you" in page
 
 
 def test_reach_leaves_calls_out_for_deaf_members(world):
