@@ -14,8 +14,11 @@ OPTIONS (each falls back to the setting in brackets):
   [TWILIO_FROM_NUMBER]: SMS needs one of them and prefers the messaging
   service (Twilio then picks the sender from its pool); calls need
   ``from_number``.
-- ``status_callback_base`` [PUBLIC_BASE_URL]: Twilio reports delivery to
-  ``<base>/webhooks/twilio/status/``; an empty value sends no callback URL.
+- ``status_callback_base`` [TWILIO_WEBHOOK_BASE_URL, else PUBLIC_BASE_URL]:
+  Twilio reports delivery to ``<base>/webhooks/twilio/status/`` and posts the
+  key pressed after a call to ``<base>/webhooks/twilio/voice/repeat/``, the
+  base the signatures are checked against; an empty value sends no callback
+  URL and offers no repeat.
 - ``voices`` [TWILIO_VOICES]: voice per language or locale, e.g.
   ``{"nl": "Google.nl-BE-Standard-A", "nl-NL": "Google.nl-NL-Standard-A"}``;
   without one Twilio uses the default voice set for that language in its console.
@@ -57,7 +60,6 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bin_platform.webhooks import body_limited
-from outbox.gateways import get_voice_gateway
 from outbox.gateways.base import (
     BaseSMSGateway,
     BaseVoiceGateway,
@@ -73,6 +75,7 @@ from outbox.gateways.twiml import (
     MAX_REPEATS,
     REPEAT_DIGIT,
     call_twiml,
+    configured_voices,
     hangup_twiml,
     repeat_count,
     repeat_path,
@@ -240,7 +243,10 @@ class _TwilioMixin:
         )
         self.client = Client(account_sid, auth_token, http_client=self.http_client)
         self.from_number = self._option("from_number", "TWILIO_FROM_NUMBER")
-        base = self._option("status_callback_base", "PUBLIC_BASE_URL")
+        base = self.options.get("status_callback_base")
+        if base is None:
+            # The URLs Twilio calls are the ones it signs (twilio_webhook_url).
+            base = settings.TWILIO_WEBHOOK_BASE_URL or settings.PUBLIC_BASE_URL
         self.status_callback = f"{base.rstrip('/')}{STATUS_CALLBACK_PATH}" if base else None
         self.callback_base = base.rstrip("/") if base else ""
 
@@ -574,12 +580,7 @@ def twilio_voice_repeat(request: HttpRequest) -> HttpResponse:
     following = None
     if count < MAX_REPEATS:
         following = twilio_webhook_url(path=repeat_path(reference=reference, count=count + 1))
-    try:
-        voices = getattr(get_voice_gateway(), "voices", None)
-    except GatewayError:
-        voices = None
-    voices = voices or dict(settings.TWILIO_VOICES or {})
-    twiml = call_twiml(call=call, voices=voices, repeat_url=following)
+    twiml = call_twiml(call=call, voices=configured_voices(), repeat_url=following)
     return HttpResponse(twiml, content_type="text/xml; charset=utf-8")
 
 

@@ -13,11 +13,13 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from outbox.gateways.base import OutgoingCall
+from outbox.gateways import get_voice_gateway
+from outbox.gateways.base import GatewayError, OutgoingCall
 
 # Our member languages to the locales <Say> speaks; Belgian variants where
 # Twilio's voices have them.
@@ -85,6 +87,16 @@ def call_twiml(
         gather.say(prompt, **attributes)
         response.append(gather)
     return str(response)
+
+
+def configured_voices() -> dict[str, str]:
+    """The voices of the configured voice gateway (its OPTIONS), else
+    TWILIO_VOICES: what a repeat reads with, as the first reading did."""
+    try:
+        voices = getattr(get_voice_gateway(), "voices", None)
+    except GatewayError:
+        voices = None
+    return dict(voices or settings.TWILIO_VOICES or {})
 
 
 def hangup_twiml() -> str:

@@ -548,3 +548,14 @@ def test_leaving_forgets_that_a_member_is_deaf(world):
     member_erase(member=deaf)
     deaf.refresh_from_db()
     assert deaf.status == Member.Status.LEFT and not deaf.deaf
+
+
+def test_the_repeat_url_uses_the_base_twilio_signs(settings):
+    # Behind a tunnel or proxy Twilio calls TWILIO_WEBHOOK_BASE_URL, and the
+    # signature is checked against it: the URLs given to Twilio use it too.
+    settings.PUBLIC_BASE_URL = "https://bin.example.org"
+    settings.TWILIO_WEBHOOK_BASE_URL = "https://tunnel.example.net"
+    gateway = TwilioVoiceGateway(account_sid=ACCOUNT, auth_token="t", from_number=SENDER)
+    twiml = gateway.twiml(OutgoingCall(to="+32470000000", text="Alarm", reference="d7"))
+    assert 'action="https://tunnel.example.net/webhooks/twilio/voice/repeat/?ref=d7' in twiml
+    assert gateway.status_callback == "https://tunnel.example.net/webhooks/twilio/status/"
