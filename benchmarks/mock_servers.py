@@ -390,6 +390,9 @@ class TwilioMock(_Server):
                     "from": form.get("From", ""),
                     "messaging_service_sid": form.get("MessagingServiceSid", ""),
                     "status_callback": form.get("StatusCallback", ""),
+                    # Calls: what Twilio would read out, and answering machine detection.
+                    "twiml": form.get("Twiml", ""),
+                    "machine_detection": form.get("MachineDetection", ""),
                     "at": time.time(),
                 }
             )

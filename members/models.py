@@ -82,6 +82,14 @@ class Member(models.Model):
     by_sms = models.BooleanField(_("by SMS"), default=True)
     by_email = models.BooleanField(_("by email"), default=True)
     by_voice = models.BooleanField(_("by voice call"), default=False)
+    # Deaf or hard of hearing: never called (whatever by_voice says), and the
+    # texts they get name the text routes to the emergency services
+    # (networks.models.EMERGENCY_TEXT_ROUTES) instead of "call 101".
+    deaf = models.BooleanField(
+        _("deaf or hard of hearing"),
+        default=False,
+        help_text=_("No voice calls; emergency services by text (app, SMS) instead of by phone."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -172,13 +180,26 @@ class Member(models.Model):
     @property
     def channels(self) -> list[str]:
         chosen = [(self.by_sms, Channel.SMS), (self.by_email, Channel.EMAIL)]
-        chosen.append((self.by_voice, Channel.VOICE))
+        chosen.append((self.by_voice and not self.deaf, Channel.VOICE))
         return [str(channel) for wanted, channel in chosen if wanted]
+
+    @property
+    def emergency_text_routes(self) -> list[tuple[str, str]]:
+        """The text routes to the emergency services of the network's country
+        for a deaf or hard-of-hearing member; none for the others."""
+        return self.network.emergency_text_routes if self.deaf else []
 
     def get_channels_display(self) -> str:
         labels = dict(Channel.choices)
         return ", ".join(str(labels[c]) for c in self.channels) or "—"
 
+
+# Deaf or hard of hearing and voice calls chosen: contradictory, said at the
+# voice box of every form that has both.
+DEAF_VOICE_ERROR = _(
+    "We never call members who are deaf or hard of hearing: untick voice calls, "
+    "and choose SMS or email."
+)
 
 # Version of the consent text shown next to each channel on the personal page
 # (and assumed when a member opts in again by SMS).

@@ -20,10 +20,13 @@ class MessagingConfig(AppConfig):
             home_panel_municipal_messages,
         )
         from messaging.selectors.reach import reach_of_channels
+        from messaging.selectors.voice import delivery_voice_script
         from messaging.services.erasure import member_messaging_erase
+        from outbox.hooks import voice_call_script
 
         home_panels.register(home_panel_alerts)
         home_panels.register(home_panel_conversations)
         home_panels.register(home_panel_municipal_messages)
         member_erasers.register(member_messaging_erase)
         channel_reach.provide(reach_of_channels)
+        voice_call_script.provide(delivery_voice_script)

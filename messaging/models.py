@@ -214,6 +214,9 @@ class Delivery(models.Model):
     # counted apart, so being slowed down never uses up the attempts that
     # real errors (5xx, network) are allowed.
     rate_limited = models.PositiveSmallIntegerField(default=0)
+    # Calls dialled again after the line was busy or nobody answered
+    # (messaging.services.voice): at most once, then SMS or email instead.
+    redials = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
     error_code = models.CharField(max_length=32, blank=True)
     error = models.TextField(blank=True)

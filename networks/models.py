@@ -31,6 +31,20 @@ EMERGENCY_NUMBERS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# How deaf or hard-of-hearing people reach the emergency services without a
+# voice call, per country (route, what it is). Named by the app or the page
+# that lists the numbers, never by a number we could get wrong: the SMS
+# numbers of 112 in Belgium are the ones 112.be publishes.
+EMERGENCY_TEXT_ROUTES: dict[str, list[tuple[str, str]]] = {
+    Country.BELGIUM: [
+        ("112 BE app", _("chat with the emergency services in the app")),
+        ("112.be", _("the numbers for an SMS to the emergency services are listed there")),
+    ],
+    Country.NETHERLANDS: [
+        ("112NL app", _("chat with the emergency services in the app")),
+    ],
+}
+
 LANGUAGE_CODES = ("nl", "fr", "de", "en")
 
 
@@ -214,6 +228,11 @@ class Network(models.Model):
     @property
     def emergency_numbers(self) -> list[tuple[str, str]]:
         return EMERGENCY_NUMBERS[self.country]
+
+    @property
+    def emergency_text_routes(self) -> list[tuple[str, str]]:
+        """For members who cannot phone: the text routes to 112 of the country."""
+        return EMERGENCY_TEXT_ROUTES[self.country]
 
     @property
     def default_language(self) -> str:

@@ -39,7 +39,9 @@ class ReportedStatus(StrEnum):
 class StatusReport:
     """One delivery report. ``unreachable``: the provider says the address can
     never be reached on this channel (unknown number, landline, opted out at
-    the carrier), so another channel should be tried."""
+    the carrier), so another channel should be tried. ``not_answered``: a
+    call found the line busy or nobody picked up; calling again later may
+    reach the person."""
 
     provider: str
     provider_id: str
@@ -47,6 +49,7 @@ class StatusReport:
     error_code: str = ""
     error: str = ""
     unreachable: bool = False
+    not_answered: bool = False
 
 
 # What a person can send us: an SMS is at most 1,600 characters (10 parts,

@@ -305,6 +305,10 @@ MESSAGING_SWEEP_GRACE_SECONDS = env.float("MESSAGING_SWEEP_GRACE_SECONDS", defau
 # First wait after a temporary gateway error (429, 5xx, timeout); it doubles
 # with each attempt, up to 10 minutes.
 MESSAGING_RETRY_BACKOFF_SECONDS = env.float("MESSAGING_RETRY_BACKOFF_SECONDS", default=5)
+# A call that found the line busy or was not answered is dialled once more
+# after this many seconds; if that fails too, the member gets the message by
+# SMS (else email) instead (messaging.services.voice).
+VOICE_REDIAL_SECONDS = env.float("VOICE_REDIAL_SECONDS", default=180)
 # Members' replies: the automatic answer ("not watched around the clock, call
 # 112 / the police") goes out at most once per conversation every
 # REPLY_AUTO_ANSWER_HOURS, so two auto-responders never loop. A reply to an

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.hooks import channel_reach, house_rules_current
-from members.models import Language, Relation
+from members.models import DEAF_VOICE_ERROR, Language, Relation
 from members.phones import mobile_example, mobile_normalise, voice_normalise
 from networks.models import Network
 from networks.selectors import address_in_area, street_names
@@ -76,6 +76,14 @@ class SignupForm(forms.Form):
     by_sms = forms.BooleanField(label=_("By SMS"), required=False, initial=True)
     by_email = forms.BooleanField(label=_("By email"), required=False, initial=True)
     by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+    deaf = forms.BooleanField(
+        label=_("I am deaf or hard of hearing"),
+        required=False,
+        help_text=_(
+            "We never call you then, and our texts tell you how to reach the emergency "
+            "services without phoning."
+        ),
+    )
     # Shown (with its error) only when the chosen channels carry no urgent alerts.
     without_urgent = forms.BooleanField(
         label=_("Sign me up anyway, without urgent alerts"), required=False
@@ -223,6 +231,8 @@ class SignupForm(forms.Form):
             self.add_error(
                 "landline", _("Voice calls need a landline or a mobile number. Enter one.")
             )
+        if by_voice and data.get("deaf"):
+            self.add_error("by_voice", DEAF_VOICE_ERROR)
         self._check_reach(data)
         if (
             not data.get("adult")
@@ -254,7 +264,9 @@ class SignupForm(forms.Form):
                 ("email", data.get("by_email") and data.get("email")),
                 (
                     "voice",
-                    data.get("by_voice") and (data.get("landline") or data.get("mobile_phone")),
+                    data.get("by_voice")
+                    and not data.get("deaf")
+                    and (data.get("landline") or data.get("mobile_phone")),
                 ),
             )
             if ok

@@ -7,7 +7,15 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Channel, ConsentRecord, Language, Member, Rejection, Relation
+from members.models import (
+    DEAF_VOICE_ERROR,
+    Channel,
+    ConsentRecord,
+    Language,
+    Member,
+    Rejection,
+    Relation,
+)
 from members.phones import mobile_example, mobile_normalise, voice_normalise
 from networks.models import Network
 from networks.selectors import street_names
@@ -74,6 +82,11 @@ class MemberForm(forms.Form):
     by_sms = forms.BooleanField(label=_("By SMS"), required=False)
     by_email = forms.BooleanField(label=_("By email"), required=False)
     by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+    deaf = forms.BooleanField(
+        label=_("Deaf or hard of hearing"),
+        required=False,
+        help_text=_("Never called; texts name the text routes to the emergency services."),
+    )
     relation = forms.ChoiceField(label=_("Relation to the area"), choices=Relation.choices)
     business_name = forms.CharField(label=_("Business name"), required=False, max_length=120)
     company_number = forms.CharField(label=_("Company number"), required=False, max_length=20)
@@ -158,6 +171,8 @@ class MemberForm(forms.Form):
             error("email", _("Email messages need an email address."))
         if data.get("by_voice") and not (contact["landline"] or contact["mobile_phone"]):
             error("landline", _("Voice calls need a phone number."))
+        if data.get("by_voice") and data.get("deaf"):
+            error("by_voice", DEAF_VOICE_ERROR)
         # A BIN-Z member is a business or a resident of the area (seed 002):
         # a company number belongs to a named business.
         if data.get("company_number") and not data.get("business_name"):

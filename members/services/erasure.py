@@ -119,6 +119,8 @@ def member_data_erase(*, member: Member) -> None:
     member.quiet_hours_start = member.quiet_hours_end = None
     member.paused_until = None
     member.by_sms = member.by_email = member.by_voice = False
+    # Being deaf or hard of hearing is health data: not kept after leaving.
+    member.deaf = False
     if member.approved_at is None and member.status in (
         Member.Status.ACTIVE,
         Member.Status.SUSPENDED,

@@ -14,7 +14,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import CHANNEL_CONSENT_VERSION, AuditEntry, ConsentRecord, Language, Member
+from members.models import (
+    CHANNEL_CONSENT_VERSION,
+    DEAF_VOICE_ERROR,
+    AuditEntry,
+    ConsentRecord,
+    Language,
+    Member,
+)
 from members.services.core import audit_log, member_message_send
 from members.tokens import member_personal_url
 
@@ -43,6 +50,7 @@ def _preference_errors(
     by_sms: bool,
     by_email: bool,
     by_voice: bool,
+    deaf: bool,
     quiet_hours_start: time | None,
     quiet_hours_end: time | None,
     paused_until: date | None,
@@ -70,6 +78,8 @@ def _preference_errors(
             "by_email",
             _("We have no email address for you. Add one under your contact details first."),
         )
+    if by_voice and deaf:
+        add("by_voice", DEAF_VOICE_ERROR)
     if not (by_sms or by_email or by_voice):
         # Shown on the first channel this member could actually choose.
         usable = [
@@ -112,13 +122,15 @@ def member_preferences_update(
     quiet_hours_start: time | None,
     quiet_hours_end: time | None,
     paused_until: date | None,
+    deaf: bool | None = None,
 ) -> Member:
     """Save what a member chose on their personal page.
 
     Raises ValidationError keyed by field name; nothing is stored then.
     Switching a channel on records a consent (method self service);
     switching it off withdraws the latest consent for that channel.
-    Quiet hours may wrap past midnight (22:00 to 07:00).
+    Quiet hours may wrap past midnight (22:00 to 07:00). ``deaf`` (deaf or
+    hard of hearing: never called; None keeps it) refuses voice calls.
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
     values = {
@@ -126,6 +138,7 @@ def member_preferences_update(
         "by_sms": bool(by_sms),
         "by_email": bool(by_email),
         "by_voice": bool(by_voice),
+        "deaf": member.deaf if deaf is None else bool(deaf),
         "quiet_hours_start": quiet_hours_start,
         "quiet_hours_end": quiet_hours_end,
         "paused_until": paused_until,

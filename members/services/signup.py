@@ -149,7 +149,7 @@ def signup_submit(
     *, network: Network, ip: str, first_name: str, last_name: str, street: str,
     house_number: str, postcode: str, email: str, mobile_phone: str = "", landline: str = "",
     language: str = "", by_sms: bool = False, by_email: bool = False, by_voice: bool = False,
-    adult: bool = False, date_of_birth: date | None = None, relation: str = "",
+    deaf: bool = False, adult: bool = False, date_of_birth: date | None = None, relation: str = "",
     business_name: str = "", company_number: str = "", accept_house_rules: bool = False,
     accept_privacy: bool = False, suspected_bot: bool = False,
 ) -> SignupProgress:  # fmt: skip
@@ -195,7 +195,7 @@ def signup_submit(
                     street=street, house_number=house_number, postcode=postcode,
                     email=address, mobile_phone=mobile_phone, landline=landline,
                     language=language, by_sms=by_sms, by_email=by_email, by_voice=by_voice,
-                    adult=adult, date_of_birth=date_of_birth, relation=relation,
+                    deaf=deaf, adult=adult, date_of_birth=date_of_birth, relation=relation,
                     business_name=business_name, company_number=company_number,
                 )  # fmt: skip
             except (ValidationError, IntegrityError) as exc:
@@ -227,8 +227,8 @@ def signup_submit(
 def _member_create(
     *, network: Network, first_name: str, last_name: str, street: str, house_number: str,
     postcode: str, email: str, mobile_phone: str, landline: str, language: str, by_sms: bool,
-    by_email: bool, by_voice: bool, adult: bool, date_of_birth: date | None, relation: str,
-    business_name: str, company_number: str,
+    by_email: bool, by_voice: bool, deaf: bool, adult: bool, date_of_birth: date | None,
+    relation: str, business_name: str, company_number: str,
 ) -> Member:  # fmt: skip
     house_rules = house_rules_current(network=network)
     method = ConsentRecord.Method.WEB_FORM
@@ -248,7 +248,9 @@ def _member_create(
             language=language or network.default_language,
             by_sms=bool(by_sms),
             by_email=bool(by_email),
-            by_voice=bool(by_voice),
+            # A deaf member is never called: no consent to calls is kept either.
+            by_voice=bool(by_voice) and not deaf,
+            deaf=bool(deaf),
             status=Member.Status.PENDING,
             source=Source.WEB_FORM,
             relation=relation or "lives",

@@ -74,6 +74,22 @@ def sms_with_reply_hint(*, text: str, url: str, language: str) -> str:
     return f"{text} {hint} {url}"
 
 
+def emergency_text_routes_line(*, member: Member, short: bool = False) -> str:
+    """For a deaf or hard-of-hearing member, in the active language: how to
+    reach the emergency services without phoning (the routes of the network's
+    country); "" for other members. ``short``: the routes' names only (SMS)."""
+    routes = member.emergency_text_routes
+    if not routes:
+        return ""
+    if short:
+        return _("Emergency by text: %(routes)s.") % {
+            "routes": " / ".join(route for route, _label in routes)
+        }
+    return _("In an emergency, without phoning: %(routes)s.") % {
+        "routes": "; ".join(f"{route} ({label})" for route, label in routes)
+    }
+
+
 def email_reply_hint(*, language: str, url: str, reply_by_email: bool) -> str:
     """The footer line of an alert email that says how to answer."""
     with translation.override(language):

@@ -46,6 +46,7 @@ UNREACHED_REASONS = {
     "no_channel": gettext_lazy("none of their channels is used for this message"),
     "opted_out": gettext_lazy("opted out by STOP or a spam complaint"),
     "paused": gettext_lazy("paused their messages"),
+    "deaf": gettext_lazy("deaf or hard of hearing: never called, and no other channel chosen"),
     "failing": gettext_lazy("their last deliveries bounced or failed"),
     "quiet_hours": gettext_lazy("in quiet hours: sent when they end"),
 }
@@ -147,7 +148,8 @@ def member_reachable_channels(member) -> list[str]:
     pairs = (
         ("sms", member.by_sms and member.mobile_phone),
         ("email", member.by_email and member.email),
-        ("voice", member.by_voice and (member.landline or member.mobile_phone)),
+        # A deaf or hard-of-hearing member is never called (fan-out skips it).
+        ("voice", member.by_voice and not member.deaf and (member.landline or member.mobile_phone)),
     )
     return [channel for channel, ok in pairs if ok]
 
@@ -269,6 +271,8 @@ def message_unreached(
             by_reason["opted_out"].append(member)
         elif not message.is_urgent and member.paused_until and member.paused_until >= today:
             by_reason["paused"].append(member)
+        elif member.deaf and member.by_voice and "voice" in used:
+            by_reason["deaf"].append(member)
         else:
             by_reason["no_channel"].append(member)
     reasons = [

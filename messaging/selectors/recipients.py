@@ -81,7 +81,7 @@ def message_recipients_iter(
         members = members.exclude(paused_until__gte=now.astimezone(LOCAL_TZ).date())
     rows = members.order_by("pk").values(
         "pk", "email", "mobile_phone", "landline", "language", "by_sms", "by_email",
-        "by_voice", "quiet_hours_start", "quiet_hours_end", "network__languages",
+        "by_voice", "deaf", "quiet_hours_start", "quiet_hours_end", "network__languages",
     )  # fmt: skip
     seen: set[tuple[str, str]] = set()
     for row in rows.iterator(chunk_size=READ_BATCH):
@@ -96,7 +96,8 @@ def message_recipients_iter(
         if message.by_email and row["by_email"] and row["email"]:
             wanted.append((Delivery.Channel.EMAIL, row["email"]))
         voice_number = row["landline"] or row["mobile_phone"]
-        if message.by_voice and row["by_voice"] and voice_number:
+        # A deaf or hard-of-hearing member is never called, whatever by_voice says.
+        if message.by_voice and row["by_voice"] and not row["deaf"] and voice_number:
             wanted.append((Delivery.Channel.VOICE, str(voice_number)))
         for channel, address in wanted:
             key = (channel, address.lower())
@@ -143,7 +144,7 @@ def _recipients_of(original: Message, *, now: datetime, with_queued: bool) -> li
                 wanted.setdefault(Delivery.Channel.SMS, mobile)
             elif member.email and not member.email_complained_at:
                 wanted.setdefault(Delivery.Channel.EMAIL, member.email)
-            elif member.landline:
+            elif member.landline and not member.deaf:
                 wanted[Delivery.Channel.VOICE] = str(member.landline)
         not_before = None
         if not original.is_urgent:

@@ -25,6 +25,7 @@ from members.models import Member
 from members.tokens import member_personal_url
 from messaging.models import Conversation, ConversationEvent, Message, Reply, WatchWordList
 from messaging.selectors.conversations import conversation_staff, conversation_watch_words_found
+from messaging.selectors.messages import emergency_text_routes_line
 from messaging.services.incidents import incident_municipal_staff
 from messaging.signals import reply_received
 from networks.models import LANGUAGE_CODES, Network, PoliceZone
@@ -104,9 +105,19 @@ def _urgency(reply: Reply, conversation: Conversation) -> tuple[str, list[str]]:
     return "", []
 
 
-def _auto_answer_text(network: Network) -> str:
+def _auto_answer_text(network: Network, member: Member | None = None) -> str:
     """In the active language: received, not watched around the clock, and
-    the numbers to call (by the network's country)."""
+    the numbers to call (by the network's country), or for a deaf or
+    hard-of-hearing member the text routes to the emergency services."""
+    if member is not None and member.deaf:
+        return "{} {}".format(
+            _(
+                "%(network)s: thank you, we received your message. This channel is not "
+                "watched around the clock."
+            )
+            % {"network": network.bin_name},
+            emergency_text_routes_line(member=member),
+        )
     numbers = [number for number, _label in network.emergency_numbers]
     return _(
         "%(network)s: thank you, we received your message. This channel is not "
@@ -125,7 +136,7 @@ def _auto_answer(reply: Reply, conversation: Conversation) -> str:
         return ""
     member = reply.member
     with translation.override(member.language):
-        text = _auto_answer_text(conversation.network)
+        text = _auto_answer_text(conversation.network, member)
         subject = _("Your message to %(network)s") % {"network": conversation.network.bin_name}
     if reply.channel == Reply.Channel.SMS and member.by_sms:
         notification_queue(

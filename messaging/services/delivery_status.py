@@ -7,7 +7,9 @@ rank, so a late "sent" never overwrites "delivered", and a final status
 (delivered, undelivered, failed) never changes again. An SMS that ends
 undelivered for a reason another try cannot fix (the provider marks it
 ``unreachable``: unknown number, landline, opted out, ...) falls back to
-email, as a permanent error at send time does.
+email, as a permanent error at send time does. A call reported busy or not
+answered is dialled once more, and a call that does not reach the member in
+the end falls back to SMS or email (``messaging.services.voice``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from members.services.opt_outs import member_email_complaint
 from messaging.models import Delivery
 from messaging.services.fanout import delivery_sends_queue
 from messaging.services.sending import delivery_email_fallback
+from messaging.services.voice import delivery_call_fallback, delivery_call_redial
 from outbox.signals import ReportedStatus, StatusReport
 
 __all__ = ["FINAL_RANK", "STATUS_RANK", "delivery_status_record"]
@@ -69,6 +72,8 @@ def delivery_status_record(*, report: StatusReport) -> str:
         target = _TARGET[report.status]
         below = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[target]]
     sid = report.provider_id
+    if report.status == ReportedStatus.UNDELIVERED and delivery_call_redial(report=report):
+        return "redial"
 
     now = timezone.now()
     fields: dict = {"status": target, "updated_at": now}
@@ -94,6 +99,8 @@ def delivery_status_record(*, report: StatusReport) -> str:
     )
     if target in (_S.UNDELIVERED, _S.FAILED) and report.unreachable:
         _email_fallback(sid=sid)
+    if target in (_S.UNDELIVERED, _S.FAILED):
+        _call_fallback(sid=sid)
     return str(target)
 
 
@@ -110,6 +117,20 @@ def _email_fallback(*, sid: str) -> None:
         message = delivery.message
         transaction.on_commit(lambda: delivery_sends_queue(message, [fallback.pk]))
         logger.info("delivery %s undeliverable by SMS: email %s queued", sid, fallback.pk)
+
+
+def _call_fallback(*, sid: str) -> None:
+    delivery = (
+        Delivery.objects.select_related("message", "member__network")
+        .filter(provider_id=sid, channel=Delivery.Channel.VOICE)
+        .first()
+    )
+    if delivery is None:
+        return
+    fallback = delivery_call_fallback(delivery)
+    if fallback is not None:
+        message = delivery.message
+        transaction.on_commit(lambda: delivery_sends_queue(message, [fallback.pk]))
 
 
 def _complaint(*, sid: str) -> str:

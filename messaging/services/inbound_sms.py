@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from members.models import Member
 from members.services.core import member_sms_opt_in, member_sms_opt_out
 from messaging.models import Delivery, Reply
+from messaging.selectors.messages import emergency_text_routes_line
 from messaging.services.conversations import conversation_reply_receive
 from messaging.services.keywords import (
     HELP_KEYWORDS,
@@ -124,10 +125,17 @@ def _help_text(member: Member) -> str:
         }
     else:
         intro = _("%(network)s.") % {"network": network.bin_name}
-    numbers = "; ".join(f"{number}: {label}" for number, label in network.emergency_numbers)
-    emergency = _("Emergency numbers: %(numbers)s. This number is not an emergency line.") % {
-        "numbers": numbers
-    }
+    if member.deaf:
+        # Not "call 101": the routes a deaf or hard-of-hearing member can use.
+        emergency = "{} {}".format(
+            emergency_text_routes_line(member=member),
+            _("This number is not an emergency line."),
+        )
+    else:
+        numbers = "; ".join(f"{number}: {label}" for number, label in network.emergency_numbers)
+        emergency = _("Emergency numbers: %(numbers)s. This number is not an emergency line.") % {
+            "numbers": numbers
+        }
     # Translators: STOP and START are the keywords; keep them in English.
     keywords = _("Reply STOP to stop SMS, START to receive them again.")
     return f"{intro} {emergency} {keywords}"

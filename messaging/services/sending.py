@@ -29,6 +29,7 @@ from members.tokens import member_personal_url, member_short_url
 from messaging.models import Delivery, Message
 from messaging.selectors.messages import (
     email_reply_hint,
+    emergency_text_routes_line,
     sms_with_reply_hint,
     texts_marked_test,
 )
@@ -37,6 +38,7 @@ from messaging.services.dispatch import Job, MailSessions, jobs_dispatch
 from messaging.services.email_bounces import email_bounce_address
 from messaging.services.email_replies import email_reply_address
 from messaging.services.fanout import delivery_sends_queue
+from messaging.services.voice import delivery_call_fallback
 from outbox.gateways import get_sms_gateway, get_voice_gateway
 from outbox.gateways.base import (
     GatewayConfigurationError,
@@ -152,6 +154,10 @@ def _prepare(delivery: Delivery) -> _Send:
             url=member_short_url(member=delivery.member),
             language=delivery.language,
         )
+        if delivery.member.deaf:
+            # Not "call 101": the text routes to the emergency services.
+            with translation.override(delivery.language):
+                body = f"{body} {emergency_text_routes_line(member=delivery.member, short=True)}"
         sms = OutgoingSMS(to=delivery.to, body=body, reference=reference)
         return _Send(delivery=delivery, sms=sms, in_doubt_since=in_doubt)
     if delivery.channel == Delivery.Channel.VOICE:
@@ -160,6 +166,8 @@ def _prepare(delivery: Delivery) -> _Send:
             text=texts.get("voice") or texts.get("sms", ""),
             language=delivery.language,
             reference=reference,
+            # Dutch is read by a Dutch voice in the Netherlands, a Flemish one in Belgium.
+            country=delivery.member.network.country,
         )
         return _Send(delivery=delivery, call=call, in_doubt_since=in_doubt)
     reply_to = email_reply_address(delivery_id=delivery.pk)
@@ -168,9 +176,11 @@ def _prepare(delivery: Delivery) -> _Send:
         footer = _(
             "Your personal page (language, channels, quiet hours, pause, leave): %(url)s"
         ) % {"url": url}
+        routes = emergency_text_routes_line(member=delivery.member)
     footer = (
         email_reply_hint(language=delivery.language, url=url, reply_by_email=bool(reply_to))
         + "\n"
+        + (routes + "\n" if routes else "")
         + footer
     )
     # Over SMTP, bounces come back to an address naming this delivery (the
@@ -323,7 +333,10 @@ class _SentRows:
 
 
 def delivery_email_fallback(delivery: Delivery) -> Delivery | None:
-    """After a permanent SMS failure, the same message by email if possible."""
+    """After a permanent SMS failure, the same message by email if possible;
+    after a call that failed, by SMS or email (``delivery_call_fallback``)."""
+    if delivery.channel == Delivery.Channel.VOICE:
+        return delivery_call_fallback(delivery)
     member = delivery.member
     if delivery.channel != Delivery.Channel.SMS or not member.email:
         return None

@@ -60,6 +60,9 @@ class OutgoingCall:
     language: str = "nl"
     reference: str = ""
     status_callback: str | None = None
+    # The network's country (BE, NL): Dutch is read with a Dutch voice in the
+    # Netherlands, a Flemish one in Belgium.
+    country: str = ""
 
 
 @dataclass(frozen=True)

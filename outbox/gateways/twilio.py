@@ -14,11 +14,17 @@ OPTIONS (each falls back to the setting in brackets):
   [TWILIO_FROM_NUMBER]: SMS needs one of them and prefers the messaging
   service (Twilio then picks the sender from its pool); calls need
   ``from_number``.
-- ``status_callback_base`` [PUBLIC_BASE_URL]: Twilio reports delivery to
-  ``<base>/webhooks/twilio/status/``; an empty value sends no callback URL.
-- ``voices`` [TWILIO_VOICES]: voice per language, e.g.
-  ``{"nl": "Google.nl-BE-Standard-A"}``; without one Twilio uses the default
-  voice set for that language in its console.
+- ``status_callback_base`` [TWILIO_WEBHOOK_BASE_URL, else PUBLIC_BASE_URL]:
+  Twilio reports delivery to ``<base>/webhooks/twilio/status/`` and posts the
+  key pressed after a call to ``<base>/webhooks/twilio/voice/repeat/``, the
+  base the signatures are checked against; an empty value sends no callback
+  URL and offers no repeat.
+- ``voices`` [TWILIO_VOICES]: voice per language or locale, e.g.
+  ``{"nl": "Google.nl-BE-Standard-A", "nl-NL": "Google.nl-NL-Standard-A"}``;
+  without one Twilio uses the default voice set for that language in its console.
+- ``machine_detection``: Twilio's answering machine detection on calls,
+  default ``DetectMessageEnd`` (a machine gets the message after its beep);
+  "" switches it off.
 - ``timeout``: seconds per request, default 10.
 - ``max_in_flight``: the account's limit of concurrent REST requests (Twilio
   answers 429, error 20429, above it), shared by every worker
@@ -52,7 +58,6 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import VoiceResponse
 
 from bin_platform.webhooks import body_limited
 from outbox.gateways.base import (
@@ -66,6 +71,16 @@ from outbox.gateways.base import (
     SendResult,
     TemporaryGatewayError,
 )
+from outbox.gateways.twiml import (
+    MAX_REPEATS,
+    REPEAT_DIGIT,
+    call_twiml,
+    configured_voices,
+    hangup_twiml,
+    repeat_count,
+    repeat_path,
+)
+from outbox.hooks import voice_call_script
 from outbox.services.callbacks import inbound_message_receive, status_report_record
 from outbox.signals import SMS_MAX_CHARS, InboundMessage, ReportedStatus, StatusReport
 
@@ -73,10 +88,6 @@ logger = logging.getLogger(__name__)
 
 PROVIDER = "twilio"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status/"
-
-# Our member languages to the locales <Say> speaks; Belgian variants where
-# Twilio's voices have them.
-SAY_LANGUAGES = {"nl": "nl-BE", "fr": "fr-BE", "de": "de-DE", "en": "en-GB"}
 
 # The number itself is wrong, unreachable or opted out (STOP): another try
 # can never succeed, so the code is kept for the delivery record.
@@ -232,8 +243,12 @@ class _TwilioMixin:
         )
         self.client = Client(account_sid, auth_token, http_client=self.http_client)
         self.from_number = self._option("from_number", "TWILIO_FROM_NUMBER")
-        base = self._option("status_callback_base", "PUBLIC_BASE_URL")
+        base = self.options.get("status_callback_base")
+        if base is None:
+            # The URLs Twilio calls are the ones it signs (twilio_webhook_url).
+            base = settings.TWILIO_WEBHOOK_BASE_URL or settings.PUBLIC_BASE_URL
         self.status_callback = f"{base.rstrip('/')}{STATUS_CALLBACK_PATH}" if base else None
+        self.callback_base = base.rstrip("/") if base else ""
 
     def limit_key(self) -> str:
         # Twilio limits concurrent requests per account, whatever the sender.
@@ -318,16 +333,17 @@ class TwilioVoiceGateway(_TwilioMixin, BaseVoiceGateway):
                 "TwilioVoiceGateway needs TWILIO_FROM_NUMBER (a Twilio number that can call)"
             )
         self.voices = dict(self._option("voices", "TWILIO_VOICES", {}) or {})
+        machine_detection = self.options.get("machine_detection", "DetectMessageEnd")
+        self.machine_detection = machine_detection or None
 
     def twiml(self, message: OutgoingCall) -> str:
-        """The TwiML that reads ``message.text`` out; VoiceResponse escapes it."""
-        language = message.language if message.language in SAY_LANGUAGES else "nl"
-        attributes = {"language": SAY_LANGUAGES[language]}
-        if self.voices.get(language):
-            attributes["voice"] = self.voices[language]
-        response = VoiceResponse()
-        response.say(message.text, **attributes)
-        return str(response)
+        """The TwiML that reads ``message.text`` out in the member's language,
+        then offers to read it again (``outbox.gateways.twiml``) when Twilio
+        can reach our webhooks and the call names its row."""
+        repeat = None
+        if self.callback_base and message.reference:
+            repeat = self.callback_base + repeat_path(reference=message.reference, count=1)
+        return call_twiml(call=message, voices=self.voices, repeat_url=repeat)
 
     def call(self, message: OutgoingCall) -> SendResult:
         twiml = self.twiml(message)
@@ -337,12 +353,16 @@ class TwilioVoiceGateway(_TwilioMixin, BaseVoiceGateway):
                 "of TwiML)",
                 code="twiml-too-long",
             )
+        # Twilio waits for the end of a machine's greeting (the beep) before
+        # it reads the TwiML, so the message is left whole on the machine.
+        detection = {"machine_detection": self.machine_detection} if self.machine_detection else {}
         return self._send(
             self.client.calls.create,
             to=message.to,
             from_=self.from_number,
             twiml=twiml,
             status_callback=self._callback(message),
+            **detection,
         )
 
 
@@ -361,6 +381,8 @@ TWILIO_STATUSES = {
     "busy": ReportedStatus.UNDELIVERED,
     "no-answer": ReportedStatus.UNDELIVERED,
 }
+# A call that rang out or found the line busy: worth dialling again later.
+TWILIO_NOT_ANSWERED = frozenset({"busy", "no-answer"})
 # Twilio has the message or call but nothing happened yet: at most it proves
 # the hand-over.
 TWILIO_INTERIM_STATUSES = frozenset(
@@ -405,6 +427,7 @@ def twilio_status_handle(
         error_code=error_code if failed else "",
         error=((error_message or "").strip() or f"Twilio: {status}") if failed else "",
         unreachable=failed and error_code in UNREACHABLE_ERROR_CODES,
+        not_answered=status in TWILIO_NOT_ANSWERED,
     )
     return status_report_record(report=report)
 
@@ -470,6 +493,8 @@ _FIELD_LIMITS = {
     "MessageStatus": 32,
     "SmsStatus": 32,
     "CallStatus": 32,
+    "Digits": 8,
+    "AnsweredBy": 32,
     "ErrorCode": 32,
     "ErrorMessage": 1000,
 }
@@ -541,9 +566,28 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml; charset=utf-8")
 
 
+@twilio_signed
+def twilio_voice_repeat(request: HttpRequest) -> HttpResponse:
+    """The key pressed after a call's message (``<Gather>``): 1 reads the
+    message again (``voice_call_script``), anything else ends the call."""
+    reference = request.GET.get("ref", "")
+    count = repeat_count(reference=reference, count=request.GET.get("n", ""))
+    call = None
+    if count is not None and request.POST.get("Digits", "") == REPEAT_DIGIT:
+        call = voice_call_script(reference=reference)
+    if call is None:
+        return HttpResponse(hangup_twiml(), content_type="text/xml; charset=utf-8")
+    following = None
+    if count < MAX_REPEATS:
+        following = twilio_webhook_url(path=repeat_path(reference=reference, count=count + 1))
+    twiml = call_twiml(call=call, voices=configured_voices(), repeat_url=following)
+    return HttpResponse(twiml, content_type="text/xml; charset=utf-8")
+
+
 # Mounted under /webhooks/twilio/ (outbox.urls); the names keep "twilio_"
 # because all providers share the outbox's URL namespace.
 urlpatterns = [
     path("status/", twilio_status, name="twilio_status"),
     path("inbound/", twilio_inbound, name="twilio_inbound"),
+    path("voice/repeat/", twilio_voice_repeat, name="twilio_voice_repeat"),
 ]

@@ -19,6 +19,14 @@ class PreferencesForm(forms.Form):
     by_sms = forms.BooleanField(label=_("By SMS"), required=False)
     by_email = forms.BooleanField(label=_("By email"), required=False)
     by_voice = forms.BooleanField(label=_("By voice call"), required=False)
+    deaf = forms.BooleanField(
+        label=_("I am deaf or hard of hearing"),
+        required=False,
+        help_text=_(
+            "We never call you then, and our texts tell you how to reach the emergency "
+            "services without phoning."
+        ),
+    )
     quiet_hours_start = forms.TimeField(
         label=_("Quiet hours from"),
         required=False,
@@ -47,6 +55,7 @@ class PreferencesForm(forms.Form):
                     "by_sms",
                     "by_email",
                     "by_voice",
+                    "deaf",
                     "quiet_hours_start",
                     "quiet_hours_end",
                     "paused_until",
@@ -71,11 +80,16 @@ class PreferencesForm(forms.Form):
                 else nothing
             )
 
+        if member.deaf:
+            self.fields["by_voice"].help_text = _(
+                "We do not call you: you told us you are deaf or hard of hearing."
+            )
+
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(
             "language",
-            Fieldset(_("How you receive messages"), "by_sms", "by_email", "by_voice"),
+            Fieldset(_("How you receive messages"), "by_sms", "by_email", "by_voice", "deaf"),
             Fieldset(
                 _("Quiet hours and pause (non-urgent messages only)"),
                 Div(

@@ -23,13 +23,14 @@
     var chosen = {
       sms: ticked("by_sms") && filled("mobile_phone"),
       email: ticked("by_email") && filled("email"),
-      voice: ticked("by_voice") && (filled("landline") || filled("mobile_phone")),
+      // Deaf or hard of hearing: never called, so calls bring nothing.
+      voice: ticked("by_voice") && !ticked("deaf") && (filled("landline") || filled("mobile_phone")),
     };
     var any = chosen.sms || chosen.email || chosen.voice;
     var reached = urgent.some(function (channel) { return chosen[channel]; });
     hint.hidden = !any || reached;
   }
-  ["by_sms", "by_email", "by_voice", "mobile_phone", "landline", "email"].forEach(function (name) {
+  ["by_sms", "by_email", "by_voice", "deaf", "mobile_phone", "landline", "email"].forEach(function (name) {
     var field = document.querySelector("[name=" + name + "]");
     if (field) field.addEventListener("input", update);
     if (field) field.addEventListener("change", update);

@@ -278,6 +278,24 @@ def test_voice_call_reads_the_text_in_the_members_language(voice_gateway):
     # Escaped: the text cannot add TwiML verbs of its own.
     assert "Inbraak &lt;Kerkstraat&gt; &amp;" in twiml
     assert "<Kerkstraat>" not in twiml
+    # Answering machines get the message after the beep; Prism accepted the value.
+    assert sent["MachineDetection"] == "DetectMessageEnd"
+
+
+def test_voice_call_offers_to_repeat_through_the_signed_webhook(voice_gateway):
+    gateway = voice_gateway()
+    gateway.call(OutgoingCall(to=MOBILE, text="Alarm", language="de", reference="d42"))
+    assert _violations(gateway) == ""
+    twiml = _sent(gateway)["Twiml"]
+    action = f"{CALLBACK_BASE}/webhooks/twilio/voice/repeat/?ref=d42&amp;n=1"
+    assert f'<Gather action="{action}" method="POST" numDigits="1" timeout="6">' in twiml
+    assert twiml.count('<Say language="de-DE">') == 2  # the message and the offer
+
+
+def test_machine_detection_can_be_switched_off(voice_gateway):
+    gateway = voice_gateway(machine_detection="")
+    gateway.call(OutgoingCall(to=MOBILE, text="Alarm"))
+    assert "MachineDetection" not in _sent(gateway)
 
 
 @pytest.mark.parametrize(
