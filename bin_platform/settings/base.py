@@ -208,6 +208,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "charters.tasks.meeting_reminders_task",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Interest lists and requests to start a BIN: hand-over on founding, erasure
+    # after a year (charters.services.interest.interest_retention).
+    "interest-retention": {
+        "task": "charters.tasks.interest_retention_task",
+        "schedule": 3600.0,
+    },
     "api-idempotency-purge": {
         "task": "api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -387,6 +393,11 @@ SIGNUP_EMAIL_LINK_HOURS = env.int("SIGNUP_EMAIL_LINK_HOURS", default=48)
 SIGNUP_SMS_CODE_MINUTES = env.int("SIGNUP_SMS_CODE_MINUTES", default=30)
 # Unverified sign-ups are purged after this many days (GDPR retention).
 SIGNUP_RETENTION_DAYS = env.int("SIGNUP_RETENTION_DAYS", default=30)
+# Starting a BIN (charters.services.interest): an interest list entry of a
+# network not founded within this many days is erased; a decided request to
+# start a BIN is erased this many days after the decision.
+INTEREST_RETENTION_DAYS = env.int("INTEREST_RETENTION_DAYS", default=365)
+START_REQUEST_RETENTION_DAYS = env.int("START_REQUEST_RETENTION_DAYS", default=365)
 # The national dashboard reads every member and delivery: its anonymised
 # figures are kept this many seconds in the cache (0: computed on every view).
 REPORTS_NATIONAL_CACHE_SECONDS = env.int("REPORTS_NATIONAL_CACHE_SECONDS", default=600)

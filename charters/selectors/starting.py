@@ -1,0 +1,78 @@
+"""Reads of starting a BIN: the requests an officer sees, the interest list's
+figures, the join link and its QR code for the flyer."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from charters.models import InterestEntry, InterestInvitation, Meeting, StartRequest
+from networks.models import Municipality, Network
+from networks.selectors import user_roles
+
+__all__ = [
+    "interest_confirmed_count",
+    "meeting_interest_status",
+    "municipalities_for_requests",
+    "network_join_url",
+    "qr_code_svg",
+    "start_requests_for_user",
+]
+
+
+def start_requests_for_user(*, user) -> QuerySet[StartRequest]:
+    """Confirmed requests of the zones the user is a mandated officer of
+    (all for admins), new ones first. Unconfirmed ones are nobody's business."""
+    roles = user_roles(user=user)
+    requests = StartRequest.objects.exclude(status=StartRequest.Status.UNVERIFIED).select_related(
+        "municipality__police_zone", "network", "decided_by"
+    )
+    if not roles.is_admin:
+        requests = requests.filter(municipality__police_zone__in=roles.officer_of_zones)
+    return requests.order_by("-status", "-created_at")
+
+
+def municipalities_for_requests() -> QuerySet[Municipality]:
+    """The municipalities a resident can choose, with their zone, by name."""
+    return Municipality.objects.select_related("police_zone").order_by("name")
+
+
+def interest_confirmed_count(*, network: Network) -> int:
+    return InterestEntry.objects.filter(network=network, email_verified_at__isnull=False).count()
+
+
+def meeting_interest_status(*, meeting: Meeting) -> dict:
+    """For the meeting's page: the last sending to the interest list and how
+    many confirmed people it has not reached yet."""
+    last: InterestInvitation | None = meeting.interest_invitations.first()
+    entries = InterestEntry.objects.filter(
+        network=meeting.network_id, email_verified_at__isnull=False
+    )
+    if last is not None:
+        entries = entries.filter(email_verified_at__gt=last.sent_at)
+    return {"last": last, "waiting": entries.count()}
+
+
+def network_join_url(*, network: Network) -> str:
+    """Where the flyer's QR code leads: the sign-up of a network that takes
+    sign-ups (preparing or active), else its interest list."""
+    if network.status in (Network.Status.PREPARING, Network.Status.ACTIVE):
+        path = reverse("members:signup:join", kwargs={"slug": network.slug})
+    else:
+        path = reverse("starting:interest", kwargs={"slug": network.slug})
+    return settings.PUBLIC_BASE_URL + path
+
+
+def qr_code_svg(*, url: str) -> str:
+    """The QR code of ``url`` as an inline SVG (no file, nothing fetched)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    # Drop the XML declaration: the SVG goes inline into the HTML.
+    return svg[svg.index("<svg") :]
