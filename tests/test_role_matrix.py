@@ -197,6 +197,19 @@ def _webhook(w):
     return {"pk": endpoint.pk}
 
 
+def _start_request(w):
+    import secrets
+
+    from charters.models import StartRequest
+
+    start = StartRequest.objects.create(
+        municipality=w.municipality, name="An Peeters", email="an@example.org",
+        street="Kerkstraat", neighbourhood="Kerkwijk", motivation="Inbraken",
+        status=StartRequest.Status.NEW, token_hash=secrets.token_hex(32),
+    )  # fmt: skip
+    return {"pk": start.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("networks:public:home", lambda w: {}, EVERYONE),
@@ -302,6 +315,17 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     # The REST API: its schema and docs are public; tokens are made by staff with a
     # role (and MFA, which every staff user of the world has). The API operations
     # themselves are in tests/test_role_matrix_api.py, for every role and scope.
+    # Starting a BIN: the request form and interest lists are public (an
+    # active network's list page sends to its sign-up); the requests go to the
+    # officers of the municipality's zone; flyers to everyone on the network.
+    ("starting:request", lambda w: {}, EVERYONE),
+    ("starting:request_sent", lambda w: {}, EVERYONE),
+    ("starting:interest", _slug, EVERYONE),
+    ("starting:interest_sent", _slug, EVERYONE),
+    ("starting:requests", lambda w: {}, WEBHOOKS),
+    ("starting:request_detail", _start_request, AUDIT),
+    ("starting:print", lambda w: {**_slug(w), "kind": "flyer"}, NETWORK_VIEW),
+    ("starting:print", lambda w: {**_slug(w), "kind": "letter"}, NETWORK_VIEW),
     ("api:schema", lambda w: {}, EVERYONE),
     ("api:docs", lambda w: {}, EVERYONE),
     ("api:tokens:list", lambda w: {}, SIGNED_IN - {"member"}),
@@ -334,6 +358,11 @@ EXEMPT = {
     "charters:submit": "POST only, test_charter_post_matrix below",
     "charters:founding_attachment_delete": "POST only, tests/charters/test_founding.py",
     "api:tokens:revoke": "POST only, tests/api/test_tokens.py",
+    "starting:request_confirm": "token URL, tests/charters/test_starting.py",
+    "starting:interest_confirm": "token URL, tests/charters/test_starting.py",
+    "starting:request_open": "POST only, test_start_request_post_matrix below",
+    "starting:request_decline": "POST only, test_start_request_post_matrix below",
+    "starting:meeting_invite_interest": "POST only, test_start_request_post_matrix below",
     "webhooks:action": "POST only, tests/webhooks/test_views.py",
 }
 # The REST API's operations: tests/test_role_matrix_api.py (API_MATRIX), which
@@ -354,6 +383,7 @@ NAMESPACES = (
     "api",
     "tokens",
     "webhooks",
+    "starting",
 )
 
 
@@ -511,3 +541,45 @@ def test_charter_post_matrix(client, world, role):
         assert response.status_code in (302, 403)
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_start_request_post_matrix(client, world, role):
+    """Opening a network from a request or declining it: the zone's officer
+    and admins; the interest list's invitation to an information evening:
+    those who manage the network's meetings. Everyone else changes nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from charters.models import InterestEntry, Meeting, StartRequest
+    from networks.models import Network
+
+    start = _start_request(world)["pk"]
+    _client_for(client, world, role)
+    response = client.post(
+        reverse("starting:request_decline", kwargs={"pk": start}), {"decline-reason": "Nee"}
+    )
+    declined = StartRequest.objects.get(pk=start).status == "declined"
+    assert declined == (role in AUDIT), role
+    if not declined:
+        assert response.status_code in (302, 403, 404)
+    start = _start_request(world)["pk"]
+    client.post(
+        reverse("starting:request_open", kwargs={"pk": start}),
+        {"open-name": "BIN Kerkwijk", "open-kind": "bin", "open-languages": ["nl"]},
+    )
+    assert (StartRequest.objects.get(pk=start).status == "opened") == (role in AUDIT), role
+    Network.objects.filter(pk=world.network.pk).update(status="preparing")
+    InterestEntry.objects.create(
+        network=world.network, name="Jan", street="Kerkstraat", email="jan@example.org",
+        token_hash="1" * 64, email_verified_at=timezone.now(),
+    )  # fmt: skip
+    meeting = Meeting.objects.create(
+        network=world.network, kind="info_evening", place="Zaal",
+        starts_at=timezone.now() + timedelta(days=5),
+    )  # fmt: skip
+    client.post(
+        reverse("starting:meeting_invite_interest", kwargs={**_slug(world), "pk": meeting.pk})
+    )
+    assert meeting.interest_invitations.exists() == (role in NETWORK_EDIT), role

@@ -6,74 +6,178 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('charters', '0005_s16a_clean_attachment_names'),
-        ('networks', '0007_s16c_public_descriptions'),
+        ("charters", "0005_s16a_clean_attachment_names"),
+        ("networks", "0007_s16c_public_descriptions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InterestInvitation',
+            name="InterestInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
-                ('recipients', models.PositiveIntegerField(verbose_name='recipients')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interest_invitations', to='charters.meeting', verbose_name='meeting')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
+                ("recipients", models.PositiveIntegerField(verbose_name="recipients")),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interest_invitations",
+                        to="charters.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sent by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation of the interest list',
-                'verbose_name_plural': 'invitations of the interest list',
-                'ordering': ['-sent_at', '-pk'],
+                "verbose_name": "invitation of the interest list",
+                "verbose_name_plural": "invitations of the interest list",
+                "ordering": ["-sent_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='StartRequest',
+            name="StartRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('street', models.CharField(max_length=120, verbose_name='street')),
-                ('neighbourhood', models.TextField(max_length=2000, verbose_name='neighbourhood')),
-                ('motivation', models.TextField(max_length=4000, verbose_name='motivation')),
-                ('language', models.CharField(default='nl', max_length=2, verbose_name='language')),
-                ('status', models.CharField(choices=[('unverified', 'Email not confirmed yet'), ('new', 'New'), ('opened', 'Network proposed'), ('declined', 'Declined')], db_index=True, default='unverified', max_length=12, verbose_name='status')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('email_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='email confirmed at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decline_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='start_requests', to='networks.municipality', verbose_name='municipality')),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='start_requests', to='networks.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("street", models.CharField(max_length=120, verbose_name="street")),
+                ("neighbourhood", models.TextField(max_length=2000, verbose_name="neighbourhood")),
+                ("motivation", models.TextField(max_length=4000, verbose_name="motivation")),
+                ("language", models.CharField(default="nl", max_length=2, verbose_name="language")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unverified", "Email not confirmed yet"),
+                            ("new", "New"),
+                            ("opened", "Network proposed"),
+                            ("declined", "Declined"),
+                        ],
+                        db_index=True,
+                        default="unverified",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "email_verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="email confirmed at"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                ("decline_reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="start_requests",
+                        to="networks.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="start_requests",
+                        to="networks.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request to start a BIN',
-                'verbose_name_plural': 'requests to start a BIN',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "request to start a BIN",
+                "verbose_name_plural": "requests to start a BIN",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='InterestEntry',
+            name="InterestEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('street', models.CharField(max_length=120, verbose_name='street')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('language', models.CharField(default='nl', max_length=2, verbose_name='language')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('email_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='email confirmed at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interest_entries', to='networks.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("street", models.CharField(max_length=120, verbose_name="street")),
+                ("email", models.EmailField(max_length=254, verbose_name="email address")),
+                ("language", models.CharField(default="nl", max_length=2, verbose_name="language")),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "email_verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="email confirmed at"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interest_entries",
+                        to="networks.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'interest list entry',
-                'verbose_name_plural': 'interest list entries',
-                'ordering': ['created_at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('network', 'email'), name='interest_once_per_network')],
+                "verbose_name": "interest list entry",
+                "verbose_name_plural": "interest list entries",
+                "ordering": ["created_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("network", "email"), name="interest_once_per_network"
+                    )
+                ],
             },
         ),
     ]

@@ -24,7 +24,7 @@ from charters.models import Meeting, StartRequest
 from charters.selectors.starting import (
     interest_confirmed_count,
     network_join_url,
-    qr_code_svg,
+    qr_code_data_uri,
     start_requests_for_user,
 )
 from charters.services.interest import (
@@ -296,9 +296,10 @@ _PRINTS = {
 def print_pdf(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     """The A4 flyer or letter (?lang= one of the network's languages) with a
     QR code to the network's join page. Rendered in the request; nothing is
-    fetched from outside (styles inline, system fonts, QR code as inline SVG)."""
+    fetched from outside (styles inline, system fonts, QR code as an inline PNG)."""
     # why: weasyprint loads Pango and its fonts when imported; only this view needs it.
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     if kind not in _PRINTS:
         raise Http404
@@ -315,18 +316,16 @@ def print_pdf(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
                 "network": network,
                 "language": language,
                 "url": url,
-                "qr": qr_code_svg(url=url),
+                "qr": qr_code_data_uri(url=url),
                 "interest_count": interest_confirmed_count(network=network),
                 "emergency": network.emergency_numbers,
             },
         )
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch).write_pdf()
+    # The PDF never loads anything: no remote resource can leak who reads it.
+    # Only data: URIs are read (the QR code, inlined), never a file or the network.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{kind}-{network.slug}-{language}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _no_fetch(url: str, *args, **kwargs):
-    # The PDF never loads anything: no remote resource can leak who reads it.
-    raise ValueError(f"flyer PDF does not fetch {url}")

@@ -87,6 +87,8 @@ CRAWL_KWARGS = {
     "personal:survey_answer": lambda w: _survey_answer(w),
     "personal:meeting_rsvp": lambda w: _meeting_rsvp(w),
     "personal:message_reply": lambda w: _message_reply(w),
+    "starting:request_confirm": lambda w: {"token": "not-a-real-token"},
+    "starting:interest_confirm": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
 }
 # URLs with arguments that the crawl leaves out, and why.
 NOT_CRAWLED = {
