@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from rules.contrib.views import permission_required
@@ -279,8 +279,12 @@ def meeting_invite_interest(request: HttpRequest, slug: str, pk: int) -> HttpRes
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("The invitation went to %(count)d people on the interest list.")
-            % {"count": invitation.recipients},
+            request,
+            ngettext(
+                "The invitation went to %(count)d person on the interest list.",
+                "The invitation went to %(count)d people on the interest list.",
+                invitation.recipients,
+            ) % {"count": invitation.recipients},
         )  # fmt: skip
     return redirect("charters:governance:meeting_detail", slug=slug, pk=meeting.pk)
 
