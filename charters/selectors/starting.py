@@ -9,7 +9,7 @@ import io
 import qrcode
 import qrcode.constants
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.urls import reverse
 
 from charters.models import InterestEntry, InterestInvitation, Meeting, StartRequest
@@ -36,7 +36,8 @@ def start_requests_for_user(*, user) -> QuerySet[StartRequest]:
     )
     if not roles.is_admin:
         requests = requests.filter(municipality__police_zone__in=roles.officer_of_zones)
-    return requests.order_by("-status", "-created_at")
+    new_first = Case(When(status=StartRequest.Status.NEW, then=0), default=1)
+    return requests.order_by(new_first, "-created_at")
 
 
 def municipalities_for_requests() -> QuerySet[Municipality]:

@@ -22,7 +22,6 @@ from bin_platform.forms import errors_to_form
 from charters.forms.starting import DeclineForm, InterestForm, OpenNetworkForm, StartRequestForm
 from charters.models import Meeting, StartRequest
 from charters.selectors.starting import (
-    interest_confirmed_count,
     network_join_url,
     qr_code_data_uri,
     start_requests_for_user,
@@ -321,7 +320,6 @@ def print_pdf(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
                 "language": language,
                 "url": url,
                 "qr": qr_code_data_uri(url=url),
-                "interest_count": interest_confirmed_count(network=network),
                 "emergency": network.emergency_numbers,
             },
         )

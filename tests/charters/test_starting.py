@@ -516,3 +516,14 @@ def test_printable_of_a_network_taking_sign_ups_leads_to_join(client, world):
         client.get(reverse("starting:print", args=[world.network.slug, "poster"])).status_code
         == 404
     )
+
+
+def test_founding_checklist_shows_the_count_and_the_printables_never_the_names(
+    client, world, proposed
+):
+    _entry(proposed, email="jan@example.org")
+    client.force_login(world.users["officer"])
+    body = client.get(reverse("charters:founding", args=[proposed.slug])).content.decode()
+    assert "1 confirmed person." in body
+    assert "jan@example.org" not in body and "Jan" not in body
+    assert reverse("starting:print", args=[proposed.slug, "flyer"]) + "?lang=fr" in body
