@@ -460,6 +460,9 @@ def _pdf_text_and_images(content: bytes) -> tuple[str, list]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(content))
+    # One A4 sheet: for a letterbox, a notice board or a sign.
+    assert len(reader.pages) == 1
+    assert [round(float(x)) for x in reader.pages[0].mediabox[2:]] == [595, 842]
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     return text, [image for page in reader.pages for image in page.images]
 
