@@ -34,9 +34,7 @@ def test_resident_asks_to_start_a_bin_and_the_officer_proposes_a_network(journey
     page.goto(reverse("networks:public:home"))
     journey.shot("public-home")
     page.get_by_role("link", name="Start a BIN in your neighbourhood").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Start a BIN in your neighbourhood"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start a BIN in your neighbourhood")
     # A wrong email address is refused next to the field.
     page.select_option("[name=municipality]", str(world.municipality.pk))
     page.fill("[name=name]", "An Peeters")
