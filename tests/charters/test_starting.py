@@ -390,6 +390,8 @@ def test_meeting_page_offers_the_interest_list(client, world, proposed):
     url = reverse("charters:governance:meeting_detail", args=[proposed.slug, meeting.pk])
     body = client.get(url).content.decode()
     assert 'id="interest-invitation"' in body
+    # Members' invitations go to active networks only: not offered here.
+    assert "Invite the members" not in body
     response = client.post(
         reverse("starting:meeting_invite_interest", args=[proposed.slug, meeting.pk])
     )
