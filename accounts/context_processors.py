@@ -26,5 +26,6 @@ def navigation(request) -> dict:
         if roles.is_admin or roles.coordinator_of or roles.officer_of_zones:
             items.append((reverse("accounts:invitations"), _("Invitations")))
         if roles.is_admin or roles.officer_of_zones:
+            items.append((reverse("starting:requests"), _("Requests to start a BIN")))
             items.append((reverse("webhooks:list"), _("Webhooks")))
     return {"nav_items": items}

@@ -43,6 +43,8 @@ urlpatterns = [
     path("manage/messages/", include("messaging.urls.messages")),
     path("manage/networks/<slug:slug>/surveys/", include("surveys.urls")),
     path("manage/networks/<slug:slug>/", include("charters.urls.root")),
+    # Starting a BIN: /start-a-bin/, interest lists, officers' requests, flyers.
+    path("", include("charters.urls.starting")),
     path("manage/reports/", include("reports.urls")),
     path("manage/webhooks/", include("webhooks.urls")),
     path("", include("personal.urls")),  # /me/<token>/ and /m/<code>/

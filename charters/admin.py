@@ -6,9 +6,11 @@ from charters.models import (
     FoundingStep,
     GovernanceEvent,
     HouseRules,
+    InterestEntry,
     Meeting,
     ScreeningRecord,
     Sign,
+    StartRequest,
 )
 
 
@@ -107,3 +109,33 @@ class SignAdmin(admin.ModelAdmin):
     list_display = ["network", "street", "house_number", "state", "placed_on"]
     list_filter = ["state", "network"]
     readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(StartRequest)
+class StartRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are answered in the app; an admin may erase one
+    sooner at the requester's or the officer's request."""
+
+    list_display = ["municipality", "street", "status", "created_at"]
+    list_filter = ["status"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InterestEntry)
+class InterestEntryAdmin(admin.ModelAdmin):
+    """Read-only; an admin may erase an entry sooner when asked."""
+
+    list_display = ["network", "created_at", "email_verified_at"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

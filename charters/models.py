@@ -553,3 +553,12 @@ class Sign(models.Model):
     def __str__(self) -> str:
         where = f"{self.street} {self.house_number}".strip() or f"{self.latitude}, {self.longitude}"
         return f"{self.network}: {where}"
+
+
+# The models of starting a BIN live in their own module (this one is long);
+# importing them here registers them with the app.
+from charters.starting_models import (  # noqa: E402, F401
+    InterestEntry,
+    InterestInvitation,
+    StartRequest,
+)

@@ -17,6 +17,7 @@ from networks.rules import (
     is_zone_officer,
     runs_network,
 )
+from networks.selectors import user_roles
 
 rules.add_perm("charters.view_charter", can_view_network)
 rules.add_perm("charters.edit_charter", is_platform_admin | is_zone_officer | runs_network)
@@ -52,3 +53,26 @@ rules.add_perm("charters.manage_meetings", is_platform_admin | runs_network | is
 # The municipality keeps the registry of the signs it buys and places.
 rules.add_perm("charters.view_signs", can_view_network)
 rules.add_perm("charters.manage_signs", is_platform_admin | is_municipal_staff)
+
+
+# Starting a BIN: the residents' requests go to the mandated officers of the
+# municipality's zone (seed 002: "Neem dan contact met uw lokale politie").
+@rules.predicate
+def is_officer_somewhere(user) -> bool:
+    return bool(user_roles(user=user).officer_of_zones)
+
+
+@rules.predicate
+def is_request_zone_officer(user, request) -> bool:
+    municipality = getattr(request, "municipality", None)
+    return (
+        municipality is not None
+        and municipality.police_zone_id in user_roles(user=user).officer_of_zones
+    )
+
+
+rules.add_perm("charters.view_start_requests", is_platform_admin | is_officer_somewhere)
+rules.add_perm("charters.decide_start_request", is_platform_admin | is_request_zone_officer)
+# The flyer and the letter for the door-to-door round and the signs: everyone
+# who works on the network (the municipality places the signs).
+rules.add_perm("charters.print_flyer", can_view_network)

@@ -19,6 +19,7 @@ from demo.governance import seed_governance_demo, seed_screenings
 from demo.members import seed_members
 from demo.networks import seed_networks
 from demo.places import ALL_MUNICIPALITIES, ALL_NETWORKS, ALL_ZONES
+from demo.starting import seed_starting
 from demo.surveys import seed_surveys
 from members.models import Member
 
@@ -49,6 +50,7 @@ def seed_demo(*, password: str = DEFAULT_PASSWORD) -> SeedResult:
         seed_members(networks=networks, users=users, result=result)
         seed_charters(networks=networks, users=users)
         seed_governance_demo(networks=networks, users=users)
+        seed_starting(networks=networks)
         # The demo list was collected and checked by hand: its addresses count
         # as verified, so pending demo members wait in the approval queue.
         now = timezone.now()

@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from networks.hooks import screening_accepted
@@ -23,7 +24,7 @@ from networks.models import (
     RoleAssignment,
 )
 from networks.rules import role_can_grant, role_can_grant_same
-from networks.selectors import forget_user_roles
+from networks.selectors import forget_user_roles, user_roles
 
 logger = logging.getLogger(__name__)
 
@@ -193,4 +194,51 @@ def network_update(*, network: Network, changed_by, **fields) -> Network:
     network.full_clean()
     network.save()
     logger.info("network %s updated by %s: %s", network.pk, changed_by.pk, sorted(fields))
+    return network
+
+
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:70] or "bin"
+    slug, n = base, 1
+    while Network.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def network_propose(
+    *,
+    proposed_by,
+    name: str,
+    municipality: Municipality,
+    kind: str = Network.Kind.BIN,
+    languages: list[str] | None = None,
+    public_description: str = "",
+) -> Network:
+    """Create a network with the status proposed, in ``municipality``.
+
+    Only an admin or a mandated officer of the municipality's police zone
+    proposes a network: founding starts with the police (the circular). The
+    slug is derived from the name and made unique; the country and zone are
+    the municipality's.
+    """
+    zone = municipality.police_zone
+    roles = user_roles(user=proposed_by)
+    if not (roles.is_admin or zone.pk in roles.officer_of_zones):
+        raise PermissionDenied(_("Only the zone's mandated officers propose a network here."))
+    network = Network(
+        name=name.strip(),
+        slug=_free_slug(name),
+        kind=kind,
+        country=zone.country,
+        municipality=municipality,
+        police_zone=zone,
+        status=Network.Status.PROPOSED,
+        languages=languages or (["nl"] if zone.country == "NL" else ["nl", "fr"]),
+        public_description=public_description.strip(),
+    )
+    network.full_clean()
+    network.save()
+    logger.info("network %s proposed by %s", network.pk, proposed_by.pk)
     return network

@@ -34,7 +34,9 @@ def main(path: str) -> int:
                     entry.msgstr = value
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
+                # Both, or msgfmt refuses a lone "#| msgid_plural" left behind.
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None
         po.save(str(po_path))
         left = po.untranslated_entries() + po.fuzzy_entries()
         missing += len(left)

@@ -229,6 +229,19 @@ def _webhook(w):
     return {"pk": endpoint.pk}
 
 
+def _start_request(w):
+    import secrets
+
+    from charters.models import StartRequest
+
+    start = StartRequest.objects.create(
+        municipality=w.municipality, name="An Peeters", email="an@example.org",
+        street="Kerkstraat", neighbourhood="Kerkwijk", motivation="Inbraken",
+        status=StartRequest.Status.NEW, token_hash=secrets.token_hex(32),
+    )  # fmt: skip
+    return {"pk": start.pk}
+
+
 # (url name, kwargs from the world, roles that get a 200)
 MATRIX: list[tuple[str, Callable, frozenset]] = [
     ("networks:public:home", lambda w: {}, EVERYONE),
@@ -359,6 +372,17 @@ MATRIX: list[tuple[str, Callable, frozenset]] = [
     # The REST API: its schema and docs are public; tokens are made by staff with a
     # role (and MFA, which every staff user of the world has). The API operations
     # themselves are in tests/test_role_matrix_api.py, for every role and scope.
+    # Starting a BIN: the request form and interest lists are public (an
+    # active network's list page sends to its sign-up); the requests go to the
+    # officers of the municipality's zone; flyers to everyone on the network.
+    ("starting:request", lambda w: {}, EVERYONE),
+    ("starting:request_sent", lambda w: {}, EVERYONE),
+    ("starting:interest", _slug, EVERYONE),
+    ("starting:interest_sent", _slug, EVERYONE),
+    ("starting:requests", lambda w: {}, WEBHOOKS),
+    ("starting:request_detail", _start_request, AUDIT),
+    ("starting:print", lambda w: {**_slug(w), "kind": "flyer"}, NETWORK_VIEW),
+    ("starting:print", lambda w: {**_slug(w), "kind": "letter"}, NETWORK_VIEW),
     ("api:schema", lambda w: {}, EVERYONE),
     ("api:docs", lambda w: {}, EVERYONE),
     ("api:tokens:list", lambda w: {}, SIGNED_IN - {"member"}),
@@ -369,8 +393,8 @@ EXEMPT = {
     "accounts:mfa_required": "tests/accounts/test_mfa.py",
     "accounts:invitation_accept": "token URL, tests/accounts/test_invitations.py",
     "accounts:invitation_revoke": "POST only, tests/accounts/test_invitations.py",
-    "networks:role_revoke": "POST only, test_role_revoke_post_matrix below",
-    "members:action": "POST only, test_member_action_post_matrix below",
+    "networks:role_revoke": "POST only, test_role_matrix_post.py",
+    "members:action": "POST only, test_role_matrix_post.py",
     "members:signup:verify": "needs a sign-up in the session, tests/members/test_signup.py",
     "messaging:publish": "POST only, tests/messaging/test_messages.py",
     "messaging:update": "POST only, tests/messaging/test_messages.py",
@@ -380,20 +404,25 @@ EXEMPT = {
     "messaging:reply": "redirect to its conversation, tests/messaging/test_inbox.py",
     "messaging:cancel": "POST only, tests/messaging/test_messages.py",
     "messaging:self_test": "POST only, role matrix in tests/messaging/test_exercises.py",
-    "messaging:delete": "POST only, test_draft_delete_post_matrix below",
+    "messaging:delete": "POST only, test_role_matrix_post.py",
     "messaging:incident_share": "POST only, tests/messaging/test_incidents.py",
     "messaging:incident_share_municipality": "POST only, tests/messaging/test_incidents.py",
     "members:signup:confirm_email": "token URL, tests/members/test_signup.py",
-    "members:bulk": "POST only, test_member_action_post_matrix below",
-    "members:contact_change_decide": "POST only, test_contact_change_decide_post_matrix below",
+    "members:bulk": "POST only, test_role_matrix_post.py",
+    "members:contact_change_decide": "POST only, test_role_matrix_post.py",
     "surveys:question_action": "POST only, tests/surveys/test_views.py",
     "surveys:open": "POST only, tests/surveys/test_views.py",
     "surveys:close": "POST only, tests/surveys/test_views.py",
     "surveys:summary": "POST only, tests/surveys/test_views.py",
-    "charters:start": "POST only, test_charter_post_matrix below",
-    "charters:submit": "POST only, test_charter_post_matrix below",
+    "charters:start": "POST only, test_role_matrix_post.py",
+    "charters:submit": "POST only, test_role_matrix_post.py",
     "charters:founding_attachment_delete": "POST only, tests/charters/test_founding.py",
     "api:tokens:revoke": "POST only, tests/api/test_tokens.py",
+    "starting:request_confirm": "token URL, tests/charters/test_starting.py",
+    "starting:interest_confirm": "token URL, tests/charters/test_starting.py",
+    "starting:request_open": "POST only, test_role_matrix_post.py",
+    "starting:request_decline": "POST only, test_role_matrix_post.py",
+    "starting:meeting_invite_interest": "POST only, test_role_matrix_post.py",
     "webhooks:action": "POST only, tests/webhooks/test_views.py",
     # Twilio's machine endpoints: no user, only the signature (every role refused unsigned).
     "outbox:twilio_voice_repeat": "Twilio-signed POST, tests/messaging/test_voice.py",
@@ -416,6 +445,7 @@ NAMESPACES = (
     "api",
     "tokens",
     "webhooks",
+    "starting",
 )
 
 
@@ -480,56 +510,6 @@ def test_other_network_is_refused_to_this_networks_people(client, world):
         assert client.get(url).status_code == expected, role
 
 
-@pytest.mark.parametrize("role", ALL_ROLES)
-def test_role_revoke_post_matrix(client, world, role):
-    """Removing the steering member's role: admin, the coordinator and the zone's
-    officer may; everyone else is refused and the role stays."""
-    from networks.models import RoleAssignment
-
-    assignment = RoleAssignment.objects.get(user=world.users["steering"])
-    url = reverse("networks:role_revoke", kwargs={"slug": world.network.slug, "pk": assignment.pk})
-    response = _client_for(client, world, role).post(url)
-    assignment.refresh_from_db()
-    if role in ("admin", "coordinator", "officer", "steering"):
-        assert response.status_code == 302
-        assert assignment.revoked_at is not None
-    else:
-        assert response.status_code in (302, 403, 404)
-        if response.status_code == 302:
-            assert response["Location"].startswith(reverse("account_login"))
-        assert assignment.revoked_at is None
-
-
-@pytest.mark.parametrize("role", ALL_ROLES)
-def test_draft_delete_post_matrix(client, world, role):
-    """Deleting a draft (cancelling a draft deletes it): whoever may edit it.
-    An officer's draft: the zone's officer and admins; a coordinator's own
-    draft: its writer too. Everyone else is refused and the draft stays."""
-    from messaging.models import Message
-
-    officers = MessageFactory(created_by=world.users["officer_other"], networks=[world.network])
-    coordinators = MessageFactory(
-        kind=Message.Kind.PREVENTION,
-        created_by=world.users["coordinator"],
-        networks=[world.network],
-    )
-    client = _client_for(client, world, role)
-    for draft, allowed in (
-        (officers, {"admin", "officer"}),
-        (coordinators, {"admin", "officer", "coordinator"}),
-    ):
-        response = client.post(reverse("messaging:delete", kwargs={"pk": draft.pk}))
-        exists = Message.objects.filter(pk=draft.pk).exists()
-        if role in allowed:
-            assert response.status_code == 302, (role, draft.created_by)
-            assert not exists
-        else:
-            assert response.status_code in (302, 403, 404)
-            if response.status_code == 302:
-                assert response["Location"].startswith(reverse("account_login"))
-            assert exists, (role, draft.created_by)
-
-
 @pytest.mark.parametrize("role", ["municipal", "federal", "steering"])
 def test_no_contact_data_for_aggregate_roles(client, world, role):
     """Roles that see aggregates only never get a member's phone or email."""
@@ -557,74 +537,3 @@ def test_admin_site_only_for_admins(client, world):
         else:
             assert response.status_code == 302, role
             assert "login" in response["Location"]
-
-
-@pytest.mark.parametrize("role", ALL_ROLES)
-def test_member_action_post_matrix(client, world, role):
-    """Suspending a member, alone or in bulk: only those who manage members may."""
-    from members.models import Member
-
-    member = world.member
-    one = reverse("members:action", kwargs={**_member(world), "action": "suspend"})
-    bulk = reverse("members:bulk", kwargs=_slug(world))
-    client = _client_for(client, world, role)
-    for url, data in ((one, {}), (bulk, {"action": "suspend", "members": [member.pk]})):
-        Member.objects.filter(pk=member.pk).update(status=Member.Status.ACTIVE)
-        response = client.post(url, data)
-        member.refresh_from_db()
-        if role in MEMBER_DATA:
-            assert response.status_code == 302
-            assert member.status == Member.Status.SUSPENDED, (role, url)
-        else:
-            assert member.status == Member.Status.ACTIVE, (role, url)
-            if role == "anonymous":
-                assert response["Location"].startswith(reverse("account_login"))
-            else:
-                assert response.status_code in (403, 404)
-
-
-@pytest.mark.parametrize("role", ALL_ROLES)
-def test_charter_post_matrix(client, world, role):
-    """Starting and submitting a charter version: those who edit the charter only."""
-    from charters.models import CharterVersion
-
-    client = _client_for(client, world, role)
-    response = client.post(reverse("charters:start", kwargs=_slug(world)))
-    version = CharterVersion.objects.filter(network=world.network).first()
-    if role in NETWORK_EDIT:
-        assert response.status_code == 302 and version is not None
-        response = client.post(
-            reverse("charters:submit", kwargs={**_slug(world), "number": version.number})
-        )
-        version.refresh_from_db()
-        assert version.status == CharterVersion.Status.SUBMITTED, role
-    else:
-        assert version is None
-        assert response.status_code in (302, 403)
-        if response.status_code == 302:
-            assert response["Location"].startswith(reverse("account_login"))
-
-
-@pytest.mark.parametrize("role", ALL_ROLES)
-def test_contact_change_decide_post_matrix(client, world, role):
-    """Accepting a member's new address outside the area: those who manage
-    members only; everyone else is refused and the address stays."""
-    from members.models import ContactChange
-    from members.services.contact_changes import contact_address_change
-
-    change = contact_address_change(
-        member=world.member, street="Stationsstraat", house_number="4", postcode="9340",
-        outside_confirmed=True,
-    )  # fmt: skip
-    url = reverse("members:contact_change_decide", kwargs={**_slug(world), "pk": change.pk})
-    response = _client_for(client, world, role).post(url, {"decision": "accept"})
-    change.refresh_from_db()
-    if role in MEMBER_DATA:
-        assert response.status_code == 302
-        assert change.status == ContactChange.Status.APPLIED, role
-    else:
-        assert change.status == ContactChange.Status.AWAITING_DECISION, role
-        if role == "anonymous":
-            assert response["Location"].startswith(reverse("account_login"))
-        else:
-            assert response.status_code in (403, 404)

@@ -214,6 +214,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.feedback_reminders_task",
         "schedule": 900.0,
     },
+    # Interest lists and requests to start a BIN: hand-over on founding, erasure
+    # after a year (charters.services.interest.interest_retention).
+    "interest-retention": {
+        "task": "charters.tasks.interest_retention_task",
+        "schedule": 3600.0,
+    },
     "api-idempotency-purge": {
         "task": "api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -403,6 +409,11 @@ SIGNUP_RETENTION_DAYS = env.int("SIGNUP_RETENTION_DAYS", default=30)
 CONTACT_EMAIL_LINK_HOURS = env.int("CONTACT_EMAIL_LINK_HOURS", default=48)
 CONTACT_SMS_CODE_MINUTES = env.int("CONTACT_SMS_CODE_MINUTES", default=15)
 CONTACT_CHANGES_PER_DAY = env.int("CONTACT_CHANGES_PER_DAY", default=5)
+# Starting a BIN (charters.services.interest): an interest list entry of a
+# network not founded within this many days is erased; a decided request to
+# start a BIN is erased this many days after the decision.
+INTEREST_RETENTION_DAYS = env.int("INTEREST_RETENTION_DAYS", default=365)
+START_REQUEST_RETENTION_DAYS = env.int("START_REQUEST_RETENTION_DAYS", default=365)
 # The national dashboard reads every member and delivery: its anonymised
 # figures are kept this many seconds in the cache (0: computed on every view).
 REPORTS_NATIONAL_CACHE_SECONDS = env.int("REPORTS_NATIONAL_CACHE_SECONDS", default=600)

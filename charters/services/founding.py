@@ -22,6 +22,7 @@ from bin_platform.archives import ArchiveRefused, archive_open, archive_read
 from bin_platform.uploads import upload_name_clean
 from charters.models import FoundingAttachment, FoundingStep, GovernanceEvent
 from charters.selectors.charter import charter_in_force
+from charters.services.interest import interest_hand_over
 from networks.models import Network
 
 __all__ = [
@@ -106,6 +107,9 @@ def network_status_follow(*, network: Network, actor=None) -> Network:
             fields.append("founded_on")
         network.save(update_fields=fields)
         _log_status(network, old, new, actor)
+        if new == Network.Status.ACTIVE:
+            # Founded: the interest list is invited to join and then erased.
+            interest_hand_over(network=network)
     return network
 
 

@@ -15,6 +15,7 @@ from bin_platform.forms import errors_to_form
 from charters.forms.founding import AttachmentForm, FoundingStepForm
 from charters.models import FoundingAttachment, FoundingStep
 from charters.selectors.founding import founding_progress
+from charters.selectors.starting import interest_confirmed_count
 from charters.services.founding import (
     founding_attachment_add,
     founding_step_update,
@@ -37,6 +38,8 @@ def founding_checklist(request: HttpRequest, slug: str) -> HttpResponse:
             "network": network,
             "progress": founding_progress(network=network),
             "can_edit": request.user.has_perm("charters.edit_founding", network),
+            # A count only: who is on the list is nobody's business.
+            "interest_count": interest_confirmed_count(network=network),
         },
     )
 

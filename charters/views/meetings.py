@@ -19,6 +19,8 @@ from charters.selectors.meetings import (
     meeting_rsvp_counts,
     member_meeting_last_held,
 )
+from charters.selectors.starting import meeting_interest_status, network_join_url
+from charters.services.interest import FOUNDING_STATUSES
 from charters.services.meetings import meeting_close as meeting_close_service
 from charters.services.meetings import meeting_invite as meeting_invite_service
 from charters.services.meetings import meeting_save
@@ -104,6 +106,14 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     now = timezone.now()
     can_manage = request.user.has_perm("charters.manage_meetings", network)
     invitation = meeting.invitation
+    interest = None
+    if meeting.kind == Meeting.Kind.INFO_EVENING and network.status in FOUNDING_STATUSES:
+        # A network being founded invites its interest list (no members yet).
+        interest = meeting_interest_status(meeting=meeting) | {
+            "can_send": can_manage and meeting.status == Meeting.Status.PLANNED
+            and meeting.starts_at > now,
+            "url": network_join_url(network=network),
+        }  # fmt: skip
     return render(
         request,
         "charters/meetings/detail.html",
@@ -114,6 +124,7 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "is_future": meeting.starts_at > now,
             "invitation": invitation,
+            "interest": interest,
             "can_open_invitation": invitation is not None
             and request.user.has_perm("messaging.view_message", invitation),
         },

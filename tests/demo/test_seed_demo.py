@@ -14,6 +14,7 @@ from allauth.mfa.utils import decrypt
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from charters.models import InterestEntry, Meeting, StartRequest
 from demo.accounts import DEFAULT_PASSWORD, demo_totp_secret
 from members.models import ConsentRecord, Member
 from networks.models import (
@@ -38,6 +39,9 @@ COUNTED = (
     EmailAddress,
     RoleAssignment,
     Authenticator,
+    StartRequest,
+    InterestEntry,
+    Meeting,
 )
 
 
@@ -210,3 +214,15 @@ def test_demo_totp_only_serves_demo_logins():
 def test_refuses_without_debug(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_starting_a_bin_demo(seeded):
+    """A request waits for the Erpe-Mere/Lede officer; the BIN-Z being founded
+    has a confirmed interest list and an information evening to come."""
+    (request,) = StartRequest.objects.filter(status="new")
+    assert request.municipality.police_zone.number == "5416"
+    binz = Network.objects.get(slug="binz-industriezone-lede")
+    entries = InterestEntry.objects.filter(network=binz, email_verified_at__isnull=False)
+    assert entries.count() == 3
+    assert Meeting.objects.filter(network=binz, kind="info_evening", status="planned").exists()

@@ -89,6 +89,8 @@ CRAWL_KWARGS = {
     "personal:message_reply": lambda w: _message_reply(w),
     "personal:contact": _personal_link,
     "personal:contact_confirm_email": lambda w: {"secret": "not-a-real-secret"},
+    "starting:request_confirm": lambda w: {"token": "not-a-real-token"},
+    "starting:interest_confirm": lambda w: {"slug": w.network.slug, "token": "not-a-real-token"},
 }
 # URLs with arguments that the crawl leaves out, and why.
 NOT_CRAWLED = {
