@@ -10,11 +10,14 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from messaging.models import Message
+from messaging.selectors.feedback import alert_label
 from messaging.services.feedback import feedback_reminders_send
 from messaging.services.lifecycle import message_publish
 from tests.e2e.test_journeys import _empty_outboxes, expect, sign_in  # noqa: F401 (autouse)
@@ -37,7 +40,13 @@ def test_officer_writes_feedback_from_an_alert(journey, world):
     assert feedback_reminders_send() == [alert.pk]
     assert feedback_reminders_send() == []
     [reminder] = [m for m in mail.outbox if m.to == [officer.email]]
-    assert "No feedback yet on the alert of" in reminder.subject
+    # In the officer's language, naming the alert by its first words.
+    alert.refresh_from_db()
+    with translation.override(officer.preferred_language or settings.LANGUAGE_CODE):
+        expected = gettext("No feedback yet on the alert of %(alert)s") % {
+            "alert": alert_label(message=alert)
+        }
+    assert reminder.subject == expected
     page_link = re.search(r"https?://\S+/manage/messages/\d+/\s", reminder.body).group(0)
 
     # The alert's page: its text, who it was for, the timeline, and "Write feedback".

@@ -356,7 +356,9 @@ def test_personal_page_and_network_list_show_exercises_marked_test(client, world
     page = client.get(
         reverse("personal:home", args=[member_personal_token(member=world.member)])
     ).content.decode()
-    assert "An exercise of your network" in page and ">TEST<" in page
+    with translation.override(world.member.language):
+        note = _("An exercise of your network: nothing happened and you need not do anything.")
+    assert note in page and ">TEST<" in page
     client.force_login(world.users["officer"])
     listing = client.get(reverse("messaging:network", args=[world.network.slug]))
     assert exercise in listing.context["messages_list"]
