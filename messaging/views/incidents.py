@@ -56,8 +56,14 @@ def incident_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     form = IncidentFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    # A coordinator whose communication plan shows only shared reports lists
+    # those: no trace (not even a count) of the others.
+    shared_only = not request.user.has_perm("messaging.view_incident_summaries", network)
     reports = incident_list(
-        network=network, status=data.get("status", ""), category=data.get("category", "")
+        network=network,
+        status=data.get("status", ""),
+        category=data.get("category", ""),
+        shared_only=shared_only,
     )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     for report in page.object_list:
@@ -73,7 +79,8 @@ def incident_list_view(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "filter_form": form,
             "query": query.urlencode(),
-            "counts": incident_status_counts(network=network),
+            "counts": incident_status_counts(network=network, shared_only=shared_only),
+            "shared_only": shared_only,
         },
     )
 
