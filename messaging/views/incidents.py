@@ -22,6 +22,7 @@ from members.models import Member
 from messaging.forms.incidents import IncidentFilterForm, IncidentTriageForm
 from messaging.models import IncidentReport
 from messaging.selectors.incidents import incident_detail, incident_list, incident_status_counts
+from messaging.selectors.policy import CoordinatorReports, communication_policy
 from messaging.services.incidents import (
     PHOTO_CONTENT_TYPES,
     incident_next_statuses,
@@ -121,6 +122,16 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     if reporter is not None and reporter.status == Member.Status.LEFT:
         reporter = None
     photo_extension = Path(report.photo.name).suffix.lower() if report.photo else ""
+    can_share = (
+        user.has_perm("messaging.share_incident", report)
+        and report.shared_with_coordinators_at is None
+    )
+    # The officer deciding whether to share sees what coordinators see without it.
+    coordinators_see = (
+        CoordinatorReports(communication_policy(network=network).member_reports).label
+        if can_share
+        else ""
+    )
     return render(
         request,
         "messaging/incidents/detail.html",
@@ -129,8 +140,8 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "form": form,
             "details": user.has_perm("messaging.view_incident_details", report),
-            "can_share": user.has_perm("messaging.share_incident", report)
-            and report.shared_with_coordinators_at is None,
+            "can_share": can_share,
+            "coordinators_see": coordinators_see,
             "can_share_municipality": user.has_perm(
                 "messaging.share_incident_with_municipality", report
             )

@@ -12,6 +12,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from charters.plan import default_plan
+from messaging.hooks import communication_plan
 from messaging.models import IncidentReport
 from messaging.selectors import policy
 from messaging.services.incidents import incident_share
@@ -34,12 +36,11 @@ def plan(monkeypatch):
     """Set what the network's plan shows coordinators of members' reports."""
 
     def apply(value: str) -> None:
+        # Through the hook charters provides: what a signed charter would give.
         monkeypatch.setattr(
-            policy,
-            "communication_policy",
-            lambda *, network: policy.CommunicationPolicy(
-                coordinator_kinds=("prevention", "info"), member_reports=value
-            ),
+            communication_plan,
+            "_provider",
+            lambda *, network: ({**default_plan(), "member_reports": value}, 1),
         )
 
     return apply
@@ -128,6 +129,9 @@ def test_officers_are_unaffected(client, world, plan, setting):
     assert {s: n for s, _l, n in response.context["counts"]}["new"] == 1
     body = client.get(reverse("messaging:incident", args=[hidden.pk])).content.decode()
     assert SECRETS[0] in body and SECRETS[1] in body
+    # Deciding whether to share, the officer reads what coordinators see without it.
+    label = str(policy.CoordinatorReports(setting).label)
+    assert f"(communication plan): {label}." in body
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
