@@ -3,7 +3,12 @@
 A plan holds one entry per message kind (the kinds of ``messaging.Message``)::
 
     {"urgent": {"channels": ["sms", "voice"], "coordinator_may_send": false,
-                "officer_approves": true, "response_time": "15 minutes"}, ...}
+                "officer_approves": true, "response_time": "15 minutes"}, ...,
+     "member_reports": "summary"}
+
+``member_reports`` says what coordinators see of members' reports
+(``messaging.selectors.policy.CoordinatorReports``); plans written before it
+existed lack it and mean the default.
 
 Messaging reads the signed plan through ``messaging.selectors.policy.communication_policy``;
 nothing about kinds, channels or approval is configured a second time.
@@ -14,10 +19,42 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from messaging.models import Delivery, Message
+from messaging.selectors.policy import DEFAULT_COORDINATOR_REPORTS, CoordinatorReports
 
 KINDS = tuple(Message.Kind.values)
 CHANNELS = tuple(Delivery.Channel.values)
 CHANNEL_LABELS = dict(Delivery.Channel.choices)
+REPORTS_KEY = "member_reports"
+
+
+def plan_member_reports(plan: dict) -> str:
+    """What coordinators see of members' reports under this plan."""
+    value = (plan or {}).get(REPORTS_KEY) or DEFAULT_COORDINATOR_REPORTS
+    return str(value)
+
+
+def member_reports_statement(value: str) -> str:
+    """The charter's sentence for the ``member_reports`` setting, in the
+    active language."""
+    statements = {
+        CoordinatorReports.NOTHING: _(
+            "Members' reports go to the police. Coordinators see nothing of them, no list "
+            "and no figures, until the mandated officer shares a report with them: they then "
+            "get an email with its link and see that report, without its photo."
+        ),
+        CoordinatorReports.SUMMARY: _(
+            "Members' reports go to the police. Coordinators see the category, street and "
+            "time of every report; its description, the persons and vehicles described, the "
+            "plate and the reporter only once the mandated officer shares the report with "
+            "them. Photos stay with the police."
+        ),
+        CoordinatorReports.SHARED: _(
+            "Members' reports go to the police. Coordinators see only the reports the "
+            "mandated officer shared with them, in the network's list of reports, without "
+            "their photo; of the other reports they see nothing, not even figures."
+        ),
+    }
+    return statements.get(value, statements[DEFAULT_COORDINATOR_REPORTS])
 
 
 def default_plan() -> dict:
@@ -54,6 +91,7 @@ def default_plan() -> dict:
             "officer_approves": True,
             "response_time": _("Within a week"),
         },
+        REPORTS_KEY: str(DEFAULT_COORDINATOR_REPORTS),
     }
 
 
@@ -68,6 +106,8 @@ def plan_errors(plan: dict) -> dict[str, str]:
     into their own hands, which a BIN must never encourage.
     """
     errors: dict[str, str] = {}
+    if plan_member_reports(plan) not in CoordinatorReports.values:
+        errors[REPORTS_KEY] = _("Choose what coordinators see of members' reports.")
     for kind in KINDS:
         entry = plan.get(kind)
         if not isinstance(entry, dict):
@@ -90,8 +130,9 @@ def plan_errors(plan: dict) -> dict[str, str]:
 
 
 def plan_normalised(plan: dict) -> dict:
-    """The plan with known keys only, channels in a fixed order."""
-    result = {}
+    """The plan with known keys only, channels in a fixed order. An unknown
+    ``member_reports`` value is kept for ``plan_errors`` to refuse."""
+    result: dict = {REPORTS_KEY: plan_member_reports(plan).strip()}
     for kind in KINDS:
         entry = plan.get(kind) or {}
         result[kind] = {

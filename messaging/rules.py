@@ -175,9 +175,27 @@ def is_shared_with_coordinators(user, report) -> bool:
     return getattr(report, "shared_with_coordinators_at", None) is not None
 
 
-# Reports go to the police first (seed 003): coordinators see a report's
-# category, street and time; its text, persons, vehicle, plate, photo and
-# reporter only when an officer shares it with them.
+# Reports go to the police first (seed 003): what coordinators see of the
+# reports nobody shared with them follows the network's communication plan
+# (``CommunicationPolicy.member_reports``: nothing, a list of the shared
+# ones, or every report's category, street and time). A report's text,
+# persons, vehicle, plate and reporter only when an officer shares it with
+# them; its photo never.
+@rules.predicate
+def plan_lists_reports(user, network) -> bool:
+    # why: looked up at call time, as in can_publish_message above.
+    from messaging.selectors.policy import communication_policy
+
+    return communication_policy(network=network).coordinators_list_reports()
+
+
+@rules.predicate
+def plan_shows_summaries(user, network) -> bool:
+    from messaging.selectors.policy import communication_policy
+
+    return communication_policy(network=network).coordinators_see_summaries()
+
+
 @rules.predicate
 def is_shared_with_municipality(user, report) -> bool:
     return getattr(report, "shared_with_municipality_at", None) is not None
@@ -191,10 +209,32 @@ def is_nuisance_report(user, report) -> bool:
 # The municipality's staff see a nuisance report an officer shared with them,
 # that report only: never the list of reports or the member list.
 _municipality_shared = _on_report_network(is_municipal_staff) & is_shared_with_municipality
-rules.add_perm("messaging.view_incidents", is_platform_admin | is_zone_officer | runs_network)
+# On a Network: its list of reports; the category, street and time of every
+# report (not only the shared ones) in it and in its counts.
+rules.add_perm(
+    "messaging.view_incidents",
+    is_platform_admin | is_zone_officer | (runs_network & plan_lists_reports),
+)
+rules.add_perm(
+    "messaging.view_incident_summaries",
+    is_platform_admin | is_zone_officer | (runs_network & plan_shows_summaries),
+)
+# On a Network: figures on its members' reports (the dashboards). The
+# partners always; the network's own people (coordinators, steering
+# committee) when the plan shows coordinators every report's summary.
+rules.add_perm(
+    "messaging.view_incident_figures",
+    is_platform_admin | is_zone_officer | is_municipal_staff | plan_shows_summaries,
+)
 rules.add_perm(
     "messaging.view_incident",
-    is_platform_admin | _on_report_network(is_zone_officer | runs_network) | _municipality_shared,
+    is_platform_admin
+    | _on_report_network(is_zone_officer)
+    | (
+        _on_report_network(runs_network)
+        & (is_shared_with_coordinators | _on_report_network(plan_shows_summaries))
+    )
+    | _municipality_shared,
 )
 rules.add_perm(
     "messaging.view_incident_details",

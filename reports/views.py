@@ -119,6 +119,11 @@ def _build(request: HttpRequest, scope: Scope) -> tuple[ReportFilterForm, Report
     # Municipal staff see small counts as "< 5": exact counts only for those
     # who see every network of the report as they are (SECURITY.md).
     exact = all(request.user.has_perm("networks.view_exact_counts", n) for n in networks)
+    # Coordinators see figures on members' reports only when the network's
+    # communication plan shows them every report's category, street and time.
+    member_reports = all(
+        request.user.has_perm("messaging.view_incident_figures", n) for n in networks
+    )
     report = network_report(
         networks=networks,
         period=period,
@@ -126,6 +131,7 @@ def _build(request: HttpRequest, scope: Scope) -> tuple[ReportFilterForm, Report
         scope=label,
         zone_extras=scope.kind == "zone",
         anonymised=not exact,
+        member_reports=member_reports,
     )
     return form, report
 

@@ -8,13 +8,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from charters.models import CharterSignature, CharterVersion
-from charters.plan import CHANNEL_LABELS, CHANNELS, KINDS, plan_errors
+from charters.plan import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    KINDS,
+    REPORTS_KEY,
+    plan_errors,
+    plan_member_reports,
+)
 from messaging.models import Message
+from messaging.selectors.policy import CoordinatorReports
 
 
 class CharterForm(forms.ModelForm):
     """The charter's text fields plus one row per message kind of the
-    communication plan (channels, who sends, approval, response time)."""
+    communication plan (channels, who sends, approval, response time), and
+    what coordinators see of members' reports."""
 
     class Meta:
         model = CharterVersion
@@ -71,6 +80,22 @@ class CharterForm(forms.ModelForm):
                 max_length=200,
                 initial=entry.get("response_time", ""),
             )
+        self.fields["member_reports"] = forms.ChoiceField(
+            label=_("What coordinators see of members' reports"),
+            choices=CoordinatorReports.choices,
+            widget=forms.RadioSelect,
+            initial=plan_member_reports(plan),
+            help_text=_(
+                "Members report to the police first. Whatever you choose, the description, "
+                "the persons, vehicles and plate described and the reporter reach the "
+                "coordinators only in a report the mandated officer shares with them, and "
+                "photos stay with the police."
+            ),
+            error_messages={
+                "required": _("Choose what coordinators see of members' reports."),
+                "invalid_choice": _("Choose what coordinators see of members' reports."),
+            },
+        )
         self.fields["house_rules"].required = True
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -100,7 +125,13 @@ class CharterForm(forms.ModelForm):
             }
             for kind in KINDS
         }
+        plan[REPORTS_KEY] = data.get("member_reports") or ""
         for kind, message in plan_errors(plan).items():
+            if kind == REPORTS_KEY:
+                # The choice field said so already when the value was refused.
+                if "member_reports" not in self.errors:
+                    self.add_error("member_reports", message)
+                continue
             field = f"{kind}_channels" if not plan[kind]["channels"] else f"{kind}_approves"
             self.add_error(field, message)
         data["communication_plan"] = plan

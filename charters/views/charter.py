@@ -17,7 +17,7 @@ from rules.contrib.views import permission_required
 from bin_platform.forms import errors_to_form
 from charters.forms.charter import CharterForm, CharterSignForm
 from charters.models import CharterSignature, CharterVersion
-from charters.plan import CHANNEL_LABELS, KINDS
+from charters.plan import CHANNEL_LABELS, KINDS, member_reports_statement, plan_member_reports
 from charters.selectors.charter import (
     charter_in_force,
     charter_parties_of,
@@ -67,6 +67,7 @@ def _document_context(version: CharterVersion) -> dict:
         "version": version,
         "network": version.network,
         "plan_rows": rows,
+        "member_reports_statement": member_reports_statement(plan_member_reports(plan)),
         "signature_rows": [
             (label, signatures.get(party)) for party, label in CharterSignature.Party.choices
         ],

@@ -8,9 +8,16 @@ from messaging.models import IncidentReport
 from networks.models import Network
 
 
-def incident_list(*, network: Network, status: str = "", category: str = "") -> QuerySet:
-    """A network's reports, newest first, optionally of one status and category."""
+def incident_list(
+    *, network: Network, status: str = "", category: str = "", shared_only: bool = False
+) -> QuerySet:
+    """A network's reports, newest first, optionally of one status and
+    category; ``shared_only``: those an officer shared with the coordinators
+    (what a coordinator lists when the communication plan shows them no
+    other report, ``messaging.view_incident_summaries``)."""
     reports = IncidentReport.objects.filter(network=network).select_related("member", "handled_by")
+    if shared_only:
+        reports = reports.filter(shared_with_coordinators_at__isnull=False)
     if status:
         reports = reports.filter(status=status)
     if category:
@@ -18,14 +25,16 @@ def incident_list(*, network: Network, status: str = "", category: str = "") -> 
     return reports.order_by("-created_at", "-pk")
 
 
-def incident_status_counts(*, network: Network) -> list[tuple[str, str, int]]:
-    """(status, label, count) for every status, in their order, zeros included."""
+def incident_status_counts(
+    *, network: Network, shared_only: bool = False
+) -> list[tuple[str, str, int]]:
+    """(status, label, count) for every status, in their order, zeros
+    included; ``shared_only`` as in ``incident_list``."""
+    reports = IncidentReport.objects.filter(network=network)
+    if shared_only:
+        reports = reports.filter(shared_with_coordinators_at__isnull=False)
     counts = dict(
-        IncidentReport.objects.filter(network=network)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+        reports.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     return [(value, label, counts.get(value, 0)) for value, label in IncidentReport.Status.choices]
 

@@ -10,13 +10,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from messaging.hooks import communication_plan
 from messaging.models import Delivery, Message
 from networks.models import Network
 
 ALL_CHANNELS = tuple(Delivery.Channel.values)
+
+
+class CoordinatorReports(models.TextChoices):
+    """What a network's coordinators see of members' reports (the plan's
+    ``member_reports`` entry). Reports go to the police first (seed 003): a
+    report's description, persons, vehicle, plate and reporter reach the
+    coordinators only when an officer shares it, whatever the setting; its
+    photo stays with the police."""
+
+    NOTHING = "nothing", gettext_lazy("Nothing until an officer shares a report (no list)")
+    SUMMARY = "summary", gettext_lazy("Category, street and time of every report")
+    SHARED = "shared", gettext_lazy("Only the reports an officer shared, in a list")
+
+
+# Today's behaviour, and the circular's: the coordinator knows what is going
+# on in the neighbourhood without learning who reported or whom it is about.
+DEFAULT_COORDINATOR_REPORTS = CoordinatorReports.SUMMARY
 
 
 @dataclass(frozen=True)
@@ -29,6 +48,8 @@ class CommunicationPolicy:
     ``channels``: per kind, the channels it may go through (kinds not named,
     or no mapping at all, may use every channel).
     ``charter_number``: the signed charter version it comes from, if any.
+    ``member_reports``: what coordinators see of members' reports
+    (``CoordinatorReports``).
     """
 
     coordinator_kinds: tuple[str, ...]
@@ -36,6 +57,17 @@ class CommunicationPolicy:
     approval: Mapping[str, bool] = field(default_factory=dict)
     channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     charter_number: int | None = None
+    member_reports: str = DEFAULT_COORDINATOR_REPORTS
+
+    def coordinators_list_reports(self) -> bool:
+        """Coordinators have a list of the network's reports (of every
+        report, or of the shared ones only)."""
+        return self.member_reports != CoordinatorReports.NOTHING
+
+    def coordinators_see_summaries(self) -> bool:
+        """Coordinators see the category, street and time of reports nobody
+        shared with them."""
+        return self.member_reports == CoordinatorReports.SUMMARY
 
     def approves(self, kind: str) -> bool:
         """Whether a coordinator's message of this kind waits for the officer."""
@@ -54,11 +86,18 @@ class CommunicationPolicy:
         kinds = tuple(
             k for k in Message.Kind.values if (plan.get(k) or {}).get("coordinator_may_send")
         )
+        # The plan's kinds only: it also holds entries that are not kinds.
+        named = [k for k in Message.Kind.values if k in plan]
+        reports = plan.get("member_reports")
+        if reports not in CoordinatorReports.values:
+            # Plans signed before the setting existed: what applied then.
+            reports = DEFAULT_COORDINATOR_REPORTS
         return cls(
             coordinator_kinds=kinds,
-            approval={k: bool((plan.get(k) or {}).get("officer_approves")) for k in plan},
-            channels={k: tuple((plan.get(k) or {}).get("channels") or ()) for k in plan},
+            approval={k: bool((plan.get(k) or {}).get("officer_approves")) for k in named},
+            channels={k: tuple((plan.get(k) or {}).get("channels") or ()) for k in named},
             charter_number=charter_number,
+            member_reports=reports,
         )
 
 

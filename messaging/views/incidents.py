@@ -22,6 +22,7 @@ from members.models import Member
 from messaging.forms.incidents import IncidentFilterForm, IncidentTriageForm
 from messaging.models import IncidentReport
 from messaging.selectors.incidents import incident_detail, incident_list, incident_status_counts
+from messaging.selectors.policy import CoordinatorReports, communication_policy
 from messaging.services.incidents import (
     PHOTO_CONTENT_TYPES,
     incident_next_statuses,
@@ -56,8 +57,14 @@ def incident_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = _network(request, slug)
     form = IncidentFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    # A coordinator whose communication plan shows only shared reports lists
+    # those: no trace (not even a count) of the others.
+    shared_only = not request.user.has_perm("messaging.view_incident_summaries", network)
     reports = incident_list(
-        network=network, status=data.get("status", ""), category=data.get("category", "")
+        network=network,
+        status=data.get("status", ""),
+        category=data.get("category", ""),
+        shared_only=shared_only,
     )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     for report in page.object_list:
@@ -73,7 +80,8 @@ def incident_list_view(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "filter_form": form,
             "query": query.urlencode(),
-            "counts": incident_status_counts(network=network),
+            "counts": incident_status_counts(network=network, shared_only=shared_only),
+            "shared_only": shared_only,
         },
     )
 
@@ -114,6 +122,16 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     if reporter is not None and reporter.status == Member.Status.LEFT:
         reporter = None
     photo_extension = Path(report.photo.name).suffix.lower() if report.photo else ""
+    can_share = (
+        user.has_perm("messaging.share_incident", report)
+        and report.shared_with_coordinators_at is None
+    )
+    # The officer deciding whether to share sees what coordinators see without it.
+    coordinators_see = (
+        CoordinatorReports(communication_policy(network=network).member_reports).label
+        if can_share
+        else ""
+    )
     return render(
         request,
         "messaging/incidents/detail.html",
@@ -122,8 +140,8 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "form": form,
             "details": user.has_perm("messaging.view_incident_details", report),
-            "can_share": user.has_perm("messaging.share_incident", report)
-            and report.shared_with_coordinators_at is None,
+            "can_share": can_share,
+            "coordinators_see": coordinators_see,
             "can_share_municipality": user.has_perm(
                 "messaging.share_incident_with_municipality", report
             )

@@ -65,6 +65,7 @@ def network_report(
     scope: str,
     zone_extras: bool = False,
     anonymised: bool = False,
+    member_reports: bool = True,
 ) -> Report:
     """The dashboard of a municipality, police zone or single network: every
     figure per network and in total. ``zone_extras`` adds the police's open
@@ -73,13 +74,22 @@ def network_report(
     ``anonymised`` (a viewer who sees small counts as "< 5": municipal staff)
     protects the report as the national one is (``reports.disclosure``): every
     count below 5 and every count that would give one away by subtraction
-    reads "< 5", on the page, in its charts and in every export."""
+    reads "< 5", on the page, in its charts and in every export.
+
+    ``member_reports`` False leaves out every figure on members' reports (a
+    coordinator whose network's communication plan shows them no summary of
+    reports, ``messaging.view_incident_figures``): "—" in the networks table
+    and no member reports section."""
     ids = [n.pk for n in networks]
     report = Report(title=title, scope=scope, period=period)
     # Read once: the messages section and the networks' total both use it.
     series = messages_per_kind_month(network_ids=ids, period=period)
     networks_table, order = _networks_section(
-        ids=ids, period=period, zone_extras=zone_extras, message_series=series
+        ids=ids,
+        period=period,
+        zone_extras=zone_extras,
+        message_series=series,
+        member_reports=member_reports,
     )
     report.sections.append(networks_table)
     report.sections.append(_members_section(ids=ids, period=period))
@@ -88,7 +98,8 @@ def network_report(
     report.sections.append(messages_section(ids=ids, period=period, series=series))
     report.sections.append(delivery_section(ids=ids, period=period))
     report.sections.append(speed_section(ids=ids, period=period))
-    report.sections.append(member_reports_section(ids=ids, period=period))
+    if member_reports:
+        report.sections.append(member_reports_section(ids=ids, period=period))
     if anonymised:
         table = NETWORKS_TABLE_ZONE if zone_extras else NETWORKS_TABLE
         _protect(report, table=table, order=order, street_networks=street_networks)
@@ -111,6 +122,9 @@ def _protect(
     relations: list[Relation] = []
     derived: list[Derived] = []
     figures = [name for name in table.names if name in NETWORK_FIGURES + ZONE_FIGURES]
+    if "member_reports" not in sections:
+        # Left out (network_report's member_reports): "—", nothing to protect.
+        figures = [name for name in figures if name not in ("member_reports", *ZONE_FIGURES)]
     total_row = None
     if networks.totals is not None:
         # The total row is protected as one more row, then put back.
@@ -145,9 +159,10 @@ def _protect(
     relations += found
     derived += found_derived
     derived += times_derived(SPEED, rows=len(sections["speed"].rows), count="reached")
-    derived += times_derived(
-        MEMBER_REPORTS, rows=len(sections["member_reports"].rows), count="triaged"
-    )
+    if "member_reports" in sections:
+        derived += times_derived(
+            MEMBER_REPORTS, rows=len(sections["member_reports"].rows), count="triaged"
+        )
     protect(report.sections, relations=relations, derived=derived)
     if total_row is not None:
         networks.totals = networks.rows.pop()
@@ -179,13 +194,18 @@ def charter_label(network) -> str:
 
 
 def _networks_section(
-    *, ids, period: Period, zone_extras: bool, message_series: list[dict]
+    *,
+    ids,
+    period: Period,
+    zone_extras: bool,
+    message_series: list[dict],
+    member_reports: bool = True,
 ) -> tuple[Section, list[int]]:
     """The networks table and the network id of each of its rows."""
     networks = list(networks_with_charter(network_ids=ids))
     members = member_counts_by_network(network_ids=ids, period=period)
     messages = messages_by_network(network_ids=ids, period=period)
-    reports = member_reports_by_network(network_ids=ids, period=period)
+    reports = member_reports_by_network(network_ids=ids, period=period) if member_reports else {}
     governance = signs_and_meetings_by_network(network_ids=ids, period=period)
     alerts = alerts_without_feedback_by_network(network_ids=ids) if zone_extras else {}
     figures = NETWORK_FIGURES + (ZONE_FIGURES if zone_extras else ())
@@ -214,7 +234,7 @@ def _networks_section(
         r = reports.get(network.pk, {})
         extras = (
             {
-                "open_member_reports": r.get("open", 0),
+                "open_member_reports": r.get("open", 0) if member_reports else None,
                 "alerts_without_feedback": alerts.get(network.pk, 0),
             }
             if zone_extras
@@ -230,7 +250,7 @@ def _networks_section(
                 joined=m.get("joined", 0),
                 left=m.get("left", 0),
                 messages=messages.get(network.pk, {}).get("messages", 0),
-                member_reports=r.get("reports", 0),
+                member_reports=r.get("reports", 0) if member_reports else None,
                 signs_placed=g.get("signs_placed", 0),
                 meetings=g.get("meetings", 0),
                 **extras,
@@ -239,7 +259,12 @@ def _networks_section(
         )
     totals = None
     if len(rows) > 1:
-        sums = {name: sum(row[table.index(name)] for row in rows) for name in figures}
+        sums = {
+            name: None
+            if not member_reports and name in ("member_reports", "open_member_reports")
+            else sum(row[table.index(name)] for row in rows)
+            for name in figures
+        }
         # A message to several of these networks counts once in the total.
         sums["messages"] = sum(p["total"] for p in message_series)
         totals = table.row(network=_("Total"), kind="", status="", **sums, charter="")
