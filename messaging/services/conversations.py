@@ -25,7 +25,7 @@ from members.models import Member
 from members.tokens import member_personal_url
 from messaging.models import Conversation, ConversationEvent, Message, Reply, WatchWordList
 from messaging.selectors.conversations import conversation_staff, conversation_watch_words_found
-from messaging.selectors.messages import emergency_text_routes_line
+from messaging.selectors.messages import TEST_MARK, emergency_text_routes_line
 from messaging.services.incidents import incident_municipal_staff
 from messaging.signals import reply_received
 from networks.models import LANGUAGE_CODES, Network, PoliceZone
@@ -166,16 +166,21 @@ def _alert_staff(reply: Reply, conversation: Conversation, words: list[str]) -> 
     network = conversation.network
     url = _conversation_url(conversation)
     staff = list(conversation_staff(network=network))
+    # A reply to an exercise alert rehearses the loop: the police are told,
+    # marked TEST, unless a watch word makes it urgent in its own right.
+    rehearsal = not words and conversation.message is not None and conversation.message.is_exercise
+    mark = f"{TEST_MARK} " if rehearsal else ""
     for user in staff:
         with translation.override(user.preferred_language):
             subject = _("Urgent reply from a member of %(network)s") % {"network": network.bin_name}
+            subject = f"[{TEST_MARK}] {subject}" if rehearsal else subject
             # The text is in the email: at 2 a.m. the officer must be able to
             # act on the notice itself. The member's number and address are not.
             body = render_to_string(
                 "messaging/texts/conversation_urgent.txt",
                 {"reply": reply, "conversation": conversation, "words": words, "url": url},
             )
-            sms = _("%(network)s: urgent reply from a member. Read and answer: %(url)s") % {
+            sms = mark + _("%(network)s: urgent reply from a member. Read and answer: %(url)s") % {
                 "network": network.bin_name,
                 "url": url,
             }

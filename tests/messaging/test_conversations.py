@@ -188,6 +188,31 @@ def test_a_reply_to_a_recent_urgent_alert_notifies_officers_and_coordinators(cli
     assert conversation.events.filter(kind=ConversationEvent.Kind.ALERTED).count() == 1
 
 
+def test_a_reply_to_an_exercise_alert_reaches_the_police_marked_test(client, world):
+    officer = world.users["officer"]
+    officer.mobile_phone, officer.urgent_replies_by_sms = "+32470999001", True
+    officer.save()
+    message = _publish(world)
+    Message.objects.filter(pk=message.pk).update(is_exercise=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _sms(client, world.member, "Ontvangen, dit is de oefening")
+    emails = [n for n in _notifications(ALERT_STAFF, "email") if n.to == officer.email]
+    assert emails and all(n.subject.startswith("[TEST] ") for n in emails)
+    (sms,) = _notifications(ALERT_STAFF, "sms")
+    assert sms.body.startswith("TEST ")
+
+
+def test_a_watch_word_reply_to_an_exercise_alert_is_not_marked_test(client, world):
+    message = _publish(world)
+    Message.objects.filter(pk=message.pk).update(is_exercise=True)
+    text = "Echt: er is een inbreker in mijn tuin"
+    assert conversation_watch_words_found(police_zone=world.network.police_zone, text=text)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _sms(client, world.member, text)
+    emails = _notifications(ALERT_STAFF, "email")
+    assert emails and not any(n.subject.startswith("[TEST]") for n in emails)
+
+
 def test_a_reply_to_an_old_or_non_urgent_message_notifies_nobody(client, world, settings):
     settings.REPLY_URGENT_ALERT_HOURS = 6
     message = _publish(world)
