@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from networks.selectors import user_roles
 
@@ -26,6 +27,8 @@ def navigation(request) -> dict:
         if roles.is_admin or roles.coordinator_of or roles.officer_of_zones:
             items.append((reverse("accounts:invitations"), _("Invitations")))
         if roles.is_admin or roles.officer_of_zones:
-            items.append((reverse("starting:requests"), _("Requests to start a BIN")))
+            items.append(
+                (reverse("starting:requests"), pgettext_lazy("navigation", "BIN requests"))
+            )
             items.append((reverse("webhooks:list"), _("Webhooks")))
     return {"nav_items": items}

@@ -69,7 +69,7 @@ def test_resident_asks_to_start_a_bin_and_the_officer_proposes_a_network(journey
 
     # The officer of the zone: the requests list, the request, a proposed network.
     sign_in(journey, world.users["officer"])
-    page.get_by_role("link", name="Requests to start a BIN").click()
+    page.get_by_role("link", name="BIN requests").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Requests to start a BIN")
     journey.shot("requests")
     page.get_by_role("row", name=re.compile("Molenstraat")).get_by_role("link").click()
