@@ -134,6 +134,10 @@ def may_write_feedback(user, message) -> bool:
     whose communication plan lets coordinators write feedback."""
     if message is None or message.kind != message.Kind.URGENT:
         return False
+    # An exercise or a cancel notice is no alert to follow up (the feedback
+    # would go to the whole network).
+    if message.is_exercise or message.cancels_id:
+        return False
     if message.status != message.Status.PUBLISHED:
         return False
     # why: looked up at call time, as in can_publish_message above.

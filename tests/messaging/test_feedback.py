@@ -177,14 +177,24 @@ def test_an_alert_to_a_network_the_officer_does_not_serve_gets_no_feedback_from_
         {"status": Message.Status.DRAFT, "published_at": None},
         {"status": Message.Status.CANCELLED},
         {"kind": Message.Kind.PREVENTION},
+        {"is_exercise": True},
     ],
-    ids=["draft", "cancelled", "not an alert"],
+    ids=["draft", "cancelled", "not an alert", "exercise"],
 )
 def test_feedback_follows_published_alerts_only(client, world, fields):
     message = _alert(world, **fields)
     client.force_login(world.users["officer"])
     assert client.get(f"{reverse('messaging:new')}?follows={message.pk}").status_code == 403
     assert client.get(f"{reverse('messaging:new')}?follows=x{message.pk}").status_code == 403
+
+
+def test_no_feedback_on_a_cancel_notice(client, world):
+    alert = _alert(world)
+    notice = _alert(world, cancels=alert)
+    client.force_login(world.users["officer"])
+    assert client.get(f"{reverse('messaging:new')}?follows={notice.pk}").status_code == 403
+    page = client.get(reverse("messaging:detail", args=[notice.pk]))
+    assert not page.context["can_write_feedback"]
 
 
 # --- the reminder -------------------------------------------------------------
