@@ -149,7 +149,7 @@ def start_request_confirm(*, token: str) -> StartRequest:
     request.save(update_fields=["status", "email_verified_at"])
     url = settings.PUBLIC_BASE_URL + reverse("starting:request_detail", kwargs={"pk": request.pk})
     for officer in _zone_officers(request=request):
-        with translation.override(officer.preferred_language or "nl"):
+        with translation.override(officer.preferred_language or request.language):
             notification_queue(
                 kind="start_request_new",
                 channel="email",

@@ -116,6 +116,14 @@ def test_a_request_reaches_the_zones_officers_only_once_confirmed(world, spoken)
     assert Notification.objects.filter(kind="start_request_new").count() == 1
 
 
+def test_an_officer_without_a_language_reads_the_requesters(world, spoken):
+    world.users["officer"].preferred_language = ""
+    world.users["officer"].save()
+    _request(world, language="fr")
+    start_request_confirm(token=_secret(Notification.objects.get(kind="start_request_link")))
+    assert spoken[("start_request_new", world.users["officer"].email)] == "fr"
+
+
 def test_a_zone_without_officer_goes_to_the_admins(world):
     from networks.models import RoleAssignment
 
